@@ -1,0 +1,48 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Config } from './config.ts'
+import type { Db } from './db/db.ts'
+import demoDataPlugin from './demo/plugin.ts'
+import directoryRoutes from './directory/routes.ts'
+import dbPlugin from './plugins/db.ts'
+import swaggerPlugin from './plugins/swagger.ts'
+import { registerProblemHandlers } from './problem.ts'
+import statusRoutes from './status/routes.ts'
+
+export interface AppDeps {
+  /** A database made by the caller (tests); otherwise made from config. */
+  db?: Db
+  /** The clock: freshness rules and demo data read time from here. */
+  now?: () => Date
+  /** Where log lines go (tests capture them); defaults to stdout. */
+  logStream?: NodeJS.WritableStream
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    now: () => Date
+  }
+}
+
+/** Builds the whole service from its configuration. The server and the tests both use this. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+      ...(config.prettyLogs && !deps.logStream ? { transport: { target: 'pino-pretty' } } : {}),
+    },
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  registerProblemHandlers(app)
+  app.decorate('now', deps.now ?? (() => new Date()))
+
+  await app.register(swaggerPlugin)
+  await app.register(dbPlugin, { database: config.database, db: deps.db })
+  await app.register(demoDataPlugin, config.demoData)
+
+  await app.register(statusRoutes)
+  await app.register(directoryRoutes, { prefix: '/api' })
+  return app
+}

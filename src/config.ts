@@ -1,0 +1,88 @@
+import { z } from 'zod'
+
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be on or off' })
+  .transform((v) => v === 'on' || v === 'true' || v === '1')
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+
+/** The environment the service reads. This is the only place that knows variable names. */
+const EnvSchema = z.object({
+  PORT: integer(1, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DEMO_DATA: onOff.optional(),
+  DEMO_SEED: integer(0, 2 ** 31 - 1).optional(),
+  PG_POOL_MAX: integer(1, 200).default(10),
+  PG_CONNECT_TIMEOUT_MS: integer(100, 120_000).default(5000),
+  PG_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+})
+
+export type Env = z.input<typeof EnvSchema>
+
+export interface Config {
+  port: number
+  host: string
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
+  /** Pretty logs for a person at a terminal; JSON lines otherwise. */
+  prettyLogs: boolean
+  database:
+    | { kind: 'postgres'; url: string; poolMax: number; connectTimeoutMs: number; statementTimeoutMs: number }
+    | { kind: 'pglite'; dataDir: string }
+  /** Load the Croydon demo directory when the database holds no organisations yet. */
+  demoData: { enabled: boolean; seed: number | undefined }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/**
+ * Reads configuration from an environment. Throws ConfigError naming every bad variable,
+ * with the value it got, so start-up fails with a message a person can act on.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, isTty = false): Config {
+  // Empty strings count as unset, as shells and .env files commonly produce them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0])
+        const got = present[name]
+        return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`
+      }),
+    )
+  }
+  const e = parsed.data
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    prettyLogs: isTty,
+    database: e.DATABASE_URL
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          poolMax: e.PG_POOL_MAX,
+          connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS,
+          statementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+        }
+      : { kind: 'pglite', dataDir: e.DATA_DIR },
+    // Demo data is on by default only for the embedded database, never silently on a real server.
+    demoData: { enabled: e.DEMO_DATA ?? !e.DATABASE_URL, seed: e.DEMO_SEED },
+  }
+}

@@ -1,0 +1,28 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+
+/** The OpenAPI 3.1 document, generated from the routes' zod schemas, and a page to browse it. */
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Connector API',
+          description: 'Community asset directory and matching service for social prescribing in England.',
+          version: '0.1.0',
+        },
+        tags: [
+          { name: 'service', description: 'Liveness and readiness' },
+          { name: 'directory', description: 'Organisations, services and the activity taxonomy' },
+        ],
+      },
+      transform: jsonSchemaTransform,
+    })
+    await app.register(swaggerUi, { routePrefix: '/docs' })
+    app.get('/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  },
+  { name: 'swagger' },
+)
