@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process'
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.ts'
+
+t.test('loadConfig: defaults run the embedded database with demo data on port 3000', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.port, 3000)
+  t.equal(config.host, '127.0.0.1')
+  t.same(config.database, { kind: 'pglite', dataDir: './data' })
+  t.same(config.demoData, { enabled: true, seed: undefined })
+})
+
+t.test('loadConfig: DATABASE_URL selects PostgreSQL and turns demo data off unless asked', async (t) => {
+  const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/connector', PG_POOL_MAX: '4' })
+  t.match(config.database, { kind: 'postgres', url: 'postgres://u@db:5432/connector', poolMax: 4, connectTimeoutMs: 5000 })
+  t.equal(config.demoData.enabled, false)
+  t.equal(loadConfig({ DATABASE_URL: 'postgresql://x/y', DEMO_DATA: 'on' }).demoData.enabled, true)
+})
+
+t.test('loadConfig: every bad variable is named with the value it had', async (t) => {
+  const error = t.throws(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', DEMO_DATA: 'maybe' })) as ConfigError
+  t.type(error, ConfigError)
+  t.equal(error.issues.length, 3)
+  t.match(error.message, /PORT: must be a whole number \(got "abc"\)/)
+  t.match(error.message, /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL \(got "mysql:\/\/x"\)/)
+  t.match(error.message, /DEMO_DATA: must be on or off \(got "maybe"\)/)
+  t.throws(() => loadConfig({ PORT: '70000' }), { message: /PORT: must be at most 65535/ })
+})
+
+t.test('server: a bad environment value stops start-up with a message naming the variable', async (t) => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: '' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  t.equal(result.status, 78, 'exits with EX_CONFIG')
+  t.match(result.stderr, /Invalid configuration:\n\s+- PORT: must be a whole number \(got "not-a-port"\)/)
+})
