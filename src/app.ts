@@ -4,7 +4,10 @@ import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import demoDataPlugin from './demo/plugin.ts'
 import directoryRoutes from './directory/routes.ts'
+import geoPlugin from './geo/plugin.ts'
+import geoRoutes from './geo/routes.ts'
 import dbPlugin from './plugins/db.ts'
+import searchRoutes from './search/routes.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import { registerProblemHandlers } from './problem.ts'
 import statusRoutes from './status/routes.ts'
@@ -40,9 +43,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(swaggerPlugin)
   await app.register(dbPlugin, { database: config.database, db: deps.db })
+  await app.register(geoPlugin)
   await app.register(demoDataPlugin, config.demoData)
 
   await app.register(statusRoutes)
   await app.register(directoryRoutes, { prefix: '/api' })
+  await app.register(geoRoutes, { prefix: '/api' })
+  await app.register(searchRoutes, { prefix: '/api' })
   return app
 }

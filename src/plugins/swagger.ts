@@ -17,6 +17,8 @@ export default fp(
         tags: [
           { name: 'service', description: 'Liveness and readiness' },
           { name: 'directory', description: 'Organisations, services and the activity taxonomy' },
+          { name: 'geo', description: 'Postcodes and places' },
+          { name: 'search', description: 'Finding activities near a person' },
         ],
       },
       transform: jsonSchemaTransform,

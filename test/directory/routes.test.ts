@@ -1,4 +1,5 @@
 import t from 'tap'
+import { readMigrations } from '../../src/db/migrate.ts'
 import { DEMO_SEED, generateDemo } from '../../src/demo/generate.ts'
 import { buildTestApp, FIXED_NOW } from '../helper.ts'
 
@@ -76,14 +77,15 @@ t.test('directory API over the demo directory', async (t) => {
   t.test('GET /docs/openapi.json → OpenAPI 3.1 describing every route', async (t) => {
     const doc = (await app.inject({ url: '/docs/openapi.json' })).json()
     t.equal(doc.openapi, '3.1.0')
-    t.same(Object.keys(doc.paths).sort(), [
-      '/api/organizations/{id}',
-      '/api/services',
-      '/api/services/{id}',
-      '/api/taxonomy/terms',
-      '/health',
-      '/ready',
-    ])
+    for (const path of ['/api/organizations/{id}', '/api/services', '/api/services/{id}', '/api/taxonomy/terms', '/health', '/ready']) {
+      t.ok(doc.paths[path], `${path} is described`)
+    }
+    const undocumented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops as Record<string, { summary?: string; tags?: string[] }>)
+        .filter(([, op]) => !op.summary || !op.tags?.length)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    )
+    t.same(undocumented, [], 'every operation has a summary and a tag')
     const group = doc.paths['/api/services/{id}'].get.responses['200'].content['application/json'].schema.properties.group_size
     t.same(group.enum, ['one_to_one', 'small', 'large'])
   })
@@ -91,6 +93,6 @@ t.test('directory API over the demo directory', async (t) => {
   t.test('GET /ready → ready, with every migration applied', async (t) => {
     const res = await app.inject({ url: '/ready' })
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { status: 'ready', migrations: 2 })
+    t.match(res.json(), { status: 'ready', migrations: readMigrations().length })
   })
 })

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { DEMO_SEED, generateDemo } from '../../src/demo/generate.ts'
 import { loadDemoIfEmpty } from '../../src/demo/load.ts'
 import { migrate } from '../../src/db/migrate.ts'
+import { loadShippedPostcodesIfEmpty } from '../../src/geo/import.ts'
 import { openDb } from '../../src/db/open.ts'
 import { createPgliteDb } from '../../src/db/pglite.ts'
 import { DATABASE_URL, DEMO_SNAPSHOT, FIXED_NOW, SNAPSHOT_DIR, pgDatabase, templateName, withAdmin, withDatabaseName } from '../helper.ts'
@@ -11,6 +12,7 @@ import type { Db } from '../../src/db/db.ts'
 
 async function fill(db: Db): Promise<void> {
   await migrate(db)
+  await loadShippedPostcodesIfEmpty(db)
   const counts = await loadDemoIfEmpty(db, generateDemo({ seed: DEMO_SEED, now: FIXED_NOW }))
   if (!counts) throw new Error('the fresh template database already held data')
 }

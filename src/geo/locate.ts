@@ -1,0 +1,50 @@
+import type { Queryable } from '../db/db.ts'
+import { Invalid } from '../problem.ts'
+import { parsePostcode } from './postcode.ts'
+
+/** A point to search from, and how it was found. */
+export interface Place {
+  latitude: number
+  longitude: number
+  /** 'postcode': the postcode's own centroid; 'outcode': the district's centre (a full postcode we do not hold, or a bare district). */
+  precision: 'postcode' | 'outcode' | 'coordinates'
+  postcode: string | null
+  outcode: string | null
+  ward_code: string | null
+  ward_name: string | null
+  lsoa_code: string | null
+}
+
+/**
+ * Turns typed text into a place: a known postcode, else its district's centre; a postcode
+ * that is not a UK postcode, or a district we do not know, is a 422 that says which.
+ */
+export async function locatePostcode(db: Queryable, input: string, field = 'postcode'): Promise<Place> {
+  const parsed = parsePostcode(input)
+  const fail = (detail: string) => new Invalid(detail, [{ in: 'querystring', pointer: `/${field}`, detail }])
+  if (!parsed) throw fail(`"${input.trim()}" is not a UK postcode`)
+  if (parsed.kind === 'postcode') {
+    const { rows } = await db.query<Place>(
+      `SELECT latitude, longitude, 'postcode' AS precision, postcode, outcode, ward_code, ward_name, lsoa_code
+         FROM postcode WHERE postcode = $1`,
+      [parsed.postcode],
+    )
+    if (rows[0]) return rows[0]
+  }
+  const { rows } = await db.query<Place>(
+    `SELECT latitude, longitude, 'outcode' AS precision, $2::text AS postcode, outcode,
+            NULL AS ward_code, NULL AS ward_name, NULL AS lsoa_code
+       FROM outcode WHERE outcode = $1`,
+    [parsed.outcode, parsed.kind === 'postcode' ? parsed.postcode : null],
+  )
+  if (rows[0]) return rows[0]
+  throw fail(`${parsed.outcode} is not a postcode district we know`)
+}
+
+/** A place given as coordinates; checked to be a plausible point in the UK. */
+export function placeAt(latitude: number, longitude: number): Place {
+  if (latitude < 49 || latitude > 61 || longitude < -9 || longitude > 2) {
+    throw new Invalid('Those coordinates are not in the UK', [{ in: 'querystring', pointer: '/lat', detail: 'outside the UK' }])
+  }
+  return { latitude, longitude, precision: 'coordinates', postcode: null, outcode: null, ward_code: null, ward_name: null, lsoa_code: null }
+}
