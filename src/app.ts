@@ -6,8 +6,11 @@ import demoDataPlugin from './demo/plugin.ts'
 import directoryRoutes from './directory/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
+import orukRoutes from './oruk/routes.ts'
 import dbPlugin from './plugins/db.ts'
+import searchPlugin from './search/plugin.ts'
 import searchRoutes from './search/routes.ts'
+import schedulerPlugin from './plugins/scheduler.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import { registerProblemHandlers } from './problem.ts'
 import statusRoutes from './status/routes.ts'
@@ -43,11 +46,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(swaggerPlugin)
   await app.register(dbPlugin, { database: config.database, db: deps.db })
+  await app.register(schedulerPlugin, { enabled: config.scheduler })
   await app.register(geoPlugin)
+  await app.register(searchPlugin, { meili: config.meili })
   await app.register(demoDataPlugin, config.demoData)
 
   await app.register(statusRoutes)
   await app.register(directoryRoutes, { prefix: '/api' })
+  await app.register(orukRoutes, { prefix: '/oruk' })
   await app.register(geoRoutes, { prefix: '/api' })
   await app.register(searchRoutes, { prefix: '/api' })
   return app

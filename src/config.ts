@@ -26,6 +26,10 @@ const EnvSchema = z.object({
   PG_POOL_MAX: integer(1, 200).default(10),
   PG_CONNECT_TIMEOUT_MS: integer(100, 120_000).default(5000),
   PG_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  MEILI_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  MEILI_KEY: z.string().optional(),
+  MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, - and _ only' }).default('services'),
+  SCHEDULER: onOff.default(true),
 })
 
 export type Env = z.input<typeof EnvSchema>
@@ -41,6 +45,10 @@ export interface Config {
     | { kind: 'pglite'; dataDir: string }
   /** Load the Croydon demo directory when the database holds no organisations yet. */
   demoData: { enabled: boolean; seed: number | undefined }
+  /** The optional Meilisearch engine; PostgreSQL answers every search without it. */
+  meili: { url: string; key: string | undefined; index: string } | undefined
+  /** Run scheduled jobs (search index sync, later freshness reminders and ingest). */
+  scheduler: boolean
 }
 
 export class ConfigError extends Error {
@@ -84,5 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     // Demo data is on by default only for the embedded database, never silently on a real server.
     demoData: { enabled: e.DEMO_DATA ?? !e.DATABASE_URL, seed: e.DEMO_SEED },
+    meili: e.MEILI_URL ? { url: e.MEILI_URL, key: e.MEILI_KEY, index: e.MEILI_INDEX } : undefined,
+    scheduler: e.SCHEDULER,
   }
 }

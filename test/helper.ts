@@ -88,6 +88,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     prettyLogs: false,
     database,
     demoData: { enabled: false, seed: undefined },
+    meili: undefined,
+    scheduler: false,
     ...overrides,
   }
 }

@@ -20,6 +20,11 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite'
   /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /**
+   * Runs fn only if this process can take the advisory lock `key` (held on its own session
+   * while fn runs); resolves false without running fn when another holder has it.
+   */
+  withTryLock(key: number, fn: () => Promise<void>): Promise<boolean>
   close(): Promise<void>
 }
 

@@ -74,6 +74,21 @@ export function createPgDb(pool: pg.Pool, closePool = true): Db {
         client.release(broken)
       }
     },
+    async withTryLock(key, fn) {
+      const client = await pool.connect()
+      try {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key])
+        if (!rows[0]?.ok) return false
+        try {
+          await fn()
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [key])
+        }
+        return true
+      } finally {
+        client.release()
+      }
+    },
     async close() {
       if (closePool) await pool.end()
     },

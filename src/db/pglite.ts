@@ -68,6 +68,11 @@ export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db & 
     pglite,
     ...queryableOn(pglite),
     transaction: (fn) => pglite.transaction((tx) => fn(queryableOn(tx))),
+    // One process owns a PGlite data directory (the lock file sees to it): no one to contend with.
+    async withTryLock(_key, fn) {
+      await fn()
+      return true
+    },
     async close() {
       try {
         await pglite.close()

@@ -4,7 +4,6 @@
  * Dates are 'YYYY-MM-DD', timestamps full ISO strings, times 'HH:MM'; absent values are null.
  */
 import type {
-  AccessibilityFeature,
   Audience,
   DeliveryMode,
   GenderRestriction,
@@ -16,6 +15,9 @@ import type {
   ServiceStatus,
   Weekday,
 } from '../directory/vocabulary.ts'
+import type { AccessibilityRow, AddressRow, CostOptionRow, OrganizationRow } from '../directory/rows.ts'
+
+export type { AccessibilityRow, AddressRow, CostOptionRow, OrganizationRow }
 
 /** The 20 taxonomy term codes of `sql/002_taxonomy.sql`. */
 export type TermCode =
@@ -40,16 +42,6 @@ export type TermCode =
   | 'employment'
   | 'food'
 
-export interface OrganizationRow {
-  id: string
-  name: string
-  description: string
-  email: string | null
-  website: string | null
-  logo: string | null
-  charity_number: string | null
-}
-
 export interface LocationRow {
   id: string
   location_type: 'physical' | 'postal' | 'virtual'
@@ -58,28 +50,6 @@ export interface LocationRow {
   latitude: number | null
   longitude: number | null
   transport_notes: string | null
-}
-
-export interface AddressRow {
-  id: string
-  location_id: string
-  attention: string | null
-  address_1: string
-  address_2: string | null
-  city: string
-  region: string | null
-  state_province: string
-  postal_code: string
-  country: string
-  address_type: 'physical' | 'postal' | 'virtual'
-}
-
-export interface AccessibilityRow {
-  id: string
-  location_id: string
-  feature: AccessibilityFeature
-  details: string | null
-  url: string | null
 }
 
 export interface ServiceRow {
@@ -139,17 +109,6 @@ export interface ScheduleRow {
   valid_to: string | null
   description: string | null
   notes: string | null
-}
-
-export interface CostOptionRow {
-  id: string
-  service_id: string
-  option: string
-  amount: number
-  amount_description: string | null
-  concessions: string | null
-  valid_from: string | null
-  valid_to: string | null
 }
 
 export interface ContactRow {

@@ -17,6 +17,7 @@ export default fp(
         tags: [
           { name: 'service', description: 'Liveness and readiness' },
           { name: 'directory', description: 'Organisations, services and the activity taxonomy' },
+          { name: 'oruk', description: 'Open Referral UK 3.0 (HSDS 3.0, UK profile) read API, open to any origin' },
           { name: 'geo', description: 'Postcodes and places' },
           { name: 'search', description: 'Finding activities near a person' },
         ],

@@ -12,14 +12,47 @@ export interface PostgresSearchInput {
   correctedQ: string | undefined
   sort: SearchResponse['sort']
   now: Date
+  /** Only the ranked ids of this page (no results, no facets): for harvesting APIs. */
+  idsOnly?: boolean
 }
 
 type Facets = SearchResponse['facets']
 
 interface Row {
   total: number
-  results: (Omit<SearchResult, 'verified_at' | 'updated_at'> & { verified_at: string | null; updated_at: string })[] | null
-  facets: { [K in keyof Facets]: Facets[K] | null }
+  ids: string[] | null
+  results: RawResult[] | null
+  facets: { [K in keyof Facets]: Facets[K] | null } | null
+}
+
+/**
+ * The JSON array of search results for a relation of ranked hits (id, location_id, distance,
+ * reach, stale, score, free, ord): shared by the PostgreSQL engine and by Meilisearch's
+ * hits, which are filled in from the database so both engines answer in the same shape.
+ */
+function resultRows(from: string): string {
+  return `(SELECT json_agg(json_build_object(
+      'id', s.id, 'name', s.name, 'description', s.description, 'status', s.status,
+      'organization', json_build_object('id', o.id, 'name', o.name),
+      'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
+      'typical_attendance', s.typical_attendance,
+      'taxonomy_terms', coalesce((SELECT array_agg(t.code ORDER BY t.code) FROM service_taxonomy_term st
+                                   JOIN taxonomy_term t ON t.id = st.taxonomy_term_id WHERE st.service_id = s.id), '{}'),
+      'verified_at', s.verified_at, 'updated_at', s.updated_at,
+      'distance_m', round(p.distance)::int, 'reach', p.reach, 'stale', p.stale, 'score', round(p.score::numeric, 4)::float8,
+      'free', p.free,
+      'location', (SELECT json_build_object('id', l.id, 'name', l.name, 'latitude', l.latitude, 'longitude', l.longitude,
+                                            'postcode', (SELECT a.postal_code FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1))
+                     FROM location l WHERE l.id = p.location_id),
+      'schedules', coalesce((SELECT json_agg(json_build_object(
+            'kind', sc.kind, 'byday', sc.byday, 'week_of_month', sc.week_of_month, 'on_date', sc.on_date,
+            'opens_at', to_char(sc.opens_at, 'HH24:MI'), 'closes_at', to_char(sc.closes_at, 'HH24:MI'),
+            'description', sc.description) ORDER BY sc.kind, sc.opens_at, sc.id)
+          FROM schedule sc LEFT JOIN service_at_location ssal ON ssal.id = sc.service_at_location_id
+         WHERE sc.service_id = s.id OR (ssal.service_id = s.id AND (p.location_id IS NULL OR ssal.location_id = p.location_id))), '[]'))
+     ORDER BY p.ord)
+     FROM ${from} p
+     JOIN service s ON s.id = p.id JOIN organization o ON o.id = s.organization_id)`
 }
 
 // One statement: every filter is a parameter that is NULL when not asked for, so the SQL text
@@ -142,40 +175,22 @@ matches AS (
      AND ($17::boolean IS NULL OR (s.referral_capacity = 'open') = $17)
 ),
 page AS (
-  SELECT m.* FROM matches m
-   ORDER BY
-     CASE WHEN $18 = 'name' THEN NULL ELSE m.stale END,
-     CASE WHEN $18 = 'relevance' THEN m.score END DESC,
-     CASE WHEN $18 IN ('relevance', 'distance') THEN m.distance END NULLS LAST,
-     CASE WHEN $18 = 'distance' THEN m.score END DESC,
-     m.name, m.id
+  SELECT m.id, m.location_id, m.distance, m.reach, m.stale, m.score, m.free,
+         row_number() OVER (ORDER BY
+           CASE WHEN $18 = 'name' THEN NULL ELSE m.stale END,
+           CASE WHEN $18 = 'relevance' THEN m.score END DESC,
+           CASE WHEN $18 IN ('relevance', 'distance') THEN m.distance END NULLS LAST,
+           CASE WHEN $18 = 'distance' THEN m.score END DESC,
+           m.name, m.id) AS ord
+    FROM matches m
+   ORDER BY ord
    LIMIT $19 OFFSET $20
 )
 SELECT
   (SELECT count(*) FROM matches) AS total,
-  (SELECT json_agg(json_build_object(
-      'id', s.id, 'name', s.name, 'description', s.description, 'status', s.status,
-      'organization', json_build_object('id', o.id, 'name', o.name),
-      'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
-      'typical_attendance', s.typical_attendance,
-      'taxonomy_terms', coalesce((SELECT array_agg(t.code ORDER BY t.code) FROM service_taxonomy_term st
-                                   JOIN taxonomy_term t ON t.id = st.taxonomy_term_id WHERE st.service_id = s.id), '{}'),
-      'verified_at', s.verified_at, 'updated_at', s.updated_at,
-      'distance_m', round(p.distance)::int, 'reach', p.reach, 'stale', p.stale, 'score', round(p.score::numeric, 4)::float8,
-      'free', p.free,
-      'location', (SELECT json_build_object('id', l.id, 'name', l.name, 'latitude', l.latitude, 'longitude', l.longitude,
-                                            'postcode', (SELECT a.postal_code FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1))
-                     FROM location l WHERE l.id = p.location_id),
-      'schedules', coalesce((SELECT json_agg(json_build_object(
-            'kind', sc.kind, 'byday', sc.byday, 'week_of_month', sc.week_of_month, 'on_date', sc.on_date,
-            'opens_at', to_char(sc.opens_at, 'HH24:MI'), 'closes_at', to_char(sc.closes_at, 'HH24:MI'),
-            'description', sc.description) ORDER BY sc.kind, sc.opens_at, sc.id)
-          FROM schedule sc LEFT JOIN service_at_location ssal ON ssal.id = sc.service_at_location_id
-         WHERE sc.service_id = s.id OR (ssal.service_id = s.id AND (p.location_id IS NULL OR ssal.location_id = p.location_id))), '[]'))
-     ORDER BY p.ord)
-     FROM (SELECT page.*, row_number() OVER () AS ord FROM page) p
-     JOIN service s ON s.id = p.id JOIN organization o ON o.id = s.organization_id) AS results,
-  json_build_object(
+  CASE WHEN $23 THEN (SELECT json_agg(id ORDER BY ord) FROM page) END AS ids,
+  CASE WHEN NOT $23 THEN ${resultRows('page')} END AS results,
+  CASE WHEN NOT $23 THEN json_build_object(
     'taxonomy_term', (SELECT json_agg(json_build_object('value', code, 'count', n) ORDER BY n DESC, code) FROM (
         SELECT t.code, count(DISTINCT m.id) AS n FROM matches m
           JOIN service_taxonomy_term st ON st.service_id = m.id JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
@@ -194,13 +209,43 @@ SELECT
         SELECT a.feature, count(*) AS n FROM matches m JOIN accessibility a ON a.location_id = m.location_id GROUP BY a.feature) f),
     'free', (SELECT json_agg(json_build_object('value', CASE WHEN free THEN 'true' ELSE 'false' END, 'count', n) ORDER BY free DESC) FROM (
         SELECT free, count(*) AS n FROM matches GROUP BY free) f)
-  ) AS facets
+  ) END AS facets
 `
 
-/** The complete search, on PostgreSQL alone: full text, typo correction, distance, filters, facets. */
-export async function searchPostgres(db: Queryable, input: PostgresSearchInput): Promise<Omit<SearchResponse, 'engine' | 'degraded'>> {
+export interface RankedHit {
+  id: string
+  location_id: string | null
+  distance: number | null
+  reach: SearchResult['reach']
+  stale: boolean
+  score: number
+}
+
+type RawResult = Omit<SearchResult, 'verified_at' | 'updated_at'> & { verified_at: string | null; updated_at: string }
+
+function withIsoTimes(r: RawResult): SearchResult {
+  return {
+    ...r,
+    verified_at: r.verified_at === null ? null : new Date(r.verified_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+  }
+}
+
+/** Fills in ranked hits found elsewhere (Meilisearch) from the database, in their order. */
+export async function hydrateHits(db: Queryable, hits: RankedHit[]): Promise<SearchResult[]> {
+  if (hits.length === 0) return []
+  const { rows } = await db.query<{ results: RawResult[] | null }>(
+    `SELECT ${resultRows(`(SELECT h.*, NOT EXISTS (SELECT 1 FROM cost_option c WHERE c.service_id = h.id AND c.amount > 0) AS free
+                             FROM json_to_recordset($1::json) AS h (id uuid, location_id uuid, distance float8, reach text,
+                                                                   stale boolean, score float8, ord int))`)} AS results`,
+    [JSON.stringify(hits.map((h, i) => ({ ...h, ord: i })))],
+  )
+  return (rows[0]!.results ?? []).map(withIsoTimes)
+}
+
+function searchParams(input: PostgresSearchInput): unknown[] {
   const { query: q, place } = input
-  const params = [
+  return [
     place?.latitude ?? null,
     place?.longitude ?? null,
     q.radius_km,
@@ -223,10 +268,23 @@ export async function searchPostgres(db: Queryable, input: PostgresSearchInput):
     (q.page - 1) * q.per_page,
     input.now.toISOString(),
     STALE_AFTER_DAYS,
+    input.idsOnly ?? false,
   ]
-  const { rows } = await db.query<Row>(SEARCH_SQL, params)
+}
+
+/** The ranked ids of every service a search matches, nearest or most relevant first. */
+export async function searchServiceIds(db: Queryable, input: Omit<PostgresSearchInput, 'idsOnly'>): Promise<string[]> {
+  const everything = { ...input, query: { ...input.query, page: 1, per_page: 1_000_000 } }
+  const { rows } = await db.query<Row>(SEARCH_SQL, searchParams({ ...everything, idsOnly: true }))
+  return rows[0]!.ids ?? []
+}
+
+/** The complete search, on PostgreSQL alone: full text, typo correction, distance, filters, facets. */
+export async function searchPostgres(db: Queryable, input: PostgresSearchInput): Promise<Omit<SearchResponse, 'engine' | 'degraded'>> {
+  const { query: q, place } = input
+  const { rows } = await db.query<Row>(SEARCH_SQL, searchParams(input))
   const row = rows[0]!
-  const facets = Object.fromEntries(Object.entries(row.facets).map(([k, v]) => [k, v ?? []])) as Facets
+  const facets = Object.fromEntries(Object.entries(row.facets ?? {}).map(([k, v]) => [k, v ?? []])) as Facets
   return {
     total: row.total,
     page: q.page,
@@ -236,10 +294,6 @@ export async function searchPostgres(db: Queryable, input: PostgresSearchInput):
     radius_km: place ? q.radius_km : null,
     corrected_q: input.correctedQ ?? null,
     facets,
-    results: (row.results ?? []).map((r) => ({
-      ...r,
-      verified_at: r.verified_at === null ? null : new Date(r.verified_at).toISOString(),
-      updated_at: new Date(r.updated_at).toISOString(),
-    })),
+    results: (row.results ?? []).map(withIsoTimes),
   }
 }

@@ -19,7 +19,10 @@ const searchRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: SearchResponseSchema, 400: ProblemSchema, 422: ProblemSchema },
       },
     },
-    async (request) => searchDirectory(app.db, request.query, app.now()),
+    async (request) =>
+      searchDirectory(app.db, request.query, app.now(), app.searchEngine, (error) =>
+        request.log.warn({ err: error }, 'Meilisearch unreachable: answered from PostgreSQL'),
+      ),
   )
 }
 

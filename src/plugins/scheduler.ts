@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin'
+import cron, { type ScheduledTask } from 'node-cron'
+
+export interface Job {
+  name: string
+  /** A node-cron expression (seconds allowed: six fields). */
+  schedule: string
+  run: () => Promise<unknown>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Registers a job to run on its schedule once the app is ready (when the scheduler is on). */
+    addJob(job: Job): void
+  }
+}
+
+// A stable advisory-lock key per job name, so one instance runs each job at a time.
+function lockKey(name: string): number {
+  let h = 7_310_526
+  for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0
+  return h
+}
+
+/**
+ * Runs jobs with node-cron, each under pg_try_advisory_lock so several instances do not run
+ * the same job at once, never overlapping itself, and stopped when the app closes. Off in
+ * tests: jobs are plain functions the tests call directly.
+ */
+export default fp<{ enabled: boolean }>(
+  async (app, opts) => {
+    const jobs: Job[] = []
+    const tasks: ScheduledTask[] = []
+    app.decorate('addJob', (job: Job) => {
+      jobs.push(job)
+    })
+    if (!opts.enabled) return
+    app.addHook('onReady', async () => {
+      for (const job of jobs) {
+        const task = cron.schedule(
+          job.schedule,
+          async () => {
+            const locked = await app.db.withTryLock(lockKey(job.name), async () => {
+              const result = await job.run()
+              app.log.debug({ job: job.name, result }, 'job ran')
+            })
+            if (!locked) app.log.debug({ job: job.name }, 'job skipped: another instance holds it')
+          },
+          { name: job.name, noOverlap: true },
+        )
+        task.on('execution:failed', (ctx) => app.log.error({ job: job.name, err: ctx.execution?.error }, 'job failed'))
+        tasks.push(task)
+      }
+    })
+    app.addHook('onClose', async () => {
+      await Promise.all(tasks.map((t) => t.stop()))
+    })
+  },
+  { name: 'scheduler', dependencies: ['db'] },
+)
