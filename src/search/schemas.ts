@@ -60,7 +60,6 @@ export const SearchResultSchema = ServiceSummarySchema.extend({
     .describe('the nearest matching venue'),
   stale: z.boolean().describe('not confirmed as running for 180 days or more; ranked below fresh listings'),
   score: z.number().describe('text relevance (0 without words)'),
-  group_size: ServiceSummarySchema.shape.group_size,
   typical_attendance: z.number().int().nullable(),
   free: z.boolean(),
   schedules: z.array(ScheduleSchema.omit({ id: true, location_id: true, valid_from: true, valid_to: true })),
