@@ -151,26 +151,33 @@ export async function importPostcodeCsv(db: Db, input: Readable): Promise<Import
   let layout: Layout | undefined
   const parser = input.pipe(
     parse({
-      columns: (header: string[]) => {
-        layout = chooseLayout(header.map((h) => h.trim().replace(/^\uFEFF/, '')))
-        return header.map((h) => h.trim().replace(/^\uFEFF/, ''))
+      columns: (raw: string[]) => {
+        const header = raw.map((h) => h.trim().replace(/^\uFEFF/, ''))
+        layout = chooseLayout(header)
+        return header
       },
       skip_empty_lines: true,
       relax_column_count: true,
     }),
   )
-  const report: ImportReport = { layout: '', imported: 0, skipped: 0, reasons: {} }
+  // Read the header (and the first row) before opening a transaction: a refused file touches
+  // nothing, and no parse error can fire while no one is listening.
+  const records = (parser as AsyncIterable<Record<string, string>>)[Symbol.asyncIterator]()
+  const first = await records.next()
+  if (!layout) throw new ImportRefused('The file is empty: no header row.')
+  const chosen: Layout = layout
+  const report: ImportReport = { layout: chosen.name, imported: 0, skipped: 0, reasons: {} }
   await db.transaction(async (tx) => {
     let batch: (PostcodeRow | OutcodeRow)[] = []
     const flush = async () => {
       if (batch.length === 0) return
-      if (layout!.kind === 'postcode') await writePostcodes(tx, batch as PostcodeRow[])
+      if (chosen.kind === 'postcode') await writePostcodes(tx, batch as PostcodeRow[])
       else await writeOutcodes(tx, batch as OutcodeRow[])
       report.imported += batch.length
       batch = []
     }
-    for await (const record of parser as AsyncIterable<Record<string, string>>) {
-      const row = layout!.read(record)
+    for (let next = first; !next.done; next = await records.next()) {
+      const row = chosen.read(next.value)
       if (typeof row === 'string') {
         report.skipped += 1
         report.reasons[row] = (report.reasons[row] ?? 0) + 1
@@ -181,8 +188,6 @@ export async function importPostcodeCsv(db: Db, input: Readable): Promise<Import
     }
     await flush()
   })
-  if (!layout) throw new ImportRefused('The file is empty: no header row.')
-  report.layout = layout.name
   return report
 }
 
