@@ -1,20 +1,8 @@
 import type { Db } from '../db/db.ts'
-import type { DemoData } from './generate.ts'
+import { DEMO_TABLES, type DemoData } from './generate.ts'
 
-/** Tables in the order their foreign keys need. `service_taxonomy_term` follows, by term code. */
-const TABLES = [
-  'organization',
-  'location',
-  'address',
-  'accessibility',
-  'service',
-  'service_at_location',
-  'service_area',
-  'schedule',
-  'cost_option',
-  'contact',
-  'phone',
-] as const
+// Every table but the term links, which are inserted by term code after the others.
+const TABLES = DEMO_TABLES.filter((t) => t !== 'service_taxonomy_term')
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 
