@@ -30,6 +30,8 @@ export function pgPoolConfig(o: PgPoolOptions): pg.PoolConfig {
     idleTimeoutMillis: 30_000,
     types: pgTypes,
     application_name: 'connector',
+    // JIT compiles for seconds what runs in milliseconds: search's planner costs look large.
+    options: '-c jit=off',
   }
 }
 

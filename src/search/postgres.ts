@@ -48,8 +48,10 @@ function resultRows(from: string): string {
             'kind', sc.kind, 'byday', sc.byday, 'week_of_month', sc.week_of_month, 'on_date', sc.on_date,
             'opens_at', to_char(sc.opens_at, 'HH24:MI'), 'closes_at', to_char(sc.closes_at, 'HH24:MI'),
             'description', sc.description) ORDER BY sc.kind, sc.opens_at, sc.id)
-          FROM schedule sc LEFT JOIN service_at_location ssal ON ssal.id = sc.service_at_location_id
-         WHERE sc.service_id = s.id OR (ssal.service_id = s.id AND (p.location_id IS NULL OR ssal.location_id = p.location_id))), '[]'))
+          FROM (SELECT * FROM schedule WHERE service_id = s.id
+                UNION ALL
+                SELECT sc2.* FROM service_at_location ssal JOIN schedule sc2 ON sc2.service_at_location_id = ssal.id
+                 WHERE ssal.service_id = s.id AND (p.location_id IS NULL OR ssal.location_id = p.location_id)) sc), '[]'))
      ORDER BY p.ord)
      FROM ${from} p
      JOIN service s ON s.id = p.id JOIN organization o ON o.id = s.organization_id)`
@@ -92,6 +94,13 @@ fitting AS (
            AND ($8::time IS NULL OR sc.opens_at >= $8)
            AND ($9::time IS NULL OR sc.closes_at <= $9)))
 ),
+fitting_sal AS (SELECT DISTINCT service_at_location_id AS id FROM fitting WHERE service_at_location_id IS NOT NULL),
+fitting_service AS (
+  -- Services with a fitting session anywhere: at the service itself or at one of its venues.
+  SELECT service_id AS id FROM fitting WHERE service_id IS NOT NULL
+  UNION
+  SELECT sal.service_id FROM fitting_sal f JOIN service_at_location sal ON sal.id = f.id
+),
 venue AS (
   -- The nearest venue of each service within the radius that has every asked-for feature
   -- and, when days or hours are asked for, a session that fits there (or at the service).
@@ -104,28 +113,44 @@ venue AS (
      AND ($12::text[] IS NULL OR NOT EXISTS (
            SELECT 1 FROM unnest($12::text[]) AS f (feature)
             WHERE NOT EXISTS (SELECT 1 FROM accessibility a WHERE a.location_id = l.id AND a.feature = f.feature)))
-     AND (NOT i.when_filtered OR EXISTS (
-           SELECT 1 FROM fitting f WHERE f.service_at_location_id = sal.id OR f.service_id = sal.service_id))
+     AND (NOT i.when_filtered OR sal.id IN (SELECT id FROM fitting_sal)
+          OR sal.service_id IN (SELECT service_id FROM fitting WHERE service_id IS NOT NULL))
    ORDER BY sal.service_id, distance, l.id
-),
-any_venue AS (
-  -- Without a place: any venue of the service with every asked-for feature.
-  SELECT DISTINCT ON (sal.service_id) sal.service_id, l.id AS location_id, NULL::float8 AS distance
-    FROM input i
-    JOIN service_at_location sal ON i.here IS NULL
-    JOIN location l ON l.id = sal.location_id
-   WHERE ($12::text[] IS NULL OR NOT EXISTS (
-           SELECT 1 FROM unnest($12::text[]) AS f (feature)
-            WHERE NOT EXISTS (SELECT 1 FROM accessibility a WHERE a.location_id = l.id AND a.feature = f.feature)))
-     AND (NOT i.when_filtered OR EXISTS (
-           SELECT 1 FROM fitting f WHERE f.service_at_location_id = sal.id OR f.service_id = sal.service_id))
-   ORDER BY sal.service_id, l.name, l.id
 ),
 area AS (
   -- Home visiting, telephone and online services whose service area covers the place.
   SELECT DISTINCT sa.service_id
     FROM input i JOIN service_area sa ON ST_Covers(sa.geom, i.here)
    WHERE i.here IS NOT NULL
+),
+candidates AS MATERIALIZED (
+  -- Where to start: the venues and service areas near the place, else the text's index hits,
+  -- else every service. Keeps a search near a postcode from reading the whole directory.
+  SELECT service_id AS id FROM venue
+  UNION
+  SELECT service_id FROM area
+  UNION
+  -- The query is spelt out from the parameters (not taken from a CTE) so the GIN index serves it.
+  SELECT ss.service_id FROM service_search ss
+   WHERE $1::float8 IS NULL AND $4::text IS NOT NULL
+     AND ss.document @@ (websearch_to_tsquery('english', $4) || websearch_to_tsquery('english', coalesce($5, $4)))
+  UNION
+  SELECT s.id FROM service s CROSS JOIN text_query tq
+   WHERE $1::float8 IS NULL AND tq.tsq IS NULL
+),
+any_venue AS (
+  -- Without a place: any venue of the service with every asked-for feature.
+  SELECT DISTINCT ON (sal.service_id) sal.service_id, l.id AS location_id, NULL::float8 AS distance
+    FROM input i
+    JOIN candidates c ON i.here IS NULL
+    JOIN service_at_location sal ON sal.service_id = c.id
+    JOIN location l ON l.id = sal.location_id
+   WHERE ($12::text[] IS NULL OR NOT EXISTS (
+           SELECT 1 FROM unnest($12::text[]) AS f (feature)
+            WHERE NOT EXISTS (SELECT 1 FROM accessibility a WHERE a.location_id = l.id AND a.feature = f.feature)))
+     AND (NOT i.when_filtered OR sal.id IN (SELECT id FROM fitting_sal)
+          OR sal.service_id IN (SELECT service_id FROM fitting WHERE service_id IS NOT NULL))
+   ORDER BY sal.service_id, l.name, l.id
 ),
 matches AS (
   SELECT s.id, s.name, s.delivery_modes, s.group_size,
@@ -137,15 +162,15 @@ matches AS (
          (s.verified_at IS NULL OR s.verified_at < $21::timestamptz - make_interval(days => $22)) AS stale,
          -- Text rank, plus 1 when one of the service's activity types is what the words name.
          CASE WHEN tq.tsq IS NULL THEN 0
-              ELSE ts_rank(ss.document, tq.tsq)
+              ELSE (SELECT ts_rank(ss.document, tq.tsq) FROM service_search ss WHERE ss.service_id = s.id)
                    + CASE WHEN EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN named_term nt ON nt.id = st.taxonomy_term_id
                                         WHERE st.service_id = s.id) THEN 1 ELSE 0 END
          END AS score,
          NOT EXISTS (SELECT 1 FROM cost_option c WHERE c.service_id = s.id AND c.amount > 0) AS free
-    FROM service s
+    FROM candidates c
+    JOIN service s ON s.id = c.id
     CROSS JOIN input i
     CROSS JOIN text_query tq
-    JOIN service_search ss ON ss.service_id = s.id
     LEFT JOIN venue v ON v.service_id = s.id
     LEFT JOIN any_venue av ON av.service_id = s.id
     LEFT JOIN area a ON a.service_id = s.id
@@ -156,16 +181,15 @@ matches AS (
      -- Without a place, an accessibility filter still needs a qualifying venue, unless remote.
      AND (i.here IS NOT NULL OR $12::text[] IS NULL OR av.service_id IS NOT NULL
           OR s.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text'])
-     AND (tq.tsq IS NULL OR ss.document @@ tq.tsq)
+     AND (tq.tsq IS NULL OR EXISTS (SELECT 1 FROM service_search ss WHERE ss.service_id = s.id AND ss.document @@ tq.tsq))
      AND ($6::text[] IS NULL OR EXISTS (
            SELECT 1 FROM service_taxonomy_term st
              JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
              LEFT JOIN taxonomy_term p ON p.id = t.parent_id
             WHERE st.service_id = s.id AND (t.code = ANY ($6) OR p.code = ANY ($6))))
      -- Runs when the person can go: a session that fits at the chosen venue, or at the service.
-     AND (NOT i.when_filtered OR v.service_id IS NOT NULL OR av.service_id IS NOT NULL OR EXISTS (
-           SELECT 1 FROM fitting f LEFT JOIN service_at_location fs ON fs.id = f.service_at_location_id
-            WHERE f.service_id = s.id OR fs.service_id = s.id))
+     AND (NOT i.when_filtered OR v.service_id IS NOT NULL OR av.service_id IS NOT NULL
+          OR s.id IN (SELECT id FROM fitting_service))
      AND ($10::boolean IS NULL OR $10 = NOT EXISTS (SELECT 1 FROM cost_option c WHERE c.service_id = s.id AND c.amount > 0))
      AND ($11::text[] IS NULL OR s.delivery_modes && $11::text[])
      AND ($13::int IS NULL OR ((s.minimum_age IS NULL OR s.minimum_age <= $13) AND (s.maximum_age IS NULL OR s.maximum_age >= $13)))
@@ -200,10 +224,13 @@ SELECT
     'group_size', (SELECT json_agg(json_build_object('value', group_size, 'count', n) ORDER BY n DESC, group_size) FROM (
         SELECT group_size, count(*) AS n FROM matches GROUP BY group_size) f),
     'day', (SELECT json_agg(json_build_object('value', day, 'count', n) ORDER BY array_position(ARRAY['MO','TU','WE','TH','FR','SA','SU'], day)) FROM (
-        SELECT day, count(DISTINCT m.id) AS n FROM matches m
-          JOIN schedule sc ON sc.service_id = m.id
-                           OR sc.service_at_location_id IN (SELECT id FROM service_at_location WHERE service_id = m.id)
-          CROSS JOIN unnest(sc.byday) AS day
+        SELECT day, count(DISTINCT service_id) AS n FROM (
+          SELECT m.id AS service_id, sc.byday FROM matches m JOIN schedule sc ON sc.service_id = m.id
+          UNION ALL
+          SELECT m.id, sc.byday FROM matches m
+            JOIN service_at_location sal ON sal.service_id = m.id
+            JOIN schedule sc ON sc.service_at_location_id = sal.id) ms
+          CROSS JOIN unnest(ms.byday) AS day
          GROUP BY day) f),
     'accessibility', (SELECT json_agg(json_build_object('value', feature, 'count', n) ORDER BY n DESC, feature) FROM (
         SELECT a.feature, count(*) AS n FROM matches m JOIN accessibility a ON a.location_id = m.location_id GROUP BY a.feature) f),
