@@ -33,6 +33,9 @@ declare module 'fastify' {
 /** Builds the whole service from its configuration. The server and the tests both use this. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    // A first start creates PostGIS in the embedded database and loads the demo: on a slow or
+    // busy machine that outlasts Fastify's 10 s default for a plugin to start.
+    pluginTimeout: 180_000,
     logger: {
       level: config.logLevel,
       ...(deps.logStream ? { stream: deps.logStream } : {}),
