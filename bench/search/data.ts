@@ -384,7 +384,7 @@ async function insertBatch(tx: Queryable, b: Batch, seed: string, loadedAt: Date
 export async function serverFacts(url: string): Promise<{ version: string; settings: Record<string, string> }> {
   const db = await openDb({ kind: 'postgres', url, poolMax: 1, connectTimeoutMs: 5000, statementTimeoutMs: 10_000 })
   try {
-    const { rows: v } = await db.query<{ v: string }>('SHOW server_version')
+    const { rows: v } = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")
     const { rows } = await db.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings
         WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', 'jit', 'max_parallel_workers_per_gather')

@@ -202,7 +202,7 @@ export function renderReport(r: Report): string {
     `# Search benchmark, ${r.date}`,
     [
       `- Machine: ${m.cpus} × ${m.model}, ${m.memoryGb} GB memory, ${m.os}`,
-      `- Node ${m.node}; PostgreSQL ${r.postgres.version} (${settings})`,
+      `- Node ${m.node}; PostgreSQL ${r.postgres.version} (as the app's connections see it: ${settings})`,
       `- Code: commit ${r.code.commit}` +
         (r.code.uncommitted.length === 0 ? '' : `, plus uncommitted changes to ${r.code.uncommitted.join(', ')}`),
       `- Method: per shape, SQL floor of up to ${r.method.sqlRuns} sequential runs (at most ${r.method.sqlSeconds} s, after warm-up; ` +

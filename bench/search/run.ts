@@ -1,15 +1,16 @@
 /**
  * npm run bench:search -- --sizes 10k,100k,1m [--fresh] [--duration 10] [--connections 10]
- *   [--sql-timeout 60] [--max-load-ms 2000] [--pg-set jit=off --out search-jit-off] [--shapes a,b]
+ *   [--sql-timeout 60] [--max-load-ms 2000] [--pg-set jit=off --out search-jit-off] [--shapes a,b] [--resume]
  *
  * For each size: make or reuse the database (data.ts), time every shape (shapes.ts) on the
  * database directly and through the real app over HTTP (measure.ts), then write the report
  * to bench/results/search-<date>.md, search-latest.md and the table in bench/README.md.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import os from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { openDb } from '../../src/db/open.ts'
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     'pg-set': { type: 'string', multiple: true, default: [] },
     shapes: { type: 'string' },
     out: { type: 'string', default: 'search' },
+    // Reuse sizes measured by an interrupted run with the same options (checkpoints in the temp directory).
+    resume: { type: 'boolean', default: false },
   },
 })
 
@@ -159,9 +162,27 @@ const RESULTS = new URL('../results/', import.meta.url)
 const START = '<!-- search-latest:start -->'
 const END = '<!-- search-latest:end -->'
 
+/** Each measured size is kept until the run completes, so `--resume` can pick up after an interruption. */
+const CHECKPOINTS = join(os.tmpdir(), 'connector-bench')
+const checkpointKey = JSON.stringify({ method, settings, shapes: shapes.map((s) => s.query), seed: values.seed, commit: codeState() })
+const checkpointFile = (label: string) => join(CHECKPOINTS, `${values.out}-${label}.json`)
+
+function resumed(label: string): SizeResult | undefined {
+  if (!values.resume || !existsSync(checkpointFile(label))) return undefined
+  const saved = JSON.parse(readFileSync(checkpointFile(label), 'utf8')) as { key: string; result: SizeResult }
+  return saved.key === checkpointKey ? saved.result : undefined
+}
+
 try {
   const sizes: SizeResult[] = []
-  for (const label of labels) sizes.push(await benchSize(label))
+  mkdirSync(CHECKPOINTS, { recursive: true })
+  for (const label of labels) {
+    const earlier = resumed(label)
+    if (earlier) log(`${label}: resumed from ${checkpointFile(label)}`)
+    const result = earlier ?? (await benchSize(label))
+    writeFileSync(checkpointFile(label), JSON.stringify({ key: checkpointKey, result }))
+    sizes.push(result)
+  }
   const facts = await serverFacts(urlFor(values.server, 'postgres'))
   const report: Report = { date: new Date().toISOString().slice(0, 10), machine: machine(), postgres: facts, code: codeState(), method, sizes }
   const markdown = renderReport(report)
@@ -181,6 +202,7 @@ try {
       writeFileSync(README, readme.slice(0, a) + section + readme.slice(b + END.length))
     }
   }
+  for (const label of labels) rmSync(checkpointFile(label), { force: true })
   log(`wrote bench/results/${name}-${report.date}.md${standard ? ' and search-latest.md' : ''}`)
 } catch (error) {
   console.error(`search benchmark failed: ${(error as Error).stack}`)
