@@ -55,6 +55,12 @@ export const SCHEDULE_KINDS = ['weekly', 'monthly', 'one_off', 'by_arrangement']
 /** iCalendar weekday codes, as ORUK's `byday` uses them. */
 export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const
 
+/**
+ * What can stop a person from taking part in a listing (the matcher's hard constraints): the
+ * barriers a gap record names.
+ */
+export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity', 'cost', 'delivery_mode', 'intensity'] as const
+
 export type DeliveryMode = (typeof DELIVERY_MODES)[number]
 export type GroupSize = (typeof GROUP_SIZES)[number]
 export type GenderRestriction = (typeof GENDER_RESTRICTIONS)[number]
@@ -66,6 +72,7 @@ export type ReferralCapacity = (typeof REFERRAL_CAPACITIES)[number]
 export type ServiceStatus = (typeof SERVICE_STATUSES)[number]
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number]
 export type Weekday = (typeof WEEKDAYS)[number]
+export type Barrier = (typeof BARRIERS)[number]
 
 /**
  * Which CHECK constraint in the database mirrors which vocabulary: `table.constraint`.
@@ -83,4 +90,5 @@ export const VOCABULARY_CONSTRAINTS = {
   'service.service_status_check': SERVICE_STATUSES,
   'schedule.schedule_kind_check': SCHEDULE_KINDS,
   'schedule.schedule_byday_check': WEEKDAYS,
+  'match_gap.match_gap_barriers_check': BARRIERS,
 } as const satisfies Record<string, readonly string[]>
