@@ -6,6 +6,7 @@ import demoDataPlugin from './demo/plugin.ts'
 import directoryRoutes from './directory/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
+import matchRoutes from './match/routes.ts'
 import orukRoutes from './oruk/routes.ts'
 import dbPlugin from './plugins/db.ts'
 import searchPlugin from './search/plugin.ts'
@@ -59,5 +60,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(orukRoutes, { prefix: '/oruk' })
   await app.register(geoRoutes, { prefix: '/api' })
   await app.register(searchRoutes, { prefix: '/api' })
+  await app.register(matchRoutes, { prefix: '/api' })
   return app
 }

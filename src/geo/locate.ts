@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts'
-import { Invalid } from '../problem.ts'
+import { Invalid, type FieldError } from '../problem.ts'
 import { parsePostcode } from './postcode.ts'
 
 /** A point to search from, and how it was found. */
@@ -19,9 +19,9 @@ export interface Place {
  * Turns typed text into a place: a known postcode, else its district's centre; a postcode
  * that is not a UK postcode, or a district we do not know, is a 422 that says which.
  */
-export async function locatePostcode(db: Queryable, input: string, field = 'postcode'): Promise<Place> {
+export async function locatePostcode(db: Queryable, input: string, field = 'postcode', part: FieldError['in'] = 'querystring'): Promise<Place> {
   const parsed = parsePostcode(input)
-  const fail = (detail: string) => new Invalid(detail, [{ in: 'querystring', pointer: `/${field}`, detail }])
+  const fail = (detail: string) => new Invalid(detail, [{ in: part, pointer: `/${field}`, detail }])
   if (!parsed) throw fail(`"${input.trim()}" is not a UK postcode`)
   if (parsed.kind === 'postcode') {
     const { rows } = await db.query<Place>(
@@ -42,9 +42,9 @@ export async function locatePostcode(db: Queryable, input: string, field = 'post
 }
 
 /** A place given as coordinates; checked to be a plausible point in the UK. */
-export function placeAt(latitude: number, longitude: number): Place {
+export function placeAt(latitude: number, longitude: number, pointer = '/lat', part: FieldError['in'] = 'querystring'): Place {
   if (latitude < 49 || latitude > 61 || longitude < -9 || longitude > 2) {
-    throw new Invalid('Those coordinates are not in the UK', [{ in: 'querystring', pointer: '/lat', detail: 'outside the UK' }])
+    throw new Invalid('Those coordinates are not in the UK', [{ in: part, pointer, detail: 'outside the UK' }])
   }
   return { latitude, longitude, precision: 'coordinates', postcode: null, outcode: null, ward_code: null, ward_name: null, lsoa_code: null }
 }

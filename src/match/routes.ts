@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { MatchProfileSchema, MatchResponseSchema } from '../matching/schemas.ts'
+import { ProblemSchema } from '../problem.ts'
+import { matchForProfile } from './service.ts'
+
+/** POST /match. The profile is neither stored nor logged (no log line here carries it). */
+const matchRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/match',
+    {
+      schema: {
+        tags: ['matching'],
+        summary: 'Rank activities for a client, explain each match, and record a gap when too few fit',
+        description:
+          'Hard constraints (reach, access, eligibility, times, capacity, cost, physical intensity, and ' +
+          'home, phone or online only for someone housebound) exclude; preferences rank. Practical help ' +
+          'comes first. Each result gives its reasons, what it does not meet and the parts of its score. ' +
+          'An interest or need with fewer than 3 results meeting every hard constraint is reported as a ' +
+          'gap, with the nearest near-misses, and recorded anonymously (activity type, barriers, postcode ' +
+          'district, ward, date). The profile itself is never stored or logged.',
+        body: MatchProfileSchema,
+        response: { 200: MatchResponseSchema, 400: ProblemSchema, 422: ProblemSchema },
+      },
+    },
+    async (request) => matchForProfile(app.db, request.body, app.now()),
+  )
+}
+
+export default matchRoutes
