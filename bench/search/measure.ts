@@ -86,6 +86,10 @@ export interface LoadOptions {
   duration?: number
   /** Exactly this many requests. */
   amount?: number
+  /** Defaults to GET with no body. */
+  method?: 'GET' | 'POST'
+  body?: string
+  headers?: Record<string, string>
 }
 
 /** Load on one URL; latencies are every response's own time, so p95 is exact (autocannon's histogram has no p95). */
@@ -97,6 +101,9 @@ export function measureHttp(url: string, o: LoadOptions): Promise<HttpResult> {
         url,
         connections: o.connections,
         ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.duration ?? 10 }),
+        method: o.method ?? 'GET',
+        ...(o.body !== undefined ? { body: o.body } : {}),
+        ...(o.headers ? { headers: o.headers } : {}),
         timeout: 120,
       },
       (error, result) => {

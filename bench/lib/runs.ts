@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** How long to spend timing one thing directly (no HTTP): a run budget. */
+export interface RunBudget {
+  runs: number
+  seconds: number
+  minRuns: number
+  warmup: number
+}
+
+/** Times `run` one call at a time: warm-up first, then up to `runs` calls within `seconds`. */
+export async function timeRuns(budget: RunBudget, run: () => Promise<unknown>): Promise<number[]> {
+  const warmUntil = performance.now() + (budget.seconds * 1000) / 4
+  for (let i = 0; i < budget.warmup && performance.now() < warmUntil; i++) await run()
+  const samples: number[] = []
+  const deadline = performance.now() + budget.seconds * 1000
+  while (samples.length < budget.runs && (samples.length < budget.minRuns || performance.now() < deadline)) {
+    const t0 = performance.now()
+    await run()
+    samples.push(performance.now() - t0)
+  }
+  return samples
+}
+
+export interface CodeState {
+  commit: string
+  /** Files under src/ and sql/ changed since that commit: the code measured is not exactly it. */
+  uncommitted: string[]
+}
+
+/** The commit a benchmark measured, and what differed from it. */
+export function codeState(): CodeState {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) })
+  try {
+    const uncommitted = git('status', '--porcelain', '--', 'src', 'sql')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3))
+    return { commit: git('rev-parse', '--short', 'HEAD').trim(), uncommitted }
+  } catch (error) {
+    // A copy without git history is still worth benchmarking; the report says so.
+    return { commit: `unknown (${(error as Error).message.split('\n')[0]})`, uncommitted: [] }
+  }
+}
