@@ -62,6 +62,7 @@ import type {
   ServiceStatus,
   Weekday,
 } from '../directory/vocabulary.ts'
+import { WEEKDAY_NAMES } from '../directory/vocabulary.ts'
 import { distanceToMultiPolygonMetres, haversineMetres, multiPolygonContains } from './geometry.ts'
 import {
   CHURCH_KINDS,
@@ -229,15 +230,6 @@ interface ServiceInput {
 // Small helpers.
 
 const DAY_MS = 86_400_000
-const WEEKDAY_NAMES: Record<Weekday, string> = {
-  MO: 'Monday',
-  TU: 'Tuesday',
-  WE: 'Wednesday',
-  TH: 'Thursday',
-  FR: 'Friday',
-  SA: 'Saturday',
-  SU: 'Sunday',
-}
 const JS_DAY: readonly Weekday[] = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA']
 const WEEK_ORDER: readonly Weekday[] = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU']
 const ORDINALS: Record<string, string> = { '1': 'First', '2': 'Second', '3': 'Third', '4': 'Fourth', '-1': 'Last' }

@@ -61,6 +61,17 @@ export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const
  */
 export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity', 'cost', 'delivery_mode', 'intensity'] as const
 
+/** Each weekday's name, for people to read. */
+export const WEEKDAY_NAMES = {
+  MO: 'Monday',
+  TU: 'Tuesday',
+  WE: 'Wednesday',
+  TH: 'Thursday',
+  FR: 'Friday',
+  SA: 'Saturday',
+  SU: 'Sunday',
+} as const satisfies Record<(typeof WEEKDAYS)[number], string>
+
 export type DeliveryMode = (typeof DELIVERY_MODES)[number]
 export type GroupSize = (typeof GROUP_SIZES)[number]
 export type GenderRestriction = (typeof GENDER_RESTRICTIONS)[number]

@@ -2,19 +2,10 @@
  * When listings run, against when a person can go: pure functions over schedules, in UK local
  * time (schedules are written in it; `now` is an instant).
  */
-import { WEEKDAYS, type Weekday } from '../directory/vocabulary.ts'
+import { WEEKDAY_NAMES, WEEKDAYS, type Weekday } from '../directory/vocabulary.ts'
 import type { Availability } from './schemas.ts'
 import type { CandidateSchedule } from './candidate.ts'
 
-export const DAY_NAMES: Record<Weekday, string> = {
-  MO: 'Monday',
-  TU: 'Tuesday',
-  WE: 'Wednesday',
-  TH: 'Thursday',
-  FR: 'Friday',
-  SA: 'Saturday',
-  SU: 'Sunday',
-}
 
 const londonParts = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
@@ -123,7 +114,7 @@ export function nextSessions(
       .filter((s) => windows === undefined || windows.some((w) => sessionFits(s, day, w)))
       .sort((a, b) => (a.opens_at ?? '').localeCompare(b.opens_at ?? ''))
     for (const s of on) {
-      sessions.push({ date, day: DAY_NAMES[day], opens_at: s.opens_at, closes_at: s.closes_at, location_id: s.location_id })
+      sessions.push({ date, day: WEEKDAY_NAMES[day], opens_at: s.opens_at, closes_at: s.closes_at, location_id: s.location_id })
     }
   }
   return sessions.slice(0, count)
@@ -134,7 +125,7 @@ function weeklyDays(days: Weekday[]): string {
   const sorted = WEEKDAYS.filter((d) => days.includes(d))
   if (sorted.length === 7) return 'every day'
   if (sorted.join() === 'MO,TU,WE,TH,FR') return 'weekdays'
-  const names = sorted.map((d) => `${DAY_NAMES[d]}s`)
+  const names = sorted.map((d) => `${WEEKDAY_NAMES[d]}s`)
   return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
 }
 
@@ -150,7 +141,7 @@ export function describeSchedule(s: CandidateSchedule): string {
       return `${weeklyDays(s.byday)}${hours}`
     case 'monthly': {
       const nth = s.week_of_month === -1 ? 'last' : ['1st', '2nd', '3rd', '4th'][(s.week_of_month ?? 1) - 1]
-      return `${nth} ${DAY_NAMES[s.byday[0]!]} of the month${hours}`
+      return `${nth} ${WEEKDAY_NAMES[s.byday[0]!]} of the month${hours}`
     }
   }
 }
