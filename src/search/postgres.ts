@@ -57,21 +57,38 @@ function resultRows(from: string): string {
      JOIN service s ON s.id = p.id JOIN organization o ON o.id = s.organization_id)`
 }
 
+// The words as a tsquery, and whether there are none: no q, or stop words only ("the"), which
+// count as no text at all.
+// Spelt out from the parameters rather than read from a CTE, so that the planner folds them to
+// constants: the GIN index can serve them and the row estimates come from the column statistics.
+const WORDS = `(websearch_to_tsquery('english', $4) || websearch_to_tsquery('english', coalesce($5, $4)))`
+const NO_WORDS = `($4::text IS NULL OR numnode(${WORDS}) = 0)`
+// The place, spelt out for the same reason: the location index's statistics estimate the venues near it.
+const HERE = `ST_SetSRID(ST_MakePoint($2::float8, $1::float8), 4326)::geography`
+// Days or hours are asked for.
+const WHEN_ASKED = `($7::text[] IS NOT NULL OR $8::time IS NOT NULL OR $9::time IS NOT NULL)`
+
+/** The location has every asked-for accessibility feature. */
+function hasFeatures(locationId: string): string {
+  return `($12::text[] IS NULL OR NOT EXISTS (
+           SELECT 1 FROM unnest($12::text[]) AS f (feature)
+            WHERE NOT EXISTS (SELECT 1 FROM accessibility a WHERE a.location_id = ${locationId} AND a.feature = f.feature)))`
+}
+
+/** When days or hours are asked for, a session fits at this venue of the service, or at the service itself. */
+function sessionFits(salId: string, serviceId: string): string {
+  return `(NOT ${WHEN_ASKED} OR ${salId} IN (SELECT sal_id FROM fitting)
+          OR ${serviceId} IN (SELECT service_id FROM fitting WHERE sal_id IS NULL))`
+}
+
 // One statement: every filter is a parameter that is NULL when not asked for, so the SQL text
 // never depends on the request. $1..$5 place and text, $6.. filters, then sort and paging.
 const SEARCH_SQL = `
 WITH input AS (
-  SELECT CASE WHEN $1::float8 IS NULL THEN NULL
-              ELSE ST_SetSRID(ST_MakePoint($2::float8, $1::float8), 4326)::geography END AS here,
-         $3::float8 * 1000 AS radius_m,
-         CASE WHEN $4::text IS NULL THEN NULL
-              ELSE websearch_to_tsquery('english', $4) || websearch_to_tsquery('english', coalesce($5, $4)) END AS tsq,
-         ($21::timestamptz AT TIME ZONE 'Europe/London')::date AS today,
-         ($7::text[] IS NOT NULL OR $8::time IS NOT NULL OR $9::time IS NOT NULL) AS when_filtered
+  SELECT ($21::timestamptz AT TIME ZONE 'Europe/London')::date AS today
 ),
 text_query AS (
-  -- A query of stop words only ("the") has no terms: treat it as no text at all.
-  SELECT CASE WHEN tsq IS NULL OR numnode(tsq) = 0 THEN NULL ELSE tsq END AS tsq FROM input
+  SELECT CASE WHEN ${NO_WORDS} THEN NULL ELSE ${WORDS} END AS tsq
 ),
 named_term AS (
   -- Activity types the words name, by their name or an everyday synonym ("blokes", "knitting").
@@ -79,11 +96,88 @@ named_term AS (
    WHERE tq.tsq IS NOT NULL
      AND to_tsvector('english', t.name || ' ' || array_to_string(t.synonyms, ' ')) @@ tq.tsq
 ),
-fitting AS (
-  -- Schedules with a session on an asked-for day, inside the asked-for hours; "by arrangement" fits any.
-  SELECT sc.service_id, sc.service_at_location_id
-    FROM schedule sc CROSS JOIN input i
-   WHERE i.when_filtered
+near AS MATERIALIZED (
+  -- Every venue within the radius that has every asked-for feature, with the service held
+  -- there: where a search near a place starts, so it reads the neighbourhood and never the
+  -- whole directory. Distances are measured later, only for the services that pass the other tests.
+  SELECT sal.service_id, sal.id AS sal_id, l.id AS location_id, l.geom
+    FROM location l
+    JOIN service_at_location sal ON sal.location_id = l.id
+   WHERE $1::float8 IS NOT NULL AND ST_DWithin(l.geom, ${HERE}, $3::float8 * 1000)
+     AND ${hasFeatures('l.id')}
+),
+area AS MATERIALIZED (
+  -- Home visiting, telephone and online services whose service area covers the place.
+  SELECT DISTINCT sa.service_id
+    FROM service_area sa
+   WHERE $1::float8 IS NOT NULL AND ST_Covers(sa.geom, ${HERE})
+),
+candidates AS MATERIALIZED (
+  -- Where to start: the services near the place that match the words, else the text's index
+  -- hits, else every service; with the text rank, taken while each document is at hand.
+  -- A service near the place carries its venues there, so they need not be looked up again.
+  SELECT g.id, ts_rank(ss.document, ${WORDS}) AS rank, g.sal_ids, g.location_ids, g.geoms
+    FROM (SELECT id, array_agg(sal_id) FILTER (WHERE sal_id IS NOT NULL) AS sal_ids,
+                 array_agg(location_id) FILTER (WHERE sal_id IS NOT NULL) AS location_ids,
+                 array_agg(geom) FILTER (WHERE sal_id IS NOT NULL) AS geoms
+            FROM (SELECT service_id AS id, sal_id, location_id, geom FROM near
+                  UNION ALL
+                  SELECT service_id, NULL, NULL, NULL FROM area) u
+           GROUP BY id) g
+    LEFT JOIN service_search ss ON NOT ${NO_WORDS} AND ss.service_id = g.id
+   WHERE ${NO_WORDS} OR ss.document @@ ${WORDS}
+  UNION ALL
+  SELECT ss.service_id, ts_rank(ss.document, ${WORDS}), NULL, NULL, NULL
+    FROM service_search ss
+   WHERE $1::float8 IS NULL AND NOT ${NO_WORDS} AND ss.document @@ ${WORDS}
+  UNION ALL
+  SELECT s.id, NULL, NULL, NULL, NULL FROM service s
+   WHERE $1::float8 IS NULL AND ${NO_WORDS}
+),
+eligible AS MATERIALIZED (
+  -- The candidates that pass every test of the service itself (activity type, price, ages,
+  -- ...), before any venue or session is looked at.
+  SELECT s.id, s.name, s.delivery_modes, s.group_size, c.sal_ids, c.location_ids, c.geoms,
+         (s.verified_at IS NULL OR s.verified_at < $21::timestamptz - make_interval(days => $22)) AS stale,
+         -- Text rank, plus 1 when one of the service's activity types is what the words name.
+         CASE WHEN tq.tsq IS NULL THEN 0
+              ELSE c.rank
+                   + CASE WHEN EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN named_term nt ON nt.id = st.taxonomy_term_id
+                                        WHERE st.service_id = s.id) THEN 1 ELSE 0 END
+         END AS score,
+         NOT EXISTS (SELECT 1 FROM cost_option co WHERE co.service_id = s.id AND co.amount > 0) AS free
+    FROM candidates c
+    JOIN service s ON s.id = c.id
+    CROSS JOIN text_query tq
+   WHERE s.status = 'active'
+     AND ($6::text[] IS NULL OR EXISTS (
+           SELECT 1 FROM service_taxonomy_term st
+             JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+             LEFT JOIN taxonomy_term p ON p.id = t.parent_id
+            WHERE st.service_id = s.id AND (t.code = ANY ($6) OR p.code = ANY ($6))))
+     AND ($10::boolean IS NULL OR $10 = NOT EXISTS (SELECT 1 FROM cost_option co WHERE co.service_id = s.id AND co.amount > 0))
+     AND ($11::text[] IS NULL OR s.delivery_modes && $11::text[])
+     AND ($13::int IS NULL OR ((s.minimum_age IS NULL OR s.minimum_age <= $13) AND (s.maximum_age IS NULL OR s.maximum_age >= $13)))
+     AND ($14::text[] IS NULL OR s.audiences && $14::text[])
+     AND ($15::text[] IS NULL OR s.group_size = ANY ($15))
+     AND ($16::boolean IS NULL OR s.self_referral = $16)
+     AND ($17::boolean IS NULL OR (s.referral_capacity = 'open') = $17)
+),
+fitting AS MATERIALIZED (
+  -- When days or hours are asked for: the eligible services' schedules with a session on an
+  -- asked-for day, inside the asked-for hours, at the service itself (sal_id NULL) or at one
+  -- of its venues; "by arrangement" fits any.
+  SELECT sc.service_id, sc.sal_id
+    FROM input i
+    CROSS JOIN (
+      SELECT e.id AS service_id, NULL::uuid AS sal_id, s1.kind, s1.byday, s1.on_date, s1.opens_at, s1.closes_at, s1.valid_to
+        FROM eligible e JOIN schedule s1 ON s1.service_id = e.id
+      UNION ALL
+      SELECT e.id, sal.id, s2.kind, s2.byday, s2.on_date, s2.opens_at, s2.closes_at, s2.valid_to
+        FROM eligible e
+        JOIN service_at_location sal ON sal.service_id = e.id
+        JOIN schedule s2 ON s2.service_at_location_id = sal.id) sc
+   WHERE ${WHEN_ASKED}
      AND (sc.valid_to IS NULL OR sc.valid_to >= i.today)
      AND (sc.kind = 'by_arrangement' OR (
            (sc.kind <> 'one_off' OR sc.on_date >= i.today)
@@ -94,109 +188,43 @@ fitting AS (
            AND ($8::time IS NULL OR sc.opens_at >= $8)
            AND ($9::time IS NULL OR sc.closes_at <= $9)))
 ),
-fitting_sal AS (SELECT DISTINCT service_at_location_id AS id FROM fitting WHERE service_at_location_id IS NOT NULL),
-fitting_service AS (
-  -- Services with a fitting session anywhere: at the service itself or at one of its venues.
-  SELECT service_id AS id FROM fitting WHERE service_id IS NOT NULL
-  UNION
-  SELECT sal.service_id FROM fitting_sal f JOIN service_at_location sal ON sal.id = f.id
-),
-venue AS (
-  -- The nearest venue of each service within the radius that has every asked-for feature
-  -- and, when days or hours are asked for, a session that fits there (or at the service).
-  SELECT DISTINCT ON (sal.service_id) sal.service_id, l.id AS location_id,
-         ST_Distance(l.geom, i.here) AS distance
-    FROM input i
-    JOIN location l ON ST_DWithin(l.geom, i.here, i.radius_m)
-    JOIN service_at_location sal ON sal.location_id = l.id
-   WHERE i.here IS NOT NULL
-     AND ($12::text[] IS NULL OR NOT EXISTS (
-           SELECT 1 FROM unnest($12::text[]) AS f (feature)
-            WHERE NOT EXISTS (SELECT 1 FROM accessibility a WHERE a.location_id = l.id AND a.feature = f.feature)))
-     AND (NOT i.when_filtered OR sal.id IN (SELECT id FROM fitting_sal)
-          OR sal.service_id IN (SELECT service_id FROM fitting WHERE service_id IS NOT NULL))
-   ORDER BY sal.service_id, distance, l.id
-),
-area AS (
-  -- Home visiting, telephone and online services whose service area covers the place.
-  SELECT DISTINCT sa.service_id
-    FROM input i JOIN service_area sa ON ST_Covers(sa.geom, i.here)
-   WHERE i.here IS NOT NULL
-),
-candidates AS MATERIALIZED (
-  -- Where to start: the venues and service areas near the place, else the text's index hits,
-  -- else every service. Keeps a search near a postcode from reading the whole directory.
-  SELECT service_id AS id FROM venue
-  UNION
-  SELECT service_id FROM area
-  UNION
-  -- The query is spelt out from the parameters (not taken from a CTE) so the GIN index serves it.
-  SELECT ss.service_id FROM service_search ss
-   WHERE $1::float8 IS NULL AND $4::text IS NOT NULL
-     AND ss.document @@ (websearch_to_tsquery('english', $4) || websearch_to_tsquery('english', coalesce($5, $4)))
-  UNION
-  SELECT s.id FROM service s CROSS JOIN text_query tq
-   WHERE $1::float8 IS NULL AND tq.tsq IS NULL
-),
-any_venue AS (
-  -- Without a place: any venue of the service with every asked-for feature.
-  SELECT DISTINCT ON (sal.service_id) sal.service_id, l.id AS location_id, NULL::float8 AS distance
-    FROM input i
-    JOIN candidates c ON i.here IS NULL
-    JOIN service_at_location sal ON sal.service_id = c.id
-    JOIN location l ON l.id = sal.location_id
-   WHERE ($12::text[] IS NULL OR NOT EXISTS (
-           SELECT 1 FROM unnest($12::text[]) AS f (feature)
-            WHERE NOT EXISTS (SELECT 1 FROM accessibility a WHERE a.location_id = l.id AND a.feature = f.feature)))
-     AND (NOT i.when_filtered OR sal.id IN (SELECT id FROM fitting_sal)
-          OR sal.service_id IN (SELECT service_id FROM fitting WHERE service_id IS NOT NULL))
-   ORDER BY sal.service_id, l.name, l.id
-),
 matches AS (
-  SELECT s.id, s.name, s.delivery_modes, s.group_size,
-         coalesce(v.location_id, av.location_id) AS location_id,
-         v.distance,
-         CASE WHEN v.service_id IS NOT NULL THEN 'venue'
-              WHEN i.here IS NOT NULL THEN 'service_area'
+  SELECT e.id, e.name, e.delivery_modes, e.group_size,
+         coalesce(v.location_id, av.location_id) AS location_id, v.distance,
+         CASE WHEN v.location_id IS NOT NULL THEN 'venue'
+              WHEN $1::float8 IS NOT NULL THEN 'service_area'
               ELSE 'anywhere' END AS reach,
-         (s.verified_at IS NULL OR s.verified_at < $21::timestamptz - make_interval(days => $22)) AS stale,
-         -- Text rank, plus 1 when one of the service's activity types is what the words name.
-         CASE WHEN tq.tsq IS NULL THEN 0
-              ELSE (SELECT ts_rank(ss.document, tq.tsq) FROM service_search ss WHERE ss.service_id = s.id)
-                   + CASE WHEN EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN named_term nt ON nt.id = st.taxonomy_term_id
-                                        WHERE st.service_id = s.id) THEN 1 ELSE 0 END
-         END AS score,
-         NOT EXISTS (SELECT 1 FROM cost_option c WHERE c.service_id = s.id AND c.amount > 0) AS free
-    FROM candidates c
-    JOIN service s ON s.id = c.id
-    CROSS JOIN input i
-    CROSS JOIN text_query tq
-    LEFT JOIN venue v ON v.service_id = s.id
-    LEFT JOIN any_venue av ON av.service_id = s.id
-    LEFT JOIN area a ON a.service_id = s.id
-                    AND s.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text']
-   WHERE s.status = 'active'
+         e.stale, e.score, e.free
+    FROM eligible e
+    -- With a place: the nearest of the service's venues it carries (within the radius, with
+    -- every asked-for feature) where, when days or hours are asked for, a session fits (or at
+    -- the service). Per service, so the cost stays in proportion to the services that pass
+    -- the other tests.
+    LEFT JOIN LATERAL (
+      SELECT n.location_id, ST_Distance(n.geom, ${HERE}) AS distance
+        FROM unnest(e.sal_ids, e.location_ids, e.geoms) AS n (sal_id, location_id, geom)
+       WHERE ${sessionFits('n.sal_id', 'e.id')}
+       ORDER BY distance, n.location_id
+       LIMIT 1) v ON true
+    -- Without a place: the first such venue of the service by name.
+    LEFT JOIN LATERAL (
+      SELECT l.id AS location_id
+        FROM service_at_location sal
+        JOIN location l ON l.id = sal.location_id
+       WHERE $1::float8 IS NULL AND sal.service_id = e.id
+         AND ${hasFeatures('l.id')} AND ${sessionFits('sal.id', 'e.id')}
+       ORDER BY l.name, l.id
+       LIMIT 1) av ON true
      -- Reachable: a venue within the radius, or a remote service covering the place.
-     AND (i.here IS NULL OR v.service_id IS NOT NULL OR a.service_id IS NOT NULL)
+   WHERE ($1::float8 IS NULL OR v.location_id IS NOT NULL
+          OR (e.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text']
+              AND e.id IN (SELECT service_id FROM area)))
      -- Without a place, an accessibility filter still needs a qualifying venue, unless remote.
-     AND (i.here IS NOT NULL OR $12::text[] IS NULL OR av.service_id IS NOT NULL
-          OR s.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text'])
-     AND (tq.tsq IS NULL OR EXISTS (SELECT 1 FROM service_search ss WHERE ss.service_id = s.id AND ss.document @@ tq.tsq))
-     AND ($6::text[] IS NULL OR EXISTS (
-           SELECT 1 FROM service_taxonomy_term st
-             JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-             LEFT JOIN taxonomy_term p ON p.id = t.parent_id
-            WHERE st.service_id = s.id AND (t.code = ANY ($6) OR p.code = ANY ($6))))
+     AND ($1::float8 IS NOT NULL OR $12::text[] IS NULL OR av.location_id IS NOT NULL
+          OR e.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text'])
      -- Runs when the person can go: a session that fits at the chosen venue, or at the service.
-     AND (NOT i.when_filtered OR v.service_id IS NOT NULL OR av.service_id IS NOT NULL
-          OR s.id IN (SELECT id FROM fitting_service))
-     AND ($10::boolean IS NULL OR $10 = NOT EXISTS (SELECT 1 FROM cost_option c WHERE c.service_id = s.id AND c.amount > 0))
-     AND ($11::text[] IS NULL OR s.delivery_modes && $11::text[])
-     AND ($13::int IS NULL OR ((s.minimum_age IS NULL OR s.minimum_age <= $13) AND (s.maximum_age IS NULL OR s.maximum_age >= $13)))
-     AND ($14::text[] IS NULL OR s.audiences && $14::text[])
-     AND ($15::text[] IS NULL OR s.group_size = ANY ($15))
-     AND ($16::boolean IS NULL OR s.self_referral = $16)
-     AND ($17::boolean IS NULL OR (s.referral_capacity = 'open') = $17)
+     AND (NOT ${WHEN_ASKED} OR v.location_id IS NOT NULL OR av.location_id IS NOT NULL
+          OR e.id IN (SELECT service_id FROM fitting))
 ),
 page AS (
   SELECT m.id, m.location_id, m.distance, m.reach, m.stale, m.score, m.free,
