@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import authPlugin from './auth/plugin.ts'
+import authRoutes from './auth/routes.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import demoDataPlugin from './demo/plugin.ts'
@@ -51,6 +53,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(swaggerPlugin)
   await app.register(dbPlugin, { database: config.database, db: deps.db })
   await app.register(schedulerPlugin, { enabled: config.scheduler })
+  await app.register(authPlugin, { secureCookies: config.secureCookies })
   await app.register(geoPlugin)
   await app.register(searchPlugin, { meili: config.meili })
   await app.register(demoDataPlugin, config.demoData)
@@ -61,5 +64,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(geoRoutes, { prefix: '/api' })
   await app.register(searchRoutes, { prefix: '/api' })
   await app.register(matchRoutes, { prefix: '/api' })
+  await app.register(authRoutes, { prefix: '/api' })
   return app
 }

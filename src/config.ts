@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   MEILI_KEY: z.string().optional(),
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, - and _ only' }).default('services'),
   SCHEDULER: onOff.default(true),
+  SECURE_COOKIES: onOff.default(true),
 })
 
 export type Env = z.input<typeof EnvSchema>
@@ -49,6 +50,8 @@ export interface Config {
   meili: { url: string; key: string | undefined; index: string } | undefined
   /** Run scheduled jobs (search index sync, later freshness reminders and ingest). */
   scheduler: boolean
+  /** Mark the session cookie Secure (sent over HTTPS only; browsers also allow it on localhost). */
+  secureCookies: boolean
 }
 
 export class ConfigError extends Error {
@@ -94,5 +97,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoData: { enabled: e.DEMO_DATA ?? !e.DATABASE_URL, seed: e.DEMO_SEED },
     meili: e.MEILI_URL ? { url: e.MEILI_URL, key: e.MEILI_KEY, index: e.MEILI_INDEX } : undefined,
     scheduler: e.SCHEDULER,
+    secureCookies: e.SECURE_COOKIES,
   }
 }

@@ -59,6 +59,26 @@ export class NotFound extends Problem {
   }
 }
 
+/** No valid sign-in or API token. */
+export class Unauthorized extends Problem {
+  constructor(detail: string) {
+    super(401, 'unauthorized', 'Sign-in required', detail)
+  }
+}
+
+/** Signed in, but this role may not do this. */
+export class Forbidden extends Problem {
+  constructor(detail: string) {
+    super(403, 'forbidden', 'Not allowed', detail)
+  }
+}
+
+export class TooManyRequests extends Problem {
+  constructor(detail: string) {
+    super(429, 'too-many-requests', 'Too many requests', detail)
+  }
+}
+
 export class Conflict extends Problem {
   constructor(detail: string) {
     super(409, 'conflict', 'Conflict', detail)

@@ -90,6 +90,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     demoData: { enabled: false, seed: undefined },
     meili: undefined,
     scheduler: false,
+    secureCookies: false,
     ...overrides,
   }
 }

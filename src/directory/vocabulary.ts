@@ -61,6 +61,9 @@ export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const
  */
 export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity', 'cost', 'delivery_mode', 'intensity'] as const
 
+/** What an account may do: run the service, find and match, edit its organisations' listings, or report. */
+export const ROLES = ['admin', 'link_worker', 'editor', 'commissioner'] as const
+
 /** Each weekday's name, for people to read. */
 export const WEEKDAY_NAMES = {
   MO: 'Monday',
@@ -84,6 +87,7 @@ export type ServiceStatus = (typeof SERVICE_STATUSES)[number]
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number]
 export type Weekday = (typeof WEEKDAYS)[number]
 export type Barrier = (typeof BARRIERS)[number]
+export type Role = (typeof ROLES)[number]
 
 /**
  * Which CHECK constraint in the database mirrors which vocabulary: `table.constraint`.
@@ -102,4 +106,5 @@ export const VOCABULARY_CONSTRAINTS = {
   'schedule.schedule_kind_check': SCHEDULE_KINDS,
   'schedule.schedule_byday_check': WEEKDAYS,
   'match_gap.match_gap_barriers_check': BARRIERS,
+  'account.account_role_check': ROLES,
 } as const satisfies Record<string, readonly string[]>
