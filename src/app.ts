@@ -2,12 +2,14 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import authPlugin from './auth/plugin.ts'
 import authRoutes from './auth/routes.ts'
+import type { Transporter } from 'nodemailer'
 import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import demoDataPlugin from './demo/plugin.ts'
 import directoryRoutes from './directory/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
+import mailPlugin from './mail/plugin.ts'
 import matchRoutes from './match/routes.ts'
 import orukRoutes from './oruk/routes.ts'
 import dbPlugin from './plugins/db.ts'
@@ -25,6 +27,8 @@ export interface AppDeps {
   now?: () => Date
   /** Where log lines go (tests capture them); defaults to stdout. */
   logStream?: NodeJS.WritableStream
+  /** A nodemailer transport made by the caller (tests); otherwise SMTP_URL's, or the log. */
+  mailTransport?: Transporter
 }
 
 declare module 'fastify' {
@@ -54,6 +58,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(dbPlugin, { database: config.database, db: deps.db })
   await app.register(schedulerPlugin, { enabled: config.scheduler })
   await app.register(authPlugin, { secureCookies: config.secureCookies })
+  await app.register(mailPlugin, { mail: config.mail, transport: deps.mailTransport })
   await app.register(geoPlugin)
   await app.register(searchPlugin, { meili: config.meili })
   await app.register(demoDataPlugin, config.demoData)
@@ -64,6 +69,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(geoRoutes, { prefix: '/api' })
   await app.register(searchRoutes, { prefix: '/api' })
   await app.register(matchRoutes, { prefix: '/api' })
-  await app.register(authRoutes, { prefix: '/api' })
+  await app.register(authRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   return app
 }

@@ -31,6 +31,9 @@ const EnvSchema = z.object({
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, - and _ only' }).default('services'),
   SCHEDULER: onOff.default(true),
   SECURE_COOKIES: onOff.default(true),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Connector <no-reply@connector.invalid>'),
 })
 
 export type Env = z.input<typeof EnvSchema>
@@ -52,6 +55,10 @@ export interface Config {
   scheduler: boolean
   /** Mark the session cookie Secure (sent over HTTPS only; browsers also allow it on localhost). */
   secureCookies: boolean
+  /** Where people reach the service: the base of links in emails. */
+  publicUrl: string
+  /** SMTP server for email; without one, email is written to the log (and kept in the outbox). */
+  mail: { smtpUrl: string | undefined; from: string }
 }
 
 export class ConfigError extends Error {
@@ -98,5 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     meili: e.MEILI_URL ? { url: e.MEILI_URL, key: e.MEILI_KEY, index: e.MEILI_INDEX } : undefined,
     scheduler: e.SCHEDULER,
     secureCookies: e.SECURE_COOKIES,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
   }
 }

@@ -91,6 +91,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     meili: undefined,
     scheduler: false,
     secureCookies: false,
+    publicUrl: 'http://connector.test',
+    mail: { smtpUrl: undefined, from: 'Connector <no-reply@connector.test>' },
     ...overrides,
   }
 }

@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Invalid, NotFound, ProblemSchema, TooManyRequests, Unauthorized } from '../problem.ts'
 import { hashPassword, MAX_PASSWORD, passwordProblem, verifyPassword } from './passwords.ts'
+import invitationRoutes from './invitation-routes.ts'
 import { SESSION_COOKIE } from './plugin.ts'
+import { PrincipalSchema } from './schemas.ts'
 import {
   audit,
   createSession,
@@ -15,7 +17,6 @@ import {
   recentFailures,
   revokeSession,
   revokeToken,
-  ROLES,
   setPassword,
 } from './store.ts'
 
@@ -24,14 +25,6 @@ export const MAX_FAILURES = 5
 export const FAILURE_WINDOW_MINUTES = 15
 /** Sign-in attempts allowed from one address per minute, whatever the email. */
 export const SIGN_INS_PER_MINUTE = 20
-
-const PrincipalSchema = z.object({
-  account_id: z.uuid(),
-  email: z.string(),
-  role: z.enum(ROLES),
-  organization_ids: z.array(z.uuid()).describe('organisations an editor may edit'),
-  via: z.enum(['session', 'token']),
-})
 
 const TokenSchema = z.object({
   id: z.uuid(),
@@ -48,8 +41,9 @@ const email = z.string().trim().toLowerCase().max(254).regex(/^[^@\s]+@[^@\s]+$/
  * clients. Sign-in is limited per address and per email-and-address, so guessing is slow but
  * an attacker elsewhere cannot lock the real person out.
  */
-const authRoutes: FastifyPluginAsyncZod = async (app) => {
+const authRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opts) => {
   await app.register(fastifyRateLimit, { global: false })
+  await app.register(invitationRoutes, { publicUrl: opts.publicUrl })
 
   app.post(
     '/auth/sign-in',

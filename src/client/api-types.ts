@@ -277,6 +277,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a single-use link to choose a new password (the same answer whether or not the account exists) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Choose a new password with the emailed link (ends every session of the account) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/sign-in": {
         parameters: {
             query?: never;
@@ -648,6 +799,288 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite someone by email: admins any role; editors colleagues to their own organisation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        /**
+                         * Format: uuid
+                         * @description required for an editor: the organisation they will edit
+                         */
+                        organization_id?: string;
+                        /** @enum {string} */
+                        role: "admin" | "link_worker" | "editor" | "commissioner";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            expires_in_days: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation: a new account chooses its password; an existing one joins the organisation. Signs you in. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description needed for a new account */
+                        password?: string;
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            account_id: string;
+                            email: string;
+                            /** @description organisations an editor may edit */
+                            organization_ids: string[];
+                            /** @enum {string} */
+                            role: "admin" | "link_worker" | "editor" | "commissioner";
+                            /** @enum {string} */
+                            via: "session" | "token";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
