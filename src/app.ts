@@ -10,6 +10,7 @@ import directoryRoutes from './directory/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
 import mailPlugin from './mail/plugin.ts'
+import manageRoutes from './manage/routes.ts'
 import matchRoutes from './match/routes.ts'
 import orukRoutes from './oruk/routes.ts'
 import dbPlugin from './plugins/db.ts'
@@ -70,5 +71,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(searchRoutes, { prefix: '/api' })
   await app.register(matchRoutes, { prefix: '/api' })
   await app.register(authRoutes, { prefix: '/api', publicUrl: config.publicUrl })
+  await app.register(manageRoutes, { prefix: '/api' })
   return app
 }

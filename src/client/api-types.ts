@@ -102,6 +102,341 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/services/{id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a service as it was at one of its versions (saved as a new version) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                alert: string | null;
+                                /** @default [] */
+                                audiences: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                                /** @default [] */
+                                contacts: {
+                                    /** @default null */
+                                    email: string | null;
+                                    /** @default null */
+                                    name: string | null;
+                                    /** @default [] */
+                                    phones: {
+                                        /** @default null */
+                                        description: string | null;
+                                        number: string;
+                                    }[];
+                                    /** @default null */
+                                    title: string | null;
+                                }[];
+                                /** @default [] */
+                                cost_options: {
+                                    amount: number;
+                                    /** @default null */
+                                    amount_description: string | null;
+                                    /** @default null */
+                                    concessions: string | null;
+                                    option: string;
+                                }[];
+                                delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /** @default null */
+                                fees: string | null;
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                gender_restriction: "none" | "men_only" | "women_only";
+                                /** @enum {string} */
+                                group_size: "one_to_one" | "small" | "large";
+                                /**
+                                 * @default [
+                                 *       "en"
+                                 *     ]
+                                 */
+                                languages: string[];
+                                /** @default [] */
+                                locations: {
+                                    /** @default [] */
+                                    accessibility: {
+                                        /** @default null */
+                                        details: string | null;
+                                        /** @enum {string} */
+                                        feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                                    }[];
+                                    address: {
+                                        address_1: string;
+                                        /** @default null */
+                                        address_2: string | null;
+                                        city: string;
+                                        postal_code: string;
+                                    };
+                                    /** @default  */
+                                    description: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description a venue this service already uses; leave out for a new venue
+                                     */
+                                    id?: string;
+                                    latitude: number;
+                                    longitude: number;
+                                    name: string;
+                                    /** @default null */
+                                    transport_notes: string | null;
+                                }[];
+                                /** @default null */
+                                maximum_age: number | null;
+                                /** @default null */
+                                minimum_age: number | null;
+                                name: string;
+                                /** @default [] */
+                                newcomer_support: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                physical_intensity: "none" | "light" | "moderate" | "vigorous";
+                                /**
+                                 * @default open
+                                 * @enum {string}
+                                 */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @default [] */
+                                schedules: {
+                                    /** @default [] */
+                                    byday: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                                    /** @default null */
+                                    closes_at: string | null;
+                                    /** @default null */
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                                    /**
+                                     * @description which of the locations it is held at; null for the whole service
+                                     * @default null
+                                     */
+                                    location_index: number | null;
+                                    /** @default null */
+                                    on_date: string | null;
+                                    /** @default null */
+                                    opens_at: string | null;
+                                    /** @default null */
+                                    valid_from: string | null;
+                                    /** @default null */
+                                    valid_to: string | null;
+                                    /** @default null */
+                                    week_of_month: (1 | 2 | 3 | 4 | -1) | null;
+                                }[];
+                                /** @default true */
+                                self_referral: boolean;
+                                /**
+                                 * @default active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "inactive" | "temporarily closed" | "defunct";
+                                /** @description activity type codes */
+                                taxonomy_terms: string[];
+                                /** @default null */
+                                typical_attendance: number | null;
+                                /** @default null */
+                                url: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/me": {
         parameters: {
             query?: never;
@@ -1080,6 +1415,2379 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisations you edit, with their services and how fresh each is */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            services: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @description not confirmed as running for 180 days or more */
+                                stale: boolean;
+                                status: string;
+                                verified_at: string | null;
+                                version: number;
+                            }[];
+                            version: number;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/organizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation’s record, with its version as ETag */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                charity_number: string | null;
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                name: string;
+                                /** @default null */
+                                website: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace your organisation’s record (If-Match: the version you read) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default null */
+                        charity_number?: string | null;
+                        /** @default  */
+                        description?: string;
+                        /** @default null */
+                        email?: string | null;
+                        name: string;
+                        /** @default null */
+                        website?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                charity_number: string | null;
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                name: string;
+                                /** @default null */
+                                website: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/organizations/{id}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a service to your organisation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default null */
+                        alert?: string | null;
+                        /** @default [] */
+                        audiences?: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                        /** @default [] */
+                        contacts?: {
+                            /** @default null */
+                            email?: string | null;
+                            /** @default null */
+                            name?: string | null;
+                            /** @default [] */
+                            phones?: {
+                                /** @default null */
+                                description?: string | null;
+                                number: string;
+                            }[];
+                            /** @default null */
+                            title?: string | null;
+                        }[];
+                        /** @default [] */
+                        cost_options?: {
+                            amount: number;
+                            /** @default null */
+                            amount_description?: string | null;
+                            /** @default null */
+                            concessions?: string | null;
+                            option: string;
+                        }[];
+                        delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                        /** @default  */
+                        description?: string;
+                        /** @default null */
+                        email?: string | null;
+                        /** @default null */
+                        fees?: string | null;
+                        /**
+                         * @default none
+                         * @enum {string}
+                         */
+                        gender_restriction?: "none" | "men_only" | "women_only";
+                        /** @enum {string} */
+                        group_size: "one_to_one" | "small" | "large";
+                        /**
+                         * @default [
+                         *       "en"
+                         *     ]
+                         */
+                        languages?: string[];
+                        /** @default [] */
+                        locations?: {
+                            /** @default [] */
+                            accessibility?: {
+                                /** @default null */
+                                details?: string | null;
+                                /** @enum {string} */
+                                feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                            }[];
+                            address: {
+                                address_1: string;
+                                /** @default null */
+                                address_2?: string | null;
+                                city: string;
+                                postal_code: string;
+                            };
+                            /** @default  */
+                            description?: string;
+                            /**
+                             * Format: uuid
+                             * @description a venue this service already uses; leave out for a new venue
+                             */
+                            id?: string;
+                            latitude: number;
+                            longitude: number;
+                            name: string;
+                            /** @default null */
+                            transport_notes?: string | null;
+                        }[];
+                        /** @default null */
+                        maximum_age?: number | null;
+                        /** @default null */
+                        minimum_age?: number | null;
+                        name: string;
+                        /** @default [] */
+                        newcomer_support?: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                        /**
+                         * @default none
+                         * @enum {string}
+                         */
+                        physical_intensity?: "none" | "light" | "moderate" | "vigorous";
+                        /**
+                         * @default open
+                         * @enum {string}
+                         */
+                        referral_capacity?: "open" | "waiting_list" | "full";
+                        /** @default [] */
+                        schedules?: {
+                            /** @default [] */
+                            byday?: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                            /** @default null */
+                            closes_at?: string | null;
+                            /** @default null */
+                            description?: string | null;
+                            /** @enum {string} */
+                            kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                            /**
+                             * @description which of the locations it is held at; null for the whole service
+                             * @default null
+                             */
+                            location_index?: number | null;
+                            /** @default null */
+                            on_date?: string | null;
+                            /** @default null */
+                            opens_at?: string | null;
+                            /** @default null */
+                            valid_from?: string | null;
+                            /** @default null */
+                            valid_to?: string | null;
+                            /** @default null */
+                            week_of_month?: (1 | 2 | 3 | 4 | -1) | null;
+                        }[];
+                        /** @default true */
+                        self_referral?: boolean;
+                        /**
+                         * @default active
+                         * @enum {string}
+                         */
+                        status?: "active" | "inactive" | "temporarily closed" | "defunct";
+                        /** @description activity type codes */
+                        taxonomy_terms: string[];
+                        /** @default null */
+                        typical_attendance?: number | null;
+                        /** @default null */
+                        url?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                alert: string | null;
+                                /** @default [] */
+                                audiences: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                                /** @default [] */
+                                contacts: {
+                                    /** @default null */
+                                    email: string | null;
+                                    /** @default null */
+                                    name: string | null;
+                                    /** @default [] */
+                                    phones: {
+                                        /** @default null */
+                                        description: string | null;
+                                        number: string;
+                                    }[];
+                                    /** @default null */
+                                    title: string | null;
+                                }[];
+                                /** @default [] */
+                                cost_options: {
+                                    amount: number;
+                                    /** @default null */
+                                    amount_description: string | null;
+                                    /** @default null */
+                                    concessions: string | null;
+                                    option: string;
+                                }[];
+                                delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /** @default null */
+                                fees: string | null;
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                gender_restriction: "none" | "men_only" | "women_only";
+                                /** @enum {string} */
+                                group_size: "one_to_one" | "small" | "large";
+                                /**
+                                 * @default [
+                                 *       "en"
+                                 *     ]
+                                 */
+                                languages: string[];
+                                /** @default [] */
+                                locations: {
+                                    /** @default [] */
+                                    accessibility: {
+                                        /** @default null */
+                                        details: string | null;
+                                        /** @enum {string} */
+                                        feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                                    }[];
+                                    address: {
+                                        address_1: string;
+                                        /** @default null */
+                                        address_2: string | null;
+                                        city: string;
+                                        postal_code: string;
+                                    };
+                                    /** @default  */
+                                    description: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description a venue this service already uses; leave out for a new venue
+                                     */
+                                    id?: string;
+                                    latitude: number;
+                                    longitude: number;
+                                    name: string;
+                                    /** @default null */
+                                    transport_notes: string | null;
+                                }[];
+                                /** @default null */
+                                maximum_age: number | null;
+                                /** @default null */
+                                minimum_age: number | null;
+                                name: string;
+                                /** @default [] */
+                                newcomer_support: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                physical_intensity: "none" | "light" | "moderate" | "vigorous";
+                                /**
+                                 * @default open
+                                 * @enum {string}
+                                 */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @default [] */
+                                schedules: {
+                                    /** @default [] */
+                                    byday: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                                    /** @default null */
+                                    closes_at: string | null;
+                                    /** @default null */
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                                    /**
+                                     * @description which of the locations it is held at; null for the whole service
+                                     * @default null
+                                     */
+                                    location_index: number | null;
+                                    /** @default null */
+                                    on_date: string | null;
+                                    /** @default null */
+                                    opens_at: string | null;
+                                    /** @default null */
+                                    valid_from: string | null;
+                                    /** @default null */
+                                    valid_to: string | null;
+                                    /** @default null */
+                                    week_of_month: (1 | 2 | 3 | 4 | -1) | null;
+                                }[];
+                                /** @default true */
+                                self_referral: boolean;
+                                /**
+                                 * @default active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "inactive" | "temporarily closed" | "defunct";
+                                /** @description activity type codes */
+                                taxonomy_terms: string[];
+                                /** @default null */
+                                typical_attendance: number | null;
+                                /** @default null */
+                                url: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your services as an editable document, with its version as ETag */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                alert: string | null;
+                                /** @default [] */
+                                audiences: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                                /** @default [] */
+                                contacts: {
+                                    /** @default null */
+                                    email: string | null;
+                                    /** @default null */
+                                    name: string | null;
+                                    /** @default [] */
+                                    phones: {
+                                        /** @default null */
+                                        description: string | null;
+                                        number: string;
+                                    }[];
+                                    /** @default null */
+                                    title: string | null;
+                                }[];
+                                /** @default [] */
+                                cost_options: {
+                                    amount: number;
+                                    /** @default null */
+                                    amount_description: string | null;
+                                    /** @default null */
+                                    concessions: string | null;
+                                    option: string;
+                                }[];
+                                delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /** @default null */
+                                fees: string | null;
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                gender_restriction: "none" | "men_only" | "women_only";
+                                /** @enum {string} */
+                                group_size: "one_to_one" | "small" | "large";
+                                /**
+                                 * @default [
+                                 *       "en"
+                                 *     ]
+                                 */
+                                languages: string[];
+                                /** @default [] */
+                                locations: {
+                                    /** @default [] */
+                                    accessibility: {
+                                        /** @default null */
+                                        details: string | null;
+                                        /** @enum {string} */
+                                        feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                                    }[];
+                                    address: {
+                                        address_1: string;
+                                        /** @default null */
+                                        address_2: string | null;
+                                        city: string;
+                                        postal_code: string;
+                                    };
+                                    /** @default  */
+                                    description: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description a venue this service already uses; leave out for a new venue
+                                     */
+                                    id?: string;
+                                    latitude: number;
+                                    longitude: number;
+                                    name: string;
+                                    /** @default null */
+                                    transport_notes: string | null;
+                                }[];
+                                /** @default null */
+                                maximum_age: number | null;
+                                /** @default null */
+                                minimum_age: number | null;
+                                name: string;
+                                /** @default [] */
+                                newcomer_support: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                physical_intensity: "none" | "light" | "moderate" | "vigorous";
+                                /**
+                                 * @default open
+                                 * @enum {string}
+                                 */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @default [] */
+                                schedules: {
+                                    /** @default [] */
+                                    byday: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                                    /** @default null */
+                                    closes_at: string | null;
+                                    /** @default null */
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                                    /**
+                                     * @description which of the locations it is held at; null for the whole service
+                                     * @default null
+                                     */
+                                    location_index: number | null;
+                                    /** @default null */
+                                    on_date: string | null;
+                                    /** @default null */
+                                    opens_at: string | null;
+                                    /** @default null */
+                                    valid_from: string | null;
+                                    /** @default null */
+                                    valid_to: string | null;
+                                    /** @default null */
+                                    week_of_month: (1 | 2 | 3 | 4 | -1) | null;
+                                }[];
+                                /** @default true */
+                                self_referral: boolean;
+                                /**
+                                 * @default active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "inactive" | "temporarily closed" | "defunct";
+                                /** @description activity type codes */
+                                taxonomy_terms: string[];
+                                /** @default null */
+                                typical_attendance: number | null;
+                                /** @default null */
+                                url: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace one of your services: its fields, activity types, venues, schedules, costs and contacts (If-Match: the version you read) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default null */
+                        alert?: string | null;
+                        /** @default [] */
+                        audiences?: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                        /** @default [] */
+                        contacts?: {
+                            /** @default null */
+                            email?: string | null;
+                            /** @default null */
+                            name?: string | null;
+                            /** @default [] */
+                            phones?: {
+                                /** @default null */
+                                description?: string | null;
+                                number: string;
+                            }[];
+                            /** @default null */
+                            title?: string | null;
+                        }[];
+                        /** @default [] */
+                        cost_options?: {
+                            amount: number;
+                            /** @default null */
+                            amount_description?: string | null;
+                            /** @default null */
+                            concessions?: string | null;
+                            option: string;
+                        }[];
+                        delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                        /** @default  */
+                        description?: string;
+                        /** @default null */
+                        email?: string | null;
+                        /** @default null */
+                        fees?: string | null;
+                        /**
+                         * @default none
+                         * @enum {string}
+                         */
+                        gender_restriction?: "none" | "men_only" | "women_only";
+                        /** @enum {string} */
+                        group_size: "one_to_one" | "small" | "large";
+                        /**
+                         * @default [
+                         *       "en"
+                         *     ]
+                         */
+                        languages?: string[];
+                        /** @default [] */
+                        locations?: {
+                            /** @default [] */
+                            accessibility?: {
+                                /** @default null */
+                                details?: string | null;
+                                /** @enum {string} */
+                                feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                            }[];
+                            address: {
+                                address_1: string;
+                                /** @default null */
+                                address_2?: string | null;
+                                city: string;
+                                postal_code: string;
+                            };
+                            /** @default  */
+                            description?: string;
+                            /**
+                             * Format: uuid
+                             * @description a venue this service already uses; leave out for a new venue
+                             */
+                            id?: string;
+                            latitude: number;
+                            longitude: number;
+                            name: string;
+                            /** @default null */
+                            transport_notes?: string | null;
+                        }[];
+                        /** @default null */
+                        maximum_age?: number | null;
+                        /** @default null */
+                        minimum_age?: number | null;
+                        name: string;
+                        /** @default [] */
+                        newcomer_support?: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                        /**
+                         * @default none
+                         * @enum {string}
+                         */
+                        physical_intensity?: "none" | "light" | "moderate" | "vigorous";
+                        /**
+                         * @default open
+                         * @enum {string}
+                         */
+                        referral_capacity?: "open" | "waiting_list" | "full";
+                        /** @default [] */
+                        schedules?: {
+                            /** @default [] */
+                            byday?: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                            /** @default null */
+                            closes_at?: string | null;
+                            /** @default null */
+                            description?: string | null;
+                            /** @enum {string} */
+                            kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                            /**
+                             * @description which of the locations it is held at; null for the whole service
+                             * @default null
+                             */
+                            location_index?: number | null;
+                            /** @default null */
+                            on_date?: string | null;
+                            /** @default null */
+                            opens_at?: string | null;
+                            /** @default null */
+                            valid_from?: string | null;
+                            /** @default null */
+                            valid_to?: string | null;
+                            /** @default null */
+                            week_of_month?: (1 | 2 | 3 | 4 | -1) | null;
+                        }[];
+                        /** @default true */
+                        self_referral?: boolean;
+                        /**
+                         * @default active
+                         * @enum {string}
+                         */
+                        status?: "active" | "inactive" | "temporarily closed" | "defunct";
+                        /** @description activity type codes */
+                        taxonomy_terms: string[];
+                        /** @default null */
+                        typical_attendance?: number | null;
+                        /** @default null */
+                        url?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                alert: string | null;
+                                /** @default [] */
+                                audiences: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                                /** @default [] */
+                                contacts: {
+                                    /** @default null */
+                                    email: string | null;
+                                    /** @default null */
+                                    name: string | null;
+                                    /** @default [] */
+                                    phones: {
+                                        /** @default null */
+                                        description: string | null;
+                                        number: string;
+                                    }[];
+                                    /** @default null */
+                                    title: string | null;
+                                }[];
+                                /** @default [] */
+                                cost_options: {
+                                    amount: number;
+                                    /** @default null */
+                                    amount_description: string | null;
+                                    /** @default null */
+                                    concessions: string | null;
+                                    option: string;
+                                }[];
+                                delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /** @default null */
+                                fees: string | null;
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                gender_restriction: "none" | "men_only" | "women_only";
+                                /** @enum {string} */
+                                group_size: "one_to_one" | "small" | "large";
+                                /**
+                                 * @default [
+                                 *       "en"
+                                 *     ]
+                                 */
+                                languages: string[];
+                                /** @default [] */
+                                locations: {
+                                    /** @default [] */
+                                    accessibility: {
+                                        /** @default null */
+                                        details: string | null;
+                                        /** @enum {string} */
+                                        feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                                    }[];
+                                    address: {
+                                        address_1: string;
+                                        /** @default null */
+                                        address_2: string | null;
+                                        city: string;
+                                        postal_code: string;
+                                    };
+                                    /** @default  */
+                                    description: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description a venue this service already uses; leave out for a new venue
+                                     */
+                                    id?: string;
+                                    latitude: number;
+                                    longitude: number;
+                                    name: string;
+                                    /** @default null */
+                                    transport_notes: string | null;
+                                }[];
+                                /** @default null */
+                                maximum_age: number | null;
+                                /** @default null */
+                                minimum_age: number | null;
+                                name: string;
+                                /** @default [] */
+                                newcomer_support: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                physical_intensity: "none" | "light" | "moderate" | "vigorous";
+                                /**
+                                 * @default open
+                                 * @enum {string}
+                                 */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @default [] */
+                                schedules: {
+                                    /** @default [] */
+                                    byday: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                                    /** @default null */
+                                    closes_at: string | null;
+                                    /** @default null */
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                                    /**
+                                     * @description which of the locations it is held at; null for the whole service
+                                     * @default null
+                                     */
+                                    location_index: number | null;
+                                    /** @default null */
+                                    on_date: string | null;
+                                    /** @default null */
+                                    opens_at: string | null;
+                                    /** @default null */
+                                    valid_from: string | null;
+                                    /** @default null */
+                                    valid_to: string | null;
+                                    /** @default null */
+                                    week_of_month: (1 | 2 | 3 | 4 | -1) | null;
+                                }[];
+                                /** @default true */
+                                self_referral: boolean;
+                                /**
+                                 * @default active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "inactive" | "temporarily closed" | "defunct";
+                                /** @description activity type codes */
+                                taxonomy_terms: string[];
+                                /** @default null */
+                                typical_attendance: number | null;
+                                /** @default null */
+                                url: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/services/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the service is still running (sets verified_at to now) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                alert: string | null;
+                                /** @default [] */
+                                audiences: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                                /** @default [] */
+                                contacts: {
+                                    /** @default null */
+                                    email: string | null;
+                                    /** @default null */
+                                    name: string | null;
+                                    /** @default [] */
+                                    phones: {
+                                        /** @default null */
+                                        description: string | null;
+                                        number: string;
+                                    }[];
+                                    /** @default null */
+                                    title: string | null;
+                                }[];
+                                /** @default [] */
+                                cost_options: {
+                                    amount: number;
+                                    /** @default null */
+                                    amount_description: string | null;
+                                    /** @default null */
+                                    concessions: string | null;
+                                    option: string;
+                                }[];
+                                delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /** @default null */
+                                fees: string | null;
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                gender_restriction: "none" | "men_only" | "women_only";
+                                /** @enum {string} */
+                                group_size: "one_to_one" | "small" | "large";
+                                /**
+                                 * @default [
+                                 *       "en"
+                                 *     ]
+                                 */
+                                languages: string[];
+                                /** @default [] */
+                                locations: {
+                                    /** @default [] */
+                                    accessibility: {
+                                        /** @default null */
+                                        details: string | null;
+                                        /** @enum {string} */
+                                        feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                                    }[];
+                                    address: {
+                                        address_1: string;
+                                        /** @default null */
+                                        address_2: string | null;
+                                        city: string;
+                                        postal_code: string;
+                                    };
+                                    /** @default  */
+                                    description: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description a venue this service already uses; leave out for a new venue
+                                     */
+                                    id?: string;
+                                    latitude: number;
+                                    longitude: number;
+                                    name: string;
+                                    /** @default null */
+                                    transport_notes: string | null;
+                                }[];
+                                /** @default null */
+                                maximum_age: number | null;
+                                /** @default null */
+                                minimum_age: number | null;
+                                name: string;
+                                /** @default [] */
+                                newcomer_support: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                physical_intensity: "none" | "light" | "moderate" | "vigorous";
+                                /**
+                                 * @default open
+                                 * @enum {string}
+                                 */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @default [] */
+                                schedules: {
+                                    /** @default [] */
+                                    byday: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                                    /** @default null */
+                                    closes_at: string | null;
+                                    /** @default null */
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                                    /**
+                                     * @description which of the locations it is held at; null for the whole service
+                                     * @default null
+                                     */
+                                    location_index: number | null;
+                                    /** @default null */
+                                    on_date: string | null;
+                                    /** @default null */
+                                    opens_at: string | null;
+                                    /** @default null */
+                                    valid_from: string | null;
+                                    /** @default null */
+                                    valid_to: string | null;
+                                    /** @default null */
+                                    week_of_month: (1 | 2 | 3 | 4 | -1) | null;
+                                }[];
+                                /** @default true */
+                                self_referral: boolean;
+                                /**
+                                 * @default active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "inactive" | "temporarily closed" | "defunct";
+                                /** @description activity type codes */
+                                taxonomy_terms: string[];
+                                /** @default null */
+                                typical_attendance: number | null;
+                                /** @default null */
+                                url: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/services/{id}/referral-capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set whether the service is taking referrals, has a waiting list, or is full */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        referral_capacity: "open" | "waiting_list" | "full";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                alert: string | null;
+                                /** @default [] */
+                                audiences: ("new_parents" | "men" | "women" | "lgbtq" | "carers" | "dementia" | "mental_health" | "language_community")[];
+                                /** @default [] */
+                                contacts: {
+                                    /** @default null */
+                                    email: string | null;
+                                    /** @default null */
+                                    name: string | null;
+                                    /** @default [] */
+                                    phones: {
+                                        /** @default null */
+                                        description: string | null;
+                                        number: string;
+                                    }[];
+                                    /** @default null */
+                                    title: string | null;
+                                }[];
+                                /** @default [] */
+                                cost_options: {
+                                    amount: number;
+                                    /** @default null */
+                                    amount_description: string | null;
+                                    /** @default null */
+                                    concessions: string | null;
+                                    option: string;
+                                }[];
+                                delivery_modes: ("venue" | "home_visit" | "telephone" | "online_video" | "online_text")[];
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /** @default null */
+                                fees: string | null;
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                gender_restriction: "none" | "men_only" | "women_only";
+                                /** @enum {string} */
+                                group_size: "one_to_one" | "small" | "large";
+                                /**
+                                 * @default [
+                                 *       "en"
+                                 *     ]
+                                 */
+                                languages: string[];
+                                /** @default [] */
+                                locations: {
+                                    /** @default [] */
+                                    accessibility: {
+                                        /** @default null */
+                                        details: string | null;
+                                        /** @enum {string} */
+                                        feature: "step_free" | "accessible_toilet" | "seating" | "hearing_loop" | "bsl" | "quiet_space" | "changing_place" | "parking" | "near_bus_stop";
+                                    }[];
+                                    address: {
+                                        address_1: string;
+                                        /** @default null */
+                                        address_2: string | null;
+                                        city: string;
+                                        postal_code: string;
+                                    };
+                                    /** @default  */
+                                    description: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description a venue this service already uses; leave out for a new venue
+                                     */
+                                    id?: string;
+                                    latitude: number;
+                                    longitude: number;
+                                    name: string;
+                                    /** @default null */
+                                    transport_notes: string | null;
+                                }[];
+                                /** @default null */
+                                maximum_age: number | null;
+                                /** @default null */
+                                minimum_age: number | null;
+                                name: string;
+                                /** @default [] */
+                                newcomer_support: ("accompanied_first_visit" | "volunteer_buddy" | "welcome_call")[];
+                                /**
+                                 * @default none
+                                 * @enum {string}
+                                 */
+                                physical_intensity: "none" | "light" | "moderate" | "vigorous";
+                                /**
+                                 * @default open
+                                 * @enum {string}
+                                 */
+                                referral_capacity: "open" | "waiting_list" | "full";
+                                /** @default [] */
+                                schedules: {
+                                    /** @default [] */
+                                    byday: ("MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU")[];
+                                    /** @default null */
+                                    closes_at: string | null;
+                                    /** @default null */
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    kind: "weekly" | "monthly" | "one_off" | "by_arrangement";
+                                    /**
+                                     * @description which of the locations it is held at; null for the whole service
+                                     * @default null
+                                     */
+                                    location_index: number | null;
+                                    /** @default null */
+                                    on_date: string | null;
+                                    /** @default null */
+                                    opens_at: string | null;
+                                    /** @default null */
+                                    valid_from: string | null;
+                                    /** @default null */
+                                    valid_to: string | null;
+                                    /** @default null */
+                                    week_of_month: (1 | 2 | 3 | 4 | -1) | null;
+                                }[];
+                                /** @default true */
+                                self_referral: boolean;
+                                /**
+                                 * @default active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "inactive" | "temporarily closed" | "defunct";
+                                /** @description activity type codes */
+                                taxonomy_terms: string[];
+                                /** @default null */
+                                typical_attendance: number | null;
+                                /** @default null */
+                                url: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/services/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change to the service: who, when, what changed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            action: "create" | "update" | "confirm" | "referral_status" | "restore";
+                            /** Format: date-time */
+                            changed_at: string;
+                            /** @description the email of who made the change */
+                            changed_by: string | null;
+                            /** @description each field that changed: from → to */
+                            changes: {
+                                [key: string]: {
+                                    from: unknown;
+                                    to: unknown;
+                                };
+                            };
+                            version: number;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

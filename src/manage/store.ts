@@ -1,0 +1,261 @@
+/**
+ * Reading and writing an organisation's own records as whole documents, each write checked
+ * against the version the editor read (optimistic concurrency) and kept in `record_version`
+ * with who, when and what changed.
+ */
+import type { Queryable } from '../db/db.ts'
+import { Invalid, NotFound, Problem } from '../problem.ts'
+import type { Principal } from '../auth/store.ts'
+import type { OrganizationDocument, ServiceDocument } from './schemas.ts'
+
+export type RecordType = 'organization' | 'service'
+export type VersionAction = 'create' | 'update' | 'confirm' | 'referral_status' | 'restore'
+
+/** 412: the record changed since the editor read it; nothing was written. */
+export class StaleVersion extends Problem {
+  constructor(current: number) {
+    super(412, 'stale-version', 'The record has changed', `Someone saved a newer version (${current}) since you read it. Reload, reapply your change and save again.`)
+  }
+}
+
+/** 428: updates must say which version they change. */
+export class VersionRequired extends Problem {
+  constructor() {
+    super(428, 'version-required', 'If-Match required', 'Send the version you read as If-Match: "<version>".')
+  }
+}
+
+/** The version an If-Match header names ("3", W/"3" or 3); undefined when absent. */
+export function ifMatchVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined
+  const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim())
+  if (!m) {
+    throw new Problem(400, 'validation', 'Request does not match the schema', 'If-Match must be a version number such as "3".', [
+      { in: 'headers', pointer: '/if-match', detail: 'not a version' },
+    ])
+  }
+  return Number(m[1])
+}
+
+/**
+ * May this person edit this organisation's records? Admins may edit any; editors only their
+ * own. Anyone else, and an organisation that does not exist, get the same 404.
+ */
+export function mayEdit(principal: Principal, organizationId: string): boolean {
+  return principal.role === 'admin' || (principal.role === 'editor' && principal.organization_ids.includes(organizationId))
+}
+
+export async function organizationOf(db: Queryable, serviceId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ organization_id: string }>('SELECT organization_id FROM service WHERE id = $1', [serviceId])
+  return rows[0]?.organization_id
+}
+
+export async function readOrganization(db: Queryable, id: string): Promise<{ version: number; document: OrganizationDocument } | undefined> {
+  const { rows } = await db.query<OrganizationDocument & { version: number }>(
+    'SELECT name, description, email, website, charity_number, version FROM organization WHERE id = $1',
+    [id],
+  )
+  if (!rows[0]) return undefined
+  const { version, ...document } = rows[0]
+  return { version, document }
+}
+
+interface ServiceRowDoc {
+  organization_id: string
+  version: number
+  verified_at: Date | null
+  document: ServiceDocument
+}
+
+export async function readService(db: Queryable, id: string): Promise<ServiceRowDoc | undefined> {
+  const { rows } = await db.query<ServiceRowDoc>(
+    `SELECT s.organization_id, s.version, s.verified_at, json_build_object(
+       'name', s.name, 'description', s.description, 'url', s.url, 'email', s.email, 'status', s.status,
+       'fees', s.fees, 'alert', s.alert, 'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
+       'typical_attendance', s.typical_attendance, 'minimum_age', s.minimum_age, 'maximum_age', s.maximum_age,
+       'gender_restriction', s.gender_restriction, 'audiences', s.audiences, 'languages', s.languages,
+       'newcomer_support', s.newcomer_support, 'physical_intensity', s.physical_intensity,
+       'self_referral', s.self_referral, 'referral_capacity', s.referral_capacity,
+       'taxonomy_terms', ARRAY(SELECT t.code FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+                                WHERE st.service_id = s.id ORDER BY t.code),
+       'locations', coalesce((SELECT json_agg(json_build_object(
+            'id', l.id, 'name', l.name, 'description', l.description, 'latitude', l.latitude, 'longitude', l.longitude,
+            'transport_notes', l.transport_notes,
+            'address', (SELECT json_build_object('address_1', a.address_1, 'address_2', a.address_2, 'city', a.city, 'postal_code', a.postal_code)
+                          FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1),
+            'accessibility', coalesce((SELECT json_agg(json_build_object('feature', x.feature, 'details', x.details) ORDER BY x.feature)
+                                         FROM accessibility x WHERE x.location_id = l.id), '[]'))
+            ORDER BY sal.id)
+          FROM service_at_location sal JOIN location l ON l.id = sal.location_id WHERE sal.service_id = s.id), '[]'),
+       'schedules', coalesce((SELECT json_agg(json_build_object(
+            'location_index', (SELECT i - 1 FROM (SELECT sal2.id, row_number() OVER (ORDER BY sal2.id) AS i
+                                                    FROM service_at_location sal2 WHERE sal2.service_id = s.id) o
+                                WHERE o.id = sc.service_at_location_id),
+            'kind', sc.kind, 'byday', sc.byday, 'week_of_month', sc.week_of_month, 'on_date', sc.on_date::text,
+            'opens_at', to_char(sc.opens_at, 'HH24:MI'), 'closes_at', to_char(sc.closes_at, 'HH24:MI'),
+            'valid_from', sc.valid_from::text, 'valid_to', sc.valid_to::text, 'description', sc.description)
+            ORDER BY sc.service_at_location_id NULLS FIRST, sc.kind, sc.opens_at, sc.id)
+          FROM schedule sc
+         WHERE sc.service_id = s.id
+            OR sc.service_at_location_id IN (SELECT id FROM service_at_location WHERE service_id = s.id)), '[]'),
+       'cost_options', coalesce((SELECT json_agg(json_build_object('option', c.option, 'amount', c.amount,
+            'amount_description', c.amount_description, 'concessions', c.concessions) ORDER BY c.amount, c.id)
+          FROM cost_option c WHERE c.service_id = s.id), '[]'),
+       'contacts', coalesce((SELECT json_agg(json_build_object('name', ct.name, 'title', ct.title, 'email', ct.email,
+            'phones', coalesce((SELECT json_agg(json_build_object('number', p.number, 'description', p.description) ORDER BY p.id)
+                                  FROM phone p WHERE p.contact_id = ct.id), '[]')) ORDER BY ct.id)
+          FROM contact ct WHERE ct.service_id = s.id), '[]')
+     ) AS document
+     FROM service s WHERE s.id = $1`,
+    [id],
+  )
+  return rows[0]
+}
+
+/** Top-level fields whose values differ: { field: { from, to } }. */
+export function diff(before: object | null, after: object): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {}
+  const b = (before ?? {}) as Record<string, unknown>
+  for (const [k, v] of Object.entries(after)) {
+    if (JSON.stringify(b[k] ?? null) !== JSON.stringify(v ?? null)) changes[k] = { from: b[k] ?? null, to: v }
+  }
+  return changes
+}
+
+export async function recordVersion(
+  db: Queryable,
+  v: { type: RecordType; id: string; version: number; action: VersionAction; by: string | null; changes: object; snapshot: object },
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [v.type, v.id, v.version, v.action, now.toISOString(), v.by, JSON.stringify(v.changes), JSON.stringify(v.snapshot)],
+  )
+}
+
+/** Locks the row and checks the version the editor read; returns the new version number. */
+export async function claimVersion(db: Queryable, type: RecordType, id: string, expected: number): Promise<number> {
+  const { rows } = await db.query<{ version: number }>(`SELECT version FROM ${type} WHERE id = $1 FOR UPDATE`, [id])
+  if (!rows[0]) throw new NotFound(`No such ${type}.`)
+  if (rows[0].version !== expected) throw new StaleVersion(rows[0].version)
+  return expected + 1
+}
+
+export async function writeOrganization(db: Queryable, id: string, doc: OrganizationDocument, version: number): Promise<void> {
+  await db.query(
+    'UPDATE organization SET name = $2, description = $3, email = $4, website = $5, charity_number = $6, version = $7 WHERE id = $1',
+    [id, doc.name, doc.description, doc.email, doc.website, doc.charity_number, version],
+  )
+}
+
+/**
+ * Writes a whole service document: its fields, activity types, venues (a venue another
+ * organisation also uses is copied rather than changed under them), schedules, costs and
+ * contacts. Venues no longer listed are unlinked, and removed when nothing else uses them.
+ */
+export async function writeService(db: Queryable, id: string, organizationId: string, doc: ServiceDocument, version: number): Promise<void> {
+  const { rows: terms } = await db.query<{ id: string; code: string }>('SELECT id, code FROM taxonomy_term WHERE code = ANY ($1)', [doc.taxonomy_terms])
+  const unknown = doc.taxonomy_terms.filter((c) => !terms.some((t) => t.code === c))
+  if (unknown.length > 0) {
+    throw new Invalid(`Unknown activity type: ${unknown.join(', ')}`, unknown.map((c) => ({ in: 'body' as const, pointer: `/taxonomy_terms/${doc.taxonomy_terms.indexOf(c)}`, detail: `${c} is not a taxonomy term code` })))
+  }
+  await db.query(
+    `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
+                          typical_attendance, minimum_age, maximum_age, gender_restriction, audiences, languages, newcomer_support,
+                          physical_intensity, self_referral, referral_capacity, version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+     ON CONFLICT (id) DO UPDATE SET
+       name = EXCLUDED.name, description = EXCLUDED.description, url = EXCLUDED.url, email = EXCLUDED.email,
+       status = EXCLUDED.status, fees = EXCLUDED.fees, alert = EXCLUDED.alert, delivery_modes = EXCLUDED.delivery_modes,
+       group_size = EXCLUDED.group_size, typical_attendance = EXCLUDED.typical_attendance, minimum_age = EXCLUDED.minimum_age,
+       maximum_age = EXCLUDED.maximum_age, gender_restriction = EXCLUDED.gender_restriction, audiences = EXCLUDED.audiences,
+       languages = EXCLUDED.languages, newcomer_support = EXCLUDED.newcomer_support, physical_intensity = EXCLUDED.physical_intensity,
+       self_referral = EXCLUDED.self_referral, referral_capacity = EXCLUDED.referral_capacity, version = EXCLUDED.version`,
+    [id, organizationId, doc.name, doc.description, doc.url, doc.email, doc.status, doc.fees, doc.alert, doc.delivery_modes, doc.group_size,
+      doc.typical_attendance, doc.minimum_age, doc.maximum_age, doc.gender_restriction, doc.audiences, doc.languages, doc.newcomer_support,
+      doc.physical_intensity, doc.self_referral, doc.referral_capacity, version],
+  )
+  await db.query('DELETE FROM service_taxonomy_term WHERE service_id = $1 AND NOT (taxonomy_term_id = ANY ($2::uuid[]))', [id, terms.map((t) => t.id)])
+  await db.query(
+    'INSERT INTO service_taxonomy_term (service_id, taxonomy_term_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING',
+    [id, terms.map((t) => t.id)],
+  )
+
+  // Venues.
+  const { rows: linked } = await db.query<{ sal_id: string; location_id: string; shared: boolean }>(
+    `SELECT sal.id AS sal_id, sal.location_id,
+            EXISTS (SELECT 1 FROM service_at_location o JOIN service os ON os.id = o.service_id
+                     WHERE o.location_id = sal.location_id AND os.organization_id <> $2) AS shared
+       FROM service_at_location sal WHERE sal.service_id = $1`,
+    [id, organizationId],
+  )
+  const salIds: string[] = []
+  for (const [i, loc] of doc.locations.entries()) {
+    const current = loc.id === undefined ? undefined : linked.find((l) => l.location_id === loc.id)
+    if (loc.id !== undefined && !current) {
+      throw new Invalid('A location id must be one of this service’s venues; leave it out to add a venue.', [{ in: 'body', pointer: `/locations/${i}/id`, detail: 'not a venue of this service' }])
+    }
+    let locationId: string
+    if (current && !current.shared) {
+      locationId = current.location_id
+      await db.query('UPDATE location SET name = $2, description = $3, latitude = $4, longitude = $5, transport_notes = $6 WHERE id = $1', [
+        locationId, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes,
+      ])
+      await db.query('DELETE FROM address WHERE location_id = $1', [locationId])
+      await db.query('DELETE FROM accessibility WHERE location_id = $1', [locationId])
+    } else {
+      // A new venue, or a copy of one another organisation also uses (theirs stays as it is).
+      const { rows } = await db.query<{ id: string }>(
+        'INSERT INTO location (name, description, latitude, longitude, transport_notes) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+        [loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
+      )
+      locationId = rows[0]!.id
+      if (current) await db.query('UPDATE service_at_location SET location_id = $2 WHERE id = $1', [current.sal_id, locationId])
+    }
+    const a = loc.address
+    await db.query(
+      `INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code) VALUES ($1, $2, $3, $4, $4, $5)`,
+      [locationId, a.address_1, a.address_2, a.city, a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2')],
+    )
+    for (const x of loc.accessibility) {
+      await db.query('INSERT INTO accessibility (location_id, feature, details) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [locationId, x.feature, x.details])
+    }
+    const { rows: sal } = await db.query<{ id: string }>(
+      `INSERT INTO service_at_location (service_id, location_id) VALUES ($1, $2)
+       ON CONFLICT (service_id, location_id) DO UPDATE SET location_id = EXCLUDED.location_id RETURNING id`,
+      [id, locationId],
+    )
+    salIds.push(sal[0]!.id)
+  }
+  const dropped = linked.filter((l) => !salIds.includes(l.sal_id)).map((l) => l.sal_id)
+  if (dropped.length > 0) {
+    await db.query('DELETE FROM service_at_location WHERE id = ANY ($1::uuid[])', [dropped])
+    await db.query(
+      `DELETE FROM location l WHERE l.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM service_at_location sal WHERE sal.location_id = l.id)`,
+      [linked.filter((l) => dropped.includes(l.sal_id)).map((l) => l.location_id)],
+    )
+  }
+
+  // Schedules, costs and contacts: replaced whole.
+  await db.query('DELETE FROM schedule WHERE service_id = $1 OR service_at_location_id = ANY ($2::uuid[])', [id, salIds])
+  for (const s of doc.schedules) {
+    const sal = s.location_index === null ? null : salIds[s.location_index]!
+    await db.query(
+      `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [sal ? null : id, sal, s.kind, s.byday, s.week_of_month, s.on_date, s.opens_at, s.closes_at, s.valid_from, s.valid_to, s.description],
+    )
+  }
+  await db.query('DELETE FROM cost_option WHERE service_id = $1', [id])
+  for (const c of doc.cost_options) {
+    await db.query('INSERT INTO cost_option (service_id, option, amount, amount_description, concessions) VALUES ($1, $2, $3, $4, $5)', [
+      id, c.option, c.amount, c.amount_description, c.concessions,
+    ])
+  }
+  await db.query('DELETE FROM contact WHERE service_id = $1', [id])
+  for (const c of doc.contacts) {
+    const { rows } = await db.query<{ id: string }>('INSERT INTO contact (service_id, name, title, email) VALUES ($1, $2, $3, $4) RETURNING id', [id, c.name, c.title, c.email])
+    for (const p of c.phones) await db.query('INSERT INTO phone (contact_id, number, description) VALUES ($1, $2, $3)', [rows[0]!.id, p.number, p.description])
+  }
+}
