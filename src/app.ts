@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import demoDataPlugin from './demo/plugin.ts'
 import directoryRoutes from './directory/routes.ts'
+import freshnessRoutes, { freshnessJob } from './freshness/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
 import mailPlugin from './mail/plugin.ts'
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(schedulerPlugin, { enabled: config.scheduler })
   await app.register(authPlugin, { secureCookies: config.secureCookies })
   await app.register(mailPlugin, { mail: config.mail, transport: deps.mailTransport })
+  await app.register(freshnessJob, { publicUrl: config.publicUrl })
   await app.register(geoPlugin)
   await app.register(searchPlugin, { meili: config.meili })
   await app.register(demoDataPlugin, config.demoData)
@@ -72,5 +74,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(matchRoutes, { prefix: '/api' })
   await app.register(authRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   await app.register(manageRoutes, { prefix: '/api' })
+  await app.register(freshnessRoutes, { prefix: '/api' })
   return app
 }

@@ -1139,6 +1139,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a listing is still running with the signed link from a reminder email (no sign-in needed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        expires: number;
+                        /** Format: uuid */
+                        service: string;
+                        sig: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            service: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            verified_at: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invitations": {
         parameters: {
             query?: never;
@@ -3119,7 +3216,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the service is still running (sets verified_at to now) */
+        /** Confirm the service is still running (sets verified_at to now; a hidden listing comes back) */
         post: {
             parameters: {
                 query?: never;
@@ -3680,7 +3777,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @enum {string} */
-                            action: "create" | "update" | "confirm" | "referral_status" | "restore";
+                            action: "create" | "update" | "confirm" | "referral_status" | "restore" | "hide";
                             /** Format: date-time */
                             changed_at: string;
                             /** @description the email of who made the change */

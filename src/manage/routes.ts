@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { audit } from '../auth/store.ts'
+import { confirmService } from '../freshness/freshness.ts'
 import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
 import { NotFound, ProblemSchema } from '../problem.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
@@ -194,19 +195,12 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
     '/manage/services/:id/confirm',
     {
       preHandler: editors,
-      schema: { tags: ['self-service'], summary: 'Confirm the service is still running (sets verified_at to now)', params: Id, response: { 200: VersionedService, ...Errors } },
+      schema: { tags: ['self-service'], summary: 'Confirm the service is still running (sets verified_at to now; a hidden listing comes back)', params: Id, response: { 200: VersionedService, ...Errors } },
     },
     async (request, reply) => {
       const id = request.params.id
       own(request, await organizationOf(app.db, id))
-      const now = app.now()
-      await app.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ version: number; before: string | null }>(
-          'UPDATE service SET verified_at = $2 WHERE id = $1 RETURNING version, (SELECT verified_at FROM service WHERE id = $1)::text AS before',
-          [id, now.toISOString()],
-        )
-        await recordVersion(tx, { type: 'service', id, version: rows[0]!.version, action: 'confirm', by: request.principal!.account_id, changes: { verified_at: { from: rows[0]!.before, to: now.toISOString() } }, snapshot: (await readService(tx, id))!.document }, now)
-      })
+      await app.db.transaction((tx) => confirmService(tx, id, request.principal!.account_id, app.now()))
       await write(request, 'service', id, 'service_confirm')
       return serviceResponse(reply, id)
     },

@@ -122,7 +122,7 @@ export const versioned = <T extends z.ZodType>(doc: T) =>
 
 export const VersionEntrySchema = z.object({
   version: z.number().int(),
-  action: z.enum(['create', 'update', 'confirm', 'referral_status', 'restore']),
+  action: z.enum(['create', 'update', 'confirm', 'referral_status', 'restore', 'hide']),
   changed_at: z.iso.datetime(),
   changed_by: z.string().nullable().describe('the email of who made the change'),
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })).describe('each field that changed: from → to'),

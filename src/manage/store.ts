@@ -9,7 +9,7 @@ import type { Principal } from '../auth/store.ts'
 import type { OrganizationDocument, ServiceDocument } from './schemas.ts'
 
 export type RecordType = 'organization' | 'service'
-export type VersionAction = 'create' | 'update' | 'confirm' | 'referral_status' | 'restore'
+export type VersionAction = 'create' | 'update' | 'confirm' | 'referral_status' | 'restore' | 'hide'
 
 /** 412: the record changed since the editor read it; nothing was written. */
 export class StaleVersion extends Problem {
