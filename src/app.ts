@@ -11,6 +11,7 @@ import freshnessRoutes, { freshnessJob } from './freshness/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
 import mailPlugin from './mail/plugin.ts'
+import problemRoutes from './manage/problems.ts'
 import manageRoutes from './manage/routes.ts'
 import matchRoutes from './match/routes.ts'
 import orukRoutes from './oruk/routes.ts'
@@ -74,6 +75,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(matchRoutes, { prefix: '/api' })
   await app.register(authRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   await app.register(manageRoutes, { prefix: '/api' })
+  await app.register(problemRoutes, { prefix: '/api' })
   await app.register(freshnessRoutes, { prefix: '/api' })
   return app
 }

@@ -64,6 +64,9 @@ export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity'
 /** What an account may do: run the service, find and match, edit its organisations' listings, or report. */
 export const ROLES = ['admin', 'link_worker', 'editor', 'commissioner'] as const
 
+/** What a link worker can report is wrong with a listing. */
+export const PROBLEM_KINDS = ['closed', 'wrong_time', 'wrong_place', 'other'] as const
+
 /** Each weekday's name, for people to read. */
 export const WEEKDAY_NAMES = {
   MO: 'Monday',
@@ -107,4 +110,5 @@ export const VOCABULARY_CONSTRAINTS = {
   'schedule.schedule_byday_check': WEEKDAYS,
   'match_gap.match_gap_barriers_check': BARRIERS,
   'account.account_role_check': ROLES,
+  'problem_report.problem_report_kind_check': PROBLEM_KINDS,
 } as const satisfies Record<string, readonly string[]>
