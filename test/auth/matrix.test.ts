@@ -1,0 +1,199 @@
+// The authorisation matrix, generated from the route table (the OpenAPI document lists every
+// route): each route × each kind of caller (anonymous, link worker, editor of organisation A,
+// editor of organisation B, commissioner, admin) × their own and another's object. Each cell
+// is asserted; a route missing from POLICY below fails the test, and so does a stale entry.
+import t from 'tap'
+import type { InjectOptions } from 'fastify'
+import { createAdmin } from '../../src/auth/admin.ts'
+import { hashPassword } from '../../src/auth/passwords.ts'
+import { createAccount, createToken } from '../../src/auth/store.ts'
+import { FIXED_NOW, buildTestApp } from '../helper.ts'
+
+const CALLERS = ['anonymous', 'link_worker', 'editor_a', 'editor_b', 'commissioner', 'admin'] as const
+type Caller = (typeof CALLERS)[number]
+type Target = 'own' | 'other'
+
+/**
+ * Who may call a route. public: anyone. signed_in: any account. roles: these roles only;
+ * with `scope`, editors only on their own organisation's objects (another's answers 404, as if
+ * it did not exist) and admins on any; `scope: 'account'` means the caller's own object.
+ */
+type Rule = { auth: 'public' } | { auth: 'signed_in'; scope?: 'account' } | { auth: 'roles'; roles: string[]; scope?: 'organization' }
+
+interface Ctx {
+  org: Record<'A' | 'B', string>
+  service: Record<'A' | 'B', string>
+  report: Record<'A' | 'B', string>
+  serviceAtLocation: string
+  serviceDoc: object
+  orgDoc: object
+  spareToken: Partial<Record<Caller, string>>
+  password: string
+}
+
+// The object a caller's request is about: A for editor A's own (and everyone else's "own"), B for "other".
+const side = (caller: Caller, target: Target): 'A' | 'B' => ((caller === 'editor_b') === (target === 'own') ? 'B' : 'A')
+
+type Build = (ctx: Ctx, caller: Caller, target: Target) => InjectOptions
+
+const POLICY: Record<string, { rule: Rule; request: Build }> = {
+  'GET /health': { rule: { auth: 'public' }, request: () => ({ url: '/health' }) },
+  'GET /ready': { rule: { auth: 'public' }, request: () => ({ url: '/ready' }) },
+  'GET /api/services': { rule: { auth: 'public' }, request: () => ({ url: '/api/services?per_page=1' }) },
+  'GET /api/services/{id}': { rule: { auth: 'public' }, request: (c) => ({ url: `/api/services/${c.service.A}` }) },
+  'GET /api/organizations/{id}': { rule: { auth: 'public' }, request: (c) => ({ url: `/api/organizations/${c.org.A}` }) },
+  'GET /api/taxonomy/terms': { rule: { auth: 'public' }, request: () => ({ url: '/api/taxonomy/terms' }) },
+  'GET /oruk/': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/' }) },
+  'GET /oruk/services': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/services?per_page=1' }) },
+  'GET /oruk/services/{id}': { rule: { auth: 'public' }, request: (c) => ({ url: `/oruk/services/${c.service.A}` }) },
+  'GET /oruk/service_at_locations': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/service_at_locations?per_page=1' }) },
+  'GET /oruk/service_at_locations/{id}': { rule: { auth: 'public' }, request: (c) => ({ url: `/oruk/service_at_locations/${c.serviceAtLocation}` }) },
+  'GET /oruk/taxonomies': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/taxonomies' }) },
+  'GET /oruk/taxonomies/{id}': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/taxonomies/b17df540-59ca-4770-a2c0-dbcc28039989' }) },
+  'GET /oruk/taxonomy_terms': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/taxonomy_terms' }) },
+  'GET /oruk/taxonomy_terms/{id}': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/taxonomy_terms/af9468da-a55e-4eba-9eab-97a7d4d91cd9' }) },
+  'GET /oruk/organizations': { rule: { auth: 'public' }, request: () => ({ url: '/oruk/organizations?per_page=1' }) },
+  'GET /oruk/organizations/{id}': { rule: { auth: 'public' }, request: (c) => ({ url: `/oruk/organizations/${c.org.A}` }) },
+  'GET /api/postcodes/{postcode}': { rule: { auth: 'public' }, request: () => ({ url: '/api/postcodes/CR0%201NX' }) },
+  'GET /api/search': { rule: { auth: 'public' }, request: () => ({ url: '/api/search?postcode=CR0%201NX&q=knitting' }) },
+  'POST /api/match': {
+    rule: { auth: 'public' },
+    request: () => ({ method: 'POST', url: '/api/match', payload: { postcode: 'CR0 1NX', travel: { walk_km: 1 }, interests: { terms: ['walking'] } } }),
+  },
+  'POST /api/invitations': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    request: (c, caller, target) => ({ method: 'POST', url: '/api/invitations', payload: { email: `new.${caller}@example.org`, role: 'editor', organization_id: c.org[side(caller, target)] } }),
+  },
+  'POST /api/invitations/accept': { rule: { auth: 'public' }, request: () => ({ method: 'POST', url: '/api/invitations/accept', payload: { token: 'x'.repeat(43), password: 'whatever it may be' } }) },
+  'POST /api/auth/password-reset': { rule: { auth: 'public' }, request: () => ({ method: 'POST', url: '/api/auth/password-reset', payload: { email: 'nobody@example.org' } }) },
+  'POST /api/auth/password-reset/complete': { rule: { auth: 'public' }, request: () => ({ method: 'POST', url: '/api/auth/password-reset/complete', payload: { token: 'x'.repeat(43), password: 'whatever it may be' } }) },
+  'POST /api/auth/sign-in': { rule: { auth: 'public' }, request: (c) => ({ method: 'POST', url: '/api/auth/sign-in', payload: { email: 'signin@example.org', password: c.password } }) },
+  'POST /api/auth/sign-out': { rule: { auth: 'public' }, request: () => ({ method: 'POST', url: '/api/auth/sign-out' }) },
+  'GET /api/auth/me': { rule: { auth: 'signed_in' }, request: () => ({ url: '/api/auth/me' }) },
+  'PUT /api/auth/password': {
+    rule: { auth: 'signed_in' },
+    // The right current password and a refused new one: through the gate, nothing changes.
+    request: (c) => ({ method: 'PUT', url: '/api/auth/password', payload: { current_password: c.password, new_password: 'password' } }),
+  },
+  'GET /api/auth/tokens': { rule: { auth: 'signed_in' }, request: () => ({ url: '/api/auth/tokens' }) },
+  'POST /api/auth/tokens': { rule: { auth: 'signed_in' }, request: () => ({ method: 'POST', url: '/api/auth/tokens', payload: { name: 'matrix' } }) },
+  'DELETE /api/auth/tokens/{id}': {
+    rule: { auth: 'signed_in', scope: 'account' },
+    request: (c, caller, target) => {
+      const other = caller === 'admin' ? 'link_worker' : 'admin'
+      return { method: 'DELETE', url: `/api/auth/tokens/${c.spareToken[target === 'own' ? caller : other] ?? '00000000-0000-4000-8000-000000000000'}` }
+    },
+  },
+  'GET /api/admin/audit': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/audit?per_page=1' }) },
+  'GET /api/manage/organizations': { rule: { auth: 'roles', roles: ['admin', 'editor'] }, request: () => ({ url: '/api/manage/organizations' }) },
+  'GET /api/manage/organizations/{id}': { rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' }, request: (c, caller, target) => ({ url: `/api/manage/organizations/${c.org[side(caller, target)]}` }) },
+  'PUT /api/manage/organizations/{id}': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    // A stale version: through the gate, answered 412, nothing written.
+    request: (c, caller, target) => ({ method: 'PUT', url: `/api/manage/organizations/${c.org[side(caller, target)]}`, headers: { 'if-match': '"0"' }, payload: c.orgDoc }),
+  },
+  'GET /api/manage/services/{id}': { rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' }, request: (c, caller, target) => ({ url: `/api/manage/services/${c.service[side(caller, target)]}` }) },
+  'PUT /api/manage/services/{id}': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    request: (c, caller, target) => ({ method: 'PUT', url: `/api/manage/services/${c.service[side(caller, target)]}`, headers: { 'if-match': '"0"' }, payload: c.serviceDoc }),
+  },
+  'POST /api/manage/organizations/{id}/services': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    request: (c, caller, target) => ({ method: 'POST', url: `/api/manage/organizations/${c.org[side(caller, target)]}/services`, payload: c.serviceDoc }),
+  },
+  'POST /api/manage/services/{id}/confirm': { rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' }, request: (c, caller, target) => ({ method: 'POST', url: `/api/manage/services/${c.service[side(caller, target)]}/confirm` }) },
+  'PUT /api/manage/services/{id}/referral-capacity': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    request: (c, caller, target) => ({ method: 'PUT', url: `/api/manage/services/${c.service[side(caller, target)]}/referral-capacity`, payload: { referral_capacity: 'open' } }),
+  },
+  'GET /api/manage/services/{id}/versions': { rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' }, request: (c, caller, target) => ({ url: `/api/manage/services/${c.service[side(caller, target)]}/versions` }) },
+  'POST /api/admin/services/{id}/versions/{version}/restore': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ method: 'POST', url: `/api/admin/services/${c.service.A}/versions/1/restore` }) },
+  'POST /api/services/{id}/problems': { rule: { auth: 'roles', roles: ['admin', 'link_worker'] }, request: (c) => ({ method: 'POST', url: `/api/services/${c.service.A}/problems`, payload: { kind: 'other', note: 'matrix' } }) },
+  'GET /api/manage/problems': { rule: { auth: 'roles', roles: ['admin', 'editor'] }, request: () => ({ url: '/api/manage/problems' }) },
+  'POST /api/manage/problems/{id}/resolve': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    request: (c, caller, target) => ({ method: 'POST', url: `/api/manage/problems/${c.report[side(caller, target)]}/resolve`, payload: {} }),
+  },
+  'GET /api/admin/problems': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/problems' }) },
+  'POST /api/confirm': { rule: { auth: 'public' }, request: (c) => ({ method: 'POST', url: '/api/confirm', payload: { service: c.service.A, expires: 4102444800, sig: 'not-a-real-signature' } }) },
+}
+
+const roleOf = (caller: Caller) => (caller.startsWith('editor') ? 'editor' : caller)
+
+/** What the cell should answer: 'allowed' (through the gate), or 401, 403, 404. */
+function expected(rule: Rule, caller: Caller, target: Target): 'allowed' | 401 | 403 | 404 {
+  if (rule.auth === 'public') return 'allowed'
+  if (caller === 'anonymous') return 401
+  if (rule.auth === 'signed_in') return rule.scope === 'account' && target === 'other' ? 404 : 'allowed'
+  if (!rule.roles.includes(roleOf(caller))) return 403
+  if (rule.scope === 'organization' && caller.startsWith('editor') && target === 'other') return 404
+  return 'allowed'
+}
+
+t.test('every route × every caller × own and other object', async (t) => {
+  const app = await buildTestApp(t)
+  const password = 'a long and unusual passphrase'
+  const hash = await hashPassword(password)
+  const { rows } = await app.db.query<{ id: string; organization_id: string }>(
+    `SELECT DISTINCT ON (organization_id) id, organization_id FROM service WHERE delivery_modes = '{venue}' ORDER BY organization_id, id LIMIT 2`,
+  )
+  const [a, b] = rows as [(typeof rows)[0], (typeof rows)[0]]
+  const accounts: Record<Caller, string | undefined> = {
+    anonymous: undefined,
+    link_worker: await createAccount(app.db, { email: 'worker@example.org', role: 'link_worker', passwordHash: hash }),
+    editor_a: await createAccount(app.db, { email: 'ed.a@example.org', role: 'editor', passwordHash: hash, organizationIds: [a.organization_id] }),
+    editor_b: await createAccount(app.db, { email: 'ed.b@example.org', role: 'editor', passwordHash: hash, organizationIds: [b.organization_id] }),
+    commissioner: await createAccount(app.db, { email: 'commissioner@example.org', role: 'commissioner', passwordHash: hash }),
+    admin: (await createAdmin(app.db, 'admin@example.org', password, FIXED_NOW)).id,
+  }
+  await createAccount(app.db, { email: 'signin@example.org', role: 'link_worker', passwordHash: hash })
+  const tokens: Partial<Record<Caller, string>> = {}
+  const spareToken: Partial<Record<Caller, string>> = {}
+  for (const caller of CALLERS) {
+    const id = accounts[caller]
+    if (!id) continue
+    tokens[caller] = (await createToken(app.db, id, 'matrix', FIXED_NOW)).token
+    spareToken[caller] = (await createToken(app.db, id, 'spare', FIXED_NOW)).id
+  }
+  const as = (caller: Caller, options: InjectOptions): InjectOptions =>
+    tokens[caller] ? { ...options, headers: { ...(options.headers ?? {}), authorization: `Bearer ${tokens[caller]}` } } : options
+  const adminGet = async (url: string) => (await app.inject(as('admin', { url }))).json()
+  await app.inject(as('admin', { method: 'POST', url: `/api/manage/services/${a.id}/confirm` })) // version 1 has a snapshot to restore
+  const report = async (serviceId: string) => (await app.inject(as('link_worker', { method: 'POST', url: `/api/services/${serviceId}/problems`, payload: { kind: 'closed' } }))).json().id as string
+  const ctx: Ctx = {
+    org: { A: a.organization_id, B: b.organization_id },
+    service: { A: a.id, B: b.id },
+    report: { A: await report(a.id), B: await report(b.id) },
+    serviceAtLocation: (await app.db.query<{ id: string }>('SELECT id FROM service_at_location WHERE service_id = $1 LIMIT 1', [a.id])).rows[0]!.id,
+    serviceDoc: (await adminGet(`/api/manage/services/${a.id}`)).document,
+    orgDoc: (await adminGet(`/api/manage/organizations/${a.organization_id}`)).document,
+    spareToken,
+    password,
+  }
+
+  // The route table: every operation in the OpenAPI document, which Fastify builds from the routes.
+  const doc = (await app.inject({ url: '/docs/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> }
+  const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+  t.same(routes.filter((r) => !(r in POLICY)), [], 'every route has a policy')
+  t.same(Object.keys(POLICY).filter((r) => !routes.includes(r)), [], 'every policy is for a route that exists')
+
+  let cells = 0
+  for (const route of routes) {
+    const entry = POLICY[route]
+    if (!entry) continue
+    for (const caller of CALLERS) {
+      for (const target of ['own', 'other'] as const) {
+        const want = expected(entry.rule, caller, target)
+        const res = await app.inject(as(caller, entry.request(ctx, caller, target)))
+        const got = res.statusCode
+        const ok = want === 'allowed' ? ![401, 403, 404].includes(got) && got < 500 : got === want
+        cells++
+        if (!ok) t.fail(`${route} as ${caller} on ${target}: expected ${want}, got ${got} ${res.body.slice(0, 200)}`)
+        if (want !== 'allowed' && res.headers['content-type'] !== 'application/problem+json; charset=utf-8') t.fail(`${route} as ${caller}: a refusal is problem+json`)
+      }
+    }
+  }
+  t.equal(cells, routes.length * CALLERS.length * 2, `${cells} cells asserted`)
+  const { rows: refusals } = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'access' AND outcome = 'refused'`)
+  t.ok(refusals[0]!.n > 100, `${refusals[0]!.n} refusals audited`)
+})
