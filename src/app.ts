@@ -1,3 +1,4 @@
+import fastifyHelmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import authPlugin from './auth/plugin.ts'
@@ -11,6 +12,7 @@ import freshnessRoutes, { freshnessJob } from './freshness/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
 import mailPlugin from './mail/plugin.ts'
+import moderationRoutes from './manage/moderation.ts'
 import problemRoutes from './manage/problems.ts'
 import manageRoutes from './manage/routes.ts'
 import matchRoutes from './match/routes.ts'
@@ -57,6 +59,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   registerProblemHandlers(app)
   app.decorate('now', deps.now ?? (() => new Date()))
 
+  // Security headers on every response (HSTS, nosniff, frame and referrer policies, CSP).
+  // upgrade-insecure-requests is left out: the service itself may be reached over plain HTTP
+  // (npm start, a LAN address), where it would break every asset.
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })
   await app.register(swaggerPlugin)
   await app.register(dbPlugin, { database: config.database, db: deps.db })
   await app.register(schedulerPlugin, { enabled: config.scheduler })
@@ -76,6 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   await app.register(manageRoutes, { prefix: '/api' })
   await app.register(problemRoutes, { prefix: '/api' })
+  await app.register(moderationRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   await app.register(freshnessRoutes, { prefix: '/api' })
   return app
 }

@@ -14,7 +14,7 @@ export interface InvitationRow {
 
 export async function createInvitation(
   db: Queryable,
-  inv: InvitationRow & { invited_by: string; organization_name: string | null },
+  inv: InvitationRow & { invited_by: string | null; organization_name: string | null },
   publicUrl: string,
   now: Date,
 ): Promise<void> {

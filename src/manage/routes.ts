@@ -37,6 +37,7 @@ const ListingSchema = z.object({
   verified_at: z.iso.datetime().nullable(),
   stale: z.boolean().describe(`not confirmed as running for ${STALE_AFTER_DAYS} days or more`),
   referral_capacity: z.enum(REFERRAL_CAPACITIES),
+  held: z.enum(['pending_approval', 'hidden_until_confirmed']).nullable().describe('why nothing offers it now, if so'),
 })
 
 /**
@@ -76,7 +77,9 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
         `SELECT o.id, o.name, o.version,
                 coalesce((SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'status', s.status, 'version', s.version,
                             'verified_at', s.verified_at, 'referral_capacity', s.referral_capacity,
-                            'stale', s.verified_at IS NULL OR s.verified_at < $2::timestamptz - make_interval(days => $3)) ORDER BY s.name)
+                            'stale', s.verified_at IS NULL OR s.verified_at < $2::timestamptz - make_interval(days => $3),
+                            'held', CASE WHEN s.hidden_at IS NOT NULL THEN 'hidden_until_confirmed'
+                                         WHEN o.moderation = 'pending' THEN 'pending_approval' END) ORDER BY s.name)
                           FROM service s WHERE s.organization_id = o.id), '[]') AS services
            FROM organization o WHERE o.id = ANY ($1::uuid[]) ORDER BY o.name`,
         [request.principal!.organization_ids, app.now().toISOString(), STALE_AFTER_DAYS],

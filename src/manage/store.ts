@@ -70,7 +70,8 @@ interface ServiceRowDoc {
 export async function readService(db: Queryable, id: string): Promise<ServiceRowDoc | undefined> {
   const { rows } = await db.query<ServiceRowDoc>(
     `SELECT s.organization_id, s.version, s.verified_at, json_build_object(
-       'name', s.name, 'description', s.description, 'url', s.url, 'email', s.email, 'status', s.status,
+       'name', s.name, 'description', s.description, 'url', s.url, 'email', s.email,
+       'status', coalesce(s.status_before_hidden, s.status),
        'fees', s.fees, 'alert', s.alert, 'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
        'typical_attendance', s.typical_attendance, 'minimum_age', s.minimum_age, 'maximum_age', s.maximum_age,
        'gender_restriction', s.gender_restriction, 'audiences', s.audiences, 'languages', s.languages,
@@ -160,21 +161,31 @@ export async function writeService(db: Queryable, id: string, organizationId: st
   if (unknown.length > 0) {
     throw new Invalid(`Unknown activity type: ${unknown.join(', ')}`, unknown.map((c) => ({ in: 'body' as const, pointer: `/taxonomy_terms/${doc.taxonomy_terms.indexOf(c)}`, detail: `${c} is not a taxonomy term code` })))
   }
+  // A pending organisation's services, and hidden (long unconfirmed) ones, are held inactive;
+  // the chosen status waits for approval or confirmation.
+  const { rows: held } = await db.query<{ held: boolean }>(
+    `SELECT (SELECT moderation = 'pending' FROM organization WHERE id = $2)
+            OR coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = $1), false) AS held`,
+    [id, organizationId],
+  )
+  const pending = held[0]!.held
   await db.query(
     `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
                           typical_attendance, minimum_age, maximum_age, gender_restriction, audiences, languages, newcomer_support,
-                          physical_intensity, self_referral, referral_capacity, version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+                          physical_intensity, self_referral, referral_capacity, version, status_before_hidden)
+     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $23 THEN 'inactive' ELSE $7 END, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+             CASE WHEN $23 THEN $7 END)
      ON CONFLICT (id) DO UPDATE SET
        name = EXCLUDED.name, description = EXCLUDED.description, url = EXCLUDED.url, email = EXCLUDED.email,
        status = EXCLUDED.status, fees = EXCLUDED.fees, alert = EXCLUDED.alert, delivery_modes = EXCLUDED.delivery_modes,
        group_size = EXCLUDED.group_size, typical_attendance = EXCLUDED.typical_attendance, minimum_age = EXCLUDED.minimum_age,
        maximum_age = EXCLUDED.maximum_age, gender_restriction = EXCLUDED.gender_restriction, audiences = EXCLUDED.audiences,
        languages = EXCLUDED.languages, newcomer_support = EXCLUDED.newcomer_support, physical_intensity = EXCLUDED.physical_intensity,
-       self_referral = EXCLUDED.self_referral, referral_capacity = EXCLUDED.referral_capacity, version = EXCLUDED.version`,
+       self_referral = EXCLUDED.self_referral, referral_capacity = EXCLUDED.referral_capacity, version = EXCLUDED.version,
+       status_before_hidden = EXCLUDED.status_before_hidden`,
     [id, organizationId, doc.name, doc.description, doc.url, doc.email, doc.status, doc.fees, doc.alert, doc.delivery_modes, doc.group_size,
       doc.typical_attendance, doc.minimum_age, doc.maximum_age, doc.gender_restriction, doc.audiences, doc.languages, doc.newcomer_support,
-      doc.physical_intensity, doc.self_referral, doc.referral_capacity, version],
+      doc.physical_intensity, doc.self_referral, doc.referral_capacity, version, pending],
   )
   await db.query('DELETE FROM service_taxonomy_term WHERE service_id = $1 AND NOT (taxonomy_term_id = ANY ($2::uuid[]))', [id, terms.map((t) => t.id)])
   await db.query(

@@ -20,11 +20,16 @@ export default fp(
           { name: 'oruk', description: 'Open Referral UK 3.0 (HSDS 3.0, UK profile) read API, open to any origin' },
           { name: 'geo', description: 'Postcodes and places' },
           { name: 'search', description: 'Finding activities near a person' },
+          { name: 'matching', description: 'Ranking activities for a client, with reasons and gaps' },
+          { name: 'accounts', description: 'Sign-in, sessions, API tokens, invitations, password reset' },
+          { name: 'self-service', description: 'Organisations keeping their own listings up to date' },
+          { name: 'admin', description: 'Moderation, history, audit and old problem reports' },
         ],
       },
       transform: jsonSchemaTransform,
     })
-    await app.register(swaggerUi, { routePrefix: '/docs' })
+    // staticCSP: the docs page sends a Content-Security-Policy that allows exactly its own assets.
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
     app.get('/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   },
   { name: 'swagger' },

@@ -25,6 +25,7 @@ interface Ctx {
   service: Record<'A' | 'B', string>
   report: Record<'A' | 'B', string>
   serviceAtLocation: string
+  pending: Record<'A' | 'B', string>
   serviceDoc: object
   orgDoc: object
   spareToken: Partial<Record<Caller, string>>
@@ -115,6 +116,15 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
     request: (c, caller, target) => ({ method: 'POST', url: `/api/manage/problems/${c.report[side(caller, target)]}/resolve`, payload: {} }),
   },
   'GET /api/admin/problems': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/problems' }) },
+  'POST /api/organizations/register': {
+    rule: { auth: 'public' },
+    request: (_c, caller, target) => ({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: `Group of ${caller} ${target}` }, email: `${caller}.${target}@example.org` } }),
+  },
+  'GET /api/admin/organizations/pending': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/organizations/pending' }) },
+  'POST /api/admin/organizations/{id}/approve': {
+    rule: { auth: 'roles', roles: ['admin'] },
+    request: (c, _caller, target) => ({ method: 'POST', url: `/api/admin/organizations/${c.pending[target === 'own' ? 'A' : 'B']}/approve` }),
+  },
   'POST /api/confirm': { rule: { auth: 'public' }, request: (c) => ({ method: 'POST', url: '/api/confirm', payload: { service: c.service.A, expires: 4102444800, sig: 'not-a-real-signature' } }) },
 }
 
@@ -160,10 +170,13 @@ t.test('every route × every caller × own and other object', async (t) => {
   const adminGet = async (url: string) => (await app.inject(as('admin', { url }))).json()
   await app.inject(as('admin', { method: 'POST', url: `/api/manage/services/${a.id}/confirm` })) // version 1 has a snapshot to restore
   const report = async (serviceId: string) => (await app.inject(as('link_worker', { method: 'POST', url: `/api/services/${serviceId}/problems`, payload: { kind: 'closed' } }))).json().id as string
+  const register = async (name: string) =>
+    (await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name }, email: `${name.replace(' ', '.')}@example.org` }, remoteAddress: '10.9.9.9' })).json().organization_id as string
   const ctx: Ctx = {
     org: { A: a.organization_id, B: b.organization_id },
     service: { A: a.id, B: b.id },
     report: { A: await report(a.id), B: await report(b.id) },
+    pending: { A: await register('Pending A'), B: await register('Pending B') },
     serviceAtLocation: (await app.db.query<{ id: string }>('SELECT id FROM service_at_location WHERE service_id = $1 LIMIT 1', [a.id])).rows[0]!.id,
     serviceDoc: (await adminGet(`/api/manage/services/${a.id}`)).document,
     orgDoc: (await adminGet(`/api/manage/organizations/${a.organization_id}`)).document,

@@ -1,0 +1,97 @@
+import fastifyRateLimit from '@fastify/rate-limit'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { createInvitation } from '../auth/invitations.ts'
+import { audit } from '../auth/store.ts'
+import { NotFound, ProblemSchema } from '../problem.ts'
+import { OrganizationDocumentSchema } from './schemas.ts'
+
+/**
+ * Moderation: an organisation registers itself (its first editor gets an invitation to prove
+ * the email address); its listings are held until an admin approves it; after that its edits
+ * go live at once.
+ */
+const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opts) => {
+  await app.register(fastifyRateLimit, { global: false })
+  const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
+
+  app.post(
+    '/organizations/register',
+    {
+      config: { rateLimit: { max: 5, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['self-service'],
+        summary: 'Register an organisation: it is pending until an admin approves it; the email gets an editor invitation',
+        body: z.strictObject({
+          organization: OrganizationDocumentSchema,
+          email: z.string().trim().toLowerCase().max(254).regex(/^[^@\s]+@[^@\s]+$/, { error: 'must be an email address' }),
+        }),
+        response: { 202: z.object({ organization_id: z.uuid(), detail: z.string() }), 400: ProblemSchema, 429: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { organization: o, email } = request.body
+      const now = app.now()
+      const id = await app.db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: string }>(
+          `INSERT INTO organization (name, description, email, website, charity_number, moderation) VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id`,
+          [o.name, o.description, o.email, o.website, o.charity_number],
+        )
+        const orgId = rows[0]!.id
+        await createInvitation(tx, { email, role: 'editor', organization_id: orgId, invited_by: null, organization_name: o.name }, opts.publicUrl, now)
+        await audit(tx, { action: 'organization_register', outcome: 'success', ip: request.ip, email, target_type: 'organization', target_id: orgId }, now)
+        return orgId
+      })
+      return reply.code(202).send({ organization_id: id, detail: 'Registered. Check your email to choose a password; your listings go live once an admin approves the organisation.' })
+    },
+  )
+
+  app.get(
+    '/admin/organizations/pending',
+    {
+      preHandler: app.authorize('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'Organisations waiting for approval',
+        response: { 200: z.array(z.object({ id: z.uuid(), name: z.string(), email: z.string().nullable(), website: z.string().nullable(), charity_number: z.string().nullable(), services: z.number().int() })), ...Errors },
+      },
+    },
+    async () =>
+      (
+        await app.db.query<{ id: string; name: string; email: string | null; website: string | null; charity_number: string | null; services: number }>(
+          `SELECT o.id, o.name, o.email, o.website, o.charity_number, (SELECT count(*)::int FROM service s WHERE s.organization_id = o.id) AS services
+             FROM organization o WHERE o.moderation = 'pending' ORDER BY o.created_at, o.id`,
+        )
+      ).rows,
+  )
+
+  app.post(
+    '/admin/organizations/:id/approve',
+    {
+      preHandler: app.authorize('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'Approve a pending organisation: its listings go live with the status its editors chose',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: z.object({ id: z.uuid(), approved_at: z.iso.datetime(), services_published: z.number().int() }), ...Errors },
+      },
+    },
+    async (request) => {
+      const now = app.now()
+      const published = await app.db.transaction(async (tx) => {
+        const { rowCount } = await tx.query(`UPDATE organization SET moderation = 'approved', approved_at = $2 WHERE id = $1 AND moderation = 'pending'`, [request.params.id, now.toISOString()])
+        if (rowCount === 0) throw new NotFound('No pending organisation with that id.')
+        const { rowCount: n } = await tx.query(
+          `UPDATE service SET status = coalesce(status_before_hidden, status), status_before_hidden = NULL
+            WHERE organization_id = $1 AND hidden_at IS NULL AND status_before_hidden IS NOT NULL`,
+          [request.params.id],
+        )
+        await audit(tx, { account_id: request.principal!.account_id, action: 'organization_approve', outcome: 'success', ip: request.ip, target_type: 'organization', target_id: request.params.id }, now)
+        return n
+      })
+      return { id: request.params.id, approved_at: now.toISOString(), services_published: published }
+    },
+  )
+}
+
+export default moderationRoutes
