@@ -3,9 +3,12 @@ import { fileURLToPath } from 'node:url'
 
 /** How long to spend timing one thing directly (no HTTP): a run budget. */
 export interface RunBudget {
+  /** Timed runs wanted (after warm-up). */
   runs: number
+  /** Stop early after this many seconds, keeping at least `minRuns`. */
   seconds: number
   minRuns: number
+  /** Warm-up runs, cut short after `seconds / 4`. */
   warmup: number
 }
 

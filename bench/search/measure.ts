@@ -11,34 +11,15 @@ import { correctQuery } from '../../src/search/correct.ts'
 import { searchPostgres } from '../../src/search/postgres.ts'
 import { SearchQuerySchema, type SearchQuery } from '../../src/search/schemas.ts'
 import { resolvePlace, searchDirectory } from '../../src/search/search.ts'
+import { timeRuns, type RunBudget } from '../lib/runs.ts'
 import { summarize, type Summary } from '../lib/stats.ts'
 
-export interface SqlBudget {
-  /** Timed runs wanted (after warm-up). */
-  runs: number
-  /** Stop early after this many seconds, keeping at least `minRuns`. */
-  seconds: number
-  minRuns: number
-  /** Warm-up runs, cut short after `seconds / 4`. */
-  warmup: number
-}
+/** How long to time one shape directly. */
+export type SqlBudget = RunBudget
 
 /** The query string as the route would parse it. */
 export function parseShapeQuery(query: string): SearchQuery {
   return SearchQuerySchema.parse(Object.fromEntries(new URLSearchParams(query)))
-}
-
-async function timeRuns(budget: SqlBudget, run: () => Promise<unknown>): Promise<number[]> {
-  const warmUntil = performance.now() + (budget.seconds * 1000) / 4
-  for (let i = 0; i < budget.warmup && performance.now() < warmUntil; i++) await run()
-  const samples: number[] = []
-  const deadline = performance.now() + budget.seconds * 1000
-  while (samples.length < budget.runs && (samples.length < budget.minRuns || performance.now() < deadline)) {
-    const t0 = performance.now()
-    await run()
-    samples.push(performance.now() - t0)
-  }
-  return samples
 }
 
 export interface SqlResult {

@@ -6,15 +6,14 @@
  * database directly and through the real app over HTTP (measure.ts), then write the report
  * to bench/results/search-<date>.md, search-latest.md and the table in bench/README.md.
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { openDb } from '../../src/db/open.ts'
 import { machine } from '../lib/machine.ts'
+import { codeState } from '../lib/runs.ts'
 import { DEFAULT_SEED, DEFAULT_SERVER, ensureSearchData, parseSize, serverFacts, urlFor, type EnsuredData } from './data.ts'
 import { measureHttp, measureSql, startServer, TimedOut, waitForIdle, type SqlBudget } from './measure.ts'
 import { renderReport, renderTables, type Report, type ShapeResult, type SizeResult } from './report.ts'
@@ -143,20 +142,6 @@ async function measureSize(label: string, data: EnsuredData): Promise<SizeResult
 }
 
 /** Which code was measured: the tree is often ahead of its last commit. */
-function codeState(): Report['code'] {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) })
-  try {
-    const uncommitted = git('status', '--porcelain', '--', 'src', 'sql')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.slice(3))
-    return { commit: git('rev-parse', '--short', 'HEAD').trim(), uncommitted }
-  } catch (error) {
-    // A copy without git history is still worth benchmarking; the report says so.
-    return { commit: `unknown (${(error as Error).message.split('\n')[0]})`, uncommitted: [] }
-  }
-}
-
 const README = new URL('../README.md', import.meta.url)
 const RESULTS = new URL('../results/', import.meta.url)
 const START = '<!-- search-latest:start -->'
