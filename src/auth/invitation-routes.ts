@@ -2,17 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Conflict, Forbidden, Invalid, NotFound, ProblemSchema } from '../problem.ts'
 import { createInvitation, createPasswordReset, takeInvitation, takePasswordReset } from './invitations.ts'
-import { hashPassword, MAX_PASSWORD, passwordProblem } from './passwords.ts'
-import { PrincipalSchema } from './schemas.ts'
-import { audit, createAccount, createSession, findAccountByEmail, principalForSession, ROLES, setPassword } from './store.ts'
+import { assertPasswordAcceptable, hashPassword, MAX_PASSWORD } from './passwords.ts'
+import { EmailSchema, PrincipalSchema } from './schemas.ts'
+import { audit, createAccount, createSession, findAccountByEmail, principalForSession, revokeSessions, ROLES, setPassword } from './store.ts'
 
-const email = z.string().trim().toLowerCase().max(254).regex(/^[^@\s]+@[^@\s]+$/, { error: 'must be an email address' })
 const secret = z.string().min(20).max(200)
-
-function weakPassword(password: string, address: string): void {
-  const problem = passwordProblem(password, address)
-  if (problem) throw new Invalid(`The password ${problem}.`, [{ in: 'body', pointer: '/password', detail: problem }])
-}
 
 /**
  * Invitations (an admin invites anyone, an organisation's editor invites colleagues to it)
@@ -28,7 +22,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
         tags: ['accounts'],
         summary: 'Invite someone by email: admins any role; editors colleagues to their own organisation',
         body: z.strictObject({
-          email,
+          email: EmailSchema,
           role: z.enum(ROLES),
           organization_id: z.uuid().optional().describe('required for an editor: the organisation they will edit'),
         }),
@@ -86,7 +80,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
           }
         } else {
           const password = request.body.password ?? ''
-          weakPassword(password, invitation.email)
+          assertPasswordAcceptable(password, invitation.email, 'password')
           id = await createAccount(tx, {
             email: invitation.email,
             role: invitation.role,
@@ -110,7 +104,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
       schema: {
         tags: ['accounts'],
         summary: 'Email a single-use link to choose a new password (the same answer whether or not the account exists)',
-        body: z.strictObject({ email }),
+        body: z.strictObject({ email: EmailSchema }),
         response: { 202: z.object({ detail: z.string() }), 400: ProblemSchema },
       },
     },
@@ -142,9 +136,9 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
         const accountId = await takePasswordReset(tx, request.body.token, now)
         if (!accountId) throw new Invalid('This reset link is not valid: it may have expired or been used already.')
         const { rows } = await tx.query<{ email: string }>('SELECT email FROM account WHERE id = $1', [accountId])
-        weakPassword(request.body.password, rows[0]!.email)
+        assertPasswordAcceptable(request.body.password, rows[0]!.email, 'password')
         await setPassword(tx, accountId, await hashPassword(request.body.password))
-        await tx.query('UPDATE auth_session SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL', [accountId, now.toISOString()])
+        await revokeSessions(tx, accountId, now)
         await audit(tx, { account_id: accountId, action: 'password_reset', outcome: 'success', ip: request.ip }, now)
       })
       return reply.code(204).send(null)

@@ -5,6 +5,7 @@
  */
 import { dictionary } from '@zxcvbn-ts/language-common'
 import argon2 from 'argon2'
+import { Invalid } from '../problem.ts'
 
 export const MIN_PASSWORD = 8
 export const MAX_PASSWORD = 256
@@ -21,6 +22,14 @@ export function passwordProblem(password: string, email: string): string | null 
   if (COMMON.has(lower)) return 'is one of the most commonly used passwords; choose another'
   if (lower === email.toLowerCase() || lower === email.toLowerCase().split('@')[0]) return 'must not be your email address'
   return null
+}
+
+/** Throws a 422 naming the body field when a new password is not acceptable. */
+export function assertPasswordAcceptable(password: string, email: string, field: 'password' | 'new_password'): void {
+  const problem = passwordProblem(password, email)
+  if (problem) {
+    throw new Invalid(`The ${field === 'new_password' ? 'new password' : 'password'} ${problem}.`, [{ in: 'body', pointer: `/${field}`, detail: problem }])
+  }
 }
 
 export function hashPassword(password: string): Promise<string> {

@@ -1,21 +1,21 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Invalid, NotFound, ProblemSchema, TooManyRequests, Unauthorized } from '../problem.ts'
-import { hashPassword, MAX_PASSWORD, passwordProblem, verifyPassword } from './passwords.ts'
+import { NotFound, ProblemSchema, TooManyRequests, Unauthorized } from '../problem.ts'
+import { assertPasswordAcceptable, hashPassword, MAX_PASSWORD, verifyPassword } from './passwords.ts'
 import invitationRoutes from './invitation-routes.ts'
 import { SESSION_COOKIE } from './plugin.ts'
-import { PrincipalSchema } from './schemas.ts'
+import { EmailSchema, PrincipalSchema } from './schemas.ts'
 import {
   audit,
   createSession,
   createToken,
   findAccountByEmail,
-  hashSecret,
   listTokens,
   principalForSession,
   recentFailures,
   revokeSession,
+  revokeSessions,
   revokeToken,
   setPassword,
 } from './store.ts'
@@ -34,7 +34,6 @@ const TokenSchema = z.object({
   revoked_at: z.iso.datetime().nullable(),
 })
 
-const email = z.string().trim().toLowerCase().max(254).regex(/^[^@\s]+@[^@\s]+$/, { error: 'must be an email address' })
 
 /**
  * Sign-in and sign-out (session cookie), your own account, and API tokens for machine
@@ -52,7 +51,7 @@ const authRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opt
       schema: {
         tags: ['accounts'],
         summary: 'Sign in with email and password; sets an HttpOnly session cookie',
-        body: z.strictObject({ email, password: z.string().min(1).max(MAX_PASSWORD) }),
+        body: z.strictObject({ email: EmailSchema, password: z.string().min(1).max(MAX_PASSWORD) }),
         response: { 200: PrincipalSchema, 400: ProblemSchema, 401: ProblemSchema, 429: ProblemSchema },
       },
     },
@@ -121,15 +120,10 @@ const authRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opt
         await audit(app.db, { account_id: account.id, action: 'password_change', outcome: 'failure', ip: request.ip }, now)
         throw new Unauthorized('The current password is wrong.')
       }
-      const problem = passwordProblem(request.body.new_password, account.email)
-      if (problem) throw new Invalid(`The new password ${problem}.`, [{ in: 'body', pointer: '/new_password', detail: problem }])
+      assertPasswordAcceptable(request.body.new_password, account.email, 'new_password')
       await app.db.transaction(async (tx) => {
         await setPassword(tx, account.id, await hashPassword(request.body.new_password))
-        const current = request.cookies[SESSION_COOKIE]
-        await tx.query(
-          `UPDATE auth_session SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $3`,
-          [account.id, now.toISOString(), current ? hashSecret(current) : null],
-        )
+        await revokeSessions(tx, account.id, now, request.cookies[SESSION_COOKIE])
         await audit(tx, { account_id: account.id, action: 'password_change', outcome: 'success', ip: request.ip }, now)
       })
       return reply.code(204).send(null)

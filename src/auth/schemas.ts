@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import { ROLES } from '../directory/vocabulary.ts'
 
+/** An email address as accounts, invitations and registration take it: trimmed, lower-cased. */
+export const EmailSchema = z.string().trim().toLowerCase().max(254).regex(/^[^@\s]+@[^@\s]+$/, { error: 'must be an email address' })
+
 /** Who is signed in, as the API shows it. */
 export const PrincipalSchema = z.object({
   account_id: z.uuid(),

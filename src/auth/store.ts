@@ -75,6 +75,14 @@ export async function revokeSession(db: Queryable, secret: string, now: Date): P
   await db.query('UPDATE auth_session SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL', [hashSecret(secret), now.toISOString()])
 }
 
+/** Ends every live session of the account, except the one with this secret (if given). */
+export async function revokeSessions(db: Queryable, accountId: string, now: Date, exceptSecret?: string): Promise<void> {
+  await db.query(
+    'UPDATE auth_session SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $3',
+    [accountId, now.toISOString(), exceptSecret ? hashSecret(exceptSecret) : null],
+  )
+}
+
 const PRINCIPAL_COLUMNS = `a.id AS account_id, a.email, a.role,
   ARRAY(SELECT m.organization_id FROM organization_member m WHERE m.account_id = a.id ORDER BY m.organization_id) AS organization_ids`
 

@@ -2,6 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createInvitation } from '../auth/invitations.ts'
+import { EmailSchema } from '../auth/schemas.ts'
 import { audit } from '../auth/store.ts'
 import { NotFound, ProblemSchema } from '../problem.ts'
 import { OrganizationDocumentSchema } from './schemas.ts'
@@ -24,7 +25,7 @@ const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
         summary: 'Register an organisation: it is pending until an admin approves it; the email gets an editor invitation',
         body: z.strictObject({
           organization: OrganizationDocumentSchema,
-          email: z.string().trim().toLowerCase().max(254).regex(/^[^@\s]+@[^@\s]+$/, { error: 'must be an email address' }),
+          email: EmailSchema,
         }),
         response: { 202: z.object({ organization_id: z.uuid(), detail: z.string() }), 400: ProblemSchema, 429: ProblemSchema },
       },
