@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db, Queryable } from '../db/db.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { readService, recordVersion } from '../manage/store.ts'
+import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 
 export const REMIND_AFTER_DAYS = 90
 export const HIDE_AFTER_DAYS = 365
@@ -104,7 +105,7 @@ export async function runFreshness(db: Db, publicUrl: string, now: Date): Promis
             text:
               `Connector lists "${s.name}" (${s.organization}), and nobody has confirmed it is still running for ${REMIND_AFTER_DAYS} days or more.\n\n` +
               `If it is, confirm with one click (no need to sign in; the link works for ${LINK_DAYS} days):\n${url}\n\n` +
-              `If something has changed, sign in and update the listing. Listings not confirmed for 180 days are shown as out of date, ` +
+              `If something has changed, sign in and update the listing. Listings not confirmed for ${STALE_AFTER_DAYS} days are shown as out of date, ` +
               `and after ${HIDE_AFTER_DAYS} days they are hidden until someone confirms them.\n`,
           },
           now,
@@ -124,8 +125,8 @@ export async function runFreshness(db: Db, publicUrl: string, now: Date): Promis
       await recordVersion(tx, { type: 'service', id: h.id, version: h.version, action: 'hide', by: null, changes: { status: { from: null, to: 'inactive' } }, snapshot }, now)
     }
     const { rows: stale } = await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM service s WHERE s.status = 'active' AND ${since} <= $1::timestamptz - make_interval(days => 180)`,
-      [now.toISOString()],
+      `SELECT count(*)::int AS n FROM service s WHERE s.status = 'active' AND ${since} <= $1::timestamptz - make_interval(days => $2)`,
+      [now.toISOString(), STALE_AFTER_DAYS],
     )
     return { reminded: due.length, hidden: hidden.length, stale: stale[0]!.n }
   })

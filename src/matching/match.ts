@@ -3,6 +3,7 @@
  * Pure: no database, no clock but the one given, nothing stored. Hard constraints (rules.ts)
  * exclude; preferences rank; every result says why it fits and what it does not meet.
  */
+import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import type { Candidate, MatchContext } from './candidate.ts'
 import { bestOption, reachKm, requiredFeatures, type Failure, type Option } from './rules.ts'
 import {
@@ -20,8 +21,6 @@ import { AUDIENCE_WORDS, featureWords, km, listWords, minutes, pounds, transitKm
 
 /** Fewer results than this for an interest or need, meeting every hard constraint, is a gap. */
 export const GAP_THRESHOLD = 3
-/** Days without confirmation after which a listing counts as stale (as search ranks it). */
-export const STALE_DAYS = 180
 const NEAR_MISSES = 3
 
 /** How much each preference counts; they sum to 1, so a score is between 0 and 1. */
@@ -64,7 +63,7 @@ export function needFit(need: Need, c: Candidate): number {
 }
 
 export function isStale(c: Candidate, now: Date): boolean {
-  return c.verified_at === null || now.getTime() - Date.parse(c.verified_at) >= STALE_DAYS * 86_400_000
+  return c.verified_at === null || now.getTime() - Date.parse(c.verified_at) >= STALE_AFTER_DAYS * 86_400_000
 }
 
 interface Evaluated {
