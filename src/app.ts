@@ -24,6 +24,8 @@ import schedulerPlugin from './plugins/scheduler.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import { registerProblemHandlers } from './problem.ts'
 import statusRoutes from './status/routes.ts'
+import pages from './web/pages.ts'
+import webPlugin from './web/plugin.ts'
 
 export interface AppDeps {
   /** A database made by the caller (tests); otherwise made from config. */
@@ -61,8 +63,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Security headers on every response (HSTS, nosniff, frame and referrer policies, CSP).
   // upgrade-insecure-requests is left out: the service itself may be reached over plain HTTP
-  // (npm start, a LAN address), where it would break every asset.
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })
+  // (npm start, a LAN address), where it would break every asset. Images may also come from the
+  // configured map tile server.
+  const tileOrigin = config.map.tilesUrl ? /^https?:\/\/[^/]+/.exec(config.map.tilesUrl.replace('{s}', '*'))?.[0] : undefined
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: { upgradeInsecureRequests: null, imgSrc: ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])] },
+    },
+  })
   await app.register(swaggerPlugin)
   await app.register(dbPlugin, { database: config.database, db: deps.db })
   await app.register(schedulerPlugin, { enabled: config.scheduler })
@@ -84,5 +92,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(problemRoutes, { prefix: '/api' })
   await app.register(moderationRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   await app.register(freshnessRoutes, { prefix: '/api' })
+  await app.register(webPlugin, { map: config.map, secureCookies: config.secureCookies, pages })
   return app
 }

@@ -34,6 +34,10 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Connector <no-reply@connector.invalid>'),
+  MAP_TILES_URL: z
+    .union([z.literal('off'), z.string().regex(/^https?:\/\/[^/]+\/.*\{z\}.*\{x\}.*\{y\}/, { error: 'must be an http(s) URL with {z}, {x} and {y}, or off' })])
+    .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  MAP_TILES_ATTRIBUTION: z.string().max(500).default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
 })
 
 export type Env = z.input<typeof EnvSchema>
@@ -59,6 +63,8 @@ export interface Config {
   publicUrl: string
   /** SMTP server for email; without one, email is written to the log (and kept in the outbox). */
   mail: { smtpUrl: string | undefined; from: string }
+  /** Map background tiles on the web pages (a Leaflet URL template); null: markers on a blank map. */
+  map: { tilesUrl: string | null; attribution: string }
 }
 
 export class ConfigError extends Error {
@@ -107,5 +113,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secureCookies: e.SECURE_COOKIES,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    map: { tilesUrl: e.MAP_TILES_URL === 'off' ? null : e.MAP_TILES_URL, attribution: e.MAP_TILES_ATTRIBUTION },
   }
 }

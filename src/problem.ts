@@ -113,7 +113,8 @@ function validationProblem(error: FastifyError): Problem {
   return new Problem(400, 'validation', 'Request does not match the schema', detail, errors)
 }
 
-function toProblem(error: FastifyError): Problem | undefined {
+/** The Problem an error stands for; undefined for an unexpected error (a 500). */
+export function toProblem(error: FastifyError): Problem | undefined {
   if (error instanceof Problem) return error
   if (hasZodFastifySchemaValidationErrors(error) || error.validation) return validationProblem(error)
   if (isDatabaseUnavailable(error)) {
@@ -125,6 +126,18 @@ function toProblem(error: FastifyError): Problem | undefined {
     return new Problem(status, `http-${status}`, STATUS_CODES[status] ?? 'Bad request', error.message)
   }
   return undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    renderNotFoundPage: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>
+  }
+}
+
+/** A browser asking for a page rather than a client calling the API. */
+function wantsPage(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0]!
+  return (request.headers.accept ?? '').includes('text/html') && !/^\/(api|oruk|docs)(\/|$)/.test(path)
 }
 
 /**
@@ -150,6 +163,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   })
   app.setNotFoundHandler((request, reply) => {
     request.log.info({ url: request.url }, 'no such route')
+    // A person in a browser gets the web pages' own "page not found" (when they are registered).
+    if (wantsPage(request) && app.hasDecorator('renderNotFoundPage')) return app.renderNotFoundPage(request, reply)
     return send(reply, new NotFound(`No route ${request.method} ${request.url.split('?')[0]}`).body(request.url))
   })
 }

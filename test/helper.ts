@@ -93,6 +93,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     secureCookies: false,
     publicUrl: 'http://connector.test',
     mail: { smtpUrl: undefined, from: 'Connector <no-reply@connector.test>' },
+    map: { tilesUrl: null, attribution: '' },
     ...overrides,
   }
 }

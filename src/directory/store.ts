@@ -107,3 +107,13 @@ export async function listTaxonomyTerms(db: Queryable): Promise<TaxonomyTerm[]> 
   )
   return rows
 }
+
+/** The accessibility features of each of these venues (venues with none are absent). */
+export async function locationAccessibility(db: Queryable, locationIds: string[]): Promise<Map<string, string[]>> {
+  if (locationIds.length === 0) return new Map()
+  const { rows } = await db.query<{ location_id: string; features: string[] }>(
+    'SELECT location_id, array_agg(feature ORDER BY feature) AS features FROM accessibility WHERE location_id = ANY($1::uuid[]) GROUP BY location_id',
+    [locationIds],
+  )
+  return new Map(rows.map((r) => [r.location_id, r.features]))
+}

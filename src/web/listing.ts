@@ -1,0 +1,81 @@
+/**
+ * A listing's page: everything a person needs to turn up (when, where, how to get there, who to
+ * contact, access) and a way for link workers to report that it is wrong.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { findService } from '../directory/store.ts'
+import type { ServiceDetail } from '../directory/schemas.ts'
+import { PROBLEM_KINDS } from '../directory/vocabulary.ts'
+import { NotFound } from '../problem.ts'
+import { callApi, formErrors, type FieldProblem } from './api.ts'
+import { choices, label } from './labels.ts'
+import { freshnessTag, nextDates, whenText } from './present.ts'
+
+const Params = z.object({ id: z.uuid() })
+const ProblemForm = z.object({ kind: z.string().optional(), note: z.string().default('') })
+export const MAX_NOTE = 1000
+
+async function serviceOr404(app: Parameters<FastifyPluginAsync>[0], id: string): Promise<ServiceDetail> {
+  const parsed = Params.safeParse({ id })
+  const service = parsed.success ? await findService(app.db, parsed.data.id) : undefined
+  if (!service) throw new NotFound('There is no listing at this address. It may have been removed.')
+  return service
+}
+
+const listingPages: FastifyPluginAsync = async (app) => {
+  app.get('/services/:id', { schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const service = await serviceOr404(app, request.params.id)
+    const now = app.now()
+    const locations = service.locations.map((l) => ({
+      ...l,
+      access: l.accessibility.map((a) => ({ text: label(a.feature, 'accessibility'), details: a.details })),
+      when: whenText(service.schedules.filter((s) => s.location_id === l.id)),
+    }))
+    const serviceWide = service.schedules.filter((s) => s.location_id === null)
+    const mapData = {
+      centre: null,
+      markers: service.locations.flatMap((l) =>
+        l.latitude !== null && l.longitude !== null ? [{ lat: l.latitude, lon: l.longitude, name: l.name, place: l.address?.address_1 ?? '', href: `#location-${l.id}` }] : [],
+      ),
+    }
+    return reply.page('listing.njk', {
+      title: service.name,
+      service,
+      locations,
+      when: whenText(serviceWide),
+      next: nextDates(service.schedules, now, 3),
+      freshness: freshnessTag(service.verified_at, now),
+      otherWays: service.delivery_modes.filter((m) => m !== 'venue').map((m) => label(m, 'delivery_mode')),
+      mapData,
+      reported: (request.query as { reported?: string }).reported === '1',
+    })
+  })
+
+  const showReport = (reply: FastifyReply, service: ServiceDetail, values: { kind?: string; note?: string }, problems: FieldProblem[] = []) =>
+    reply.code(problems.length ? 422 : 200).page('report-problem.njk', {
+      title: `Report a problem with ${service.name}`,
+      service,
+      values,
+      kinds: choices('problem_kind', values.kind ? [values.kind] : []),
+      maxNote: MAX_NOTE,
+      ...formErrors(problems),
+    })
+
+  app.get('/services/:id/report-problem', { preHandler: app.authorize('link_worker', 'admin'), schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) =>
+    showReport(reply, await serviceOr404(app, request.params.id), {}),
+  )
+
+  app.post('/services/:id/report-problem', { preHandler: app.authorize('link_worker', 'admin'), schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const service = await serviceOr404(app, request.params.id)
+    const form = ProblemForm.parse(request.body ?? {})
+    const problems: FieldProblem[] = []
+    if (!form.kind || !(PROBLEM_KINDS as readonly string[]).includes(form.kind)) problems.push({ field: 'kind', text: 'Select what is wrong' })
+    if (form.note.trim().length > MAX_NOTE) problems.push({ field: 'note', text: `Details must be ${MAX_NOTE} characters or fewer` })
+    if (problems.length) return showReport(reply, service, form, problems)
+    await callApi(app, request, 'POST', `/api/services/${service.id}/problems`, { kind: form.kind, note: form.note.trim() })
+    return reply.redirect(`/services/${service.id}?reported=1`, 303)
+  })
+}
+
+export default listingPages

@@ -1,0 +1,170 @@
+/**
+ * The web pages: server-rendered Nunjucks templates in the NHS.UK design system, served by the
+ * same service as the API. Everything a page needs (NHS.UK frontend, Leaflet, our own CSS and
+ * script) is served from this service; pages work without JavaScript.
+ *
+ * Shared things (templates, CSRF tokens, assets, the HTML "page not found") are registered for
+ * the whole app; form bodies, the CSRF check and HTML error pages only inside the pages' scope,
+ * so the JSON API stays JSON-only.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyCsrf from '@fastify/csrf-protection'
+import fastifyFormbody from '@fastify/formbody'
+import fastifyStatic from '@fastify/static'
+import fastifyView from '@fastify/view'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import nunjucks from 'nunjucks'
+import type { Config } from '../config.ts'
+import { toProblem } from '../problem.ts'
+import { label, LABELS } from './labels.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const require = createRequire(import.meta.url)
+/** nhsuk-frontend's dist folder: its templates are imported as "nhsuk/components/...". */
+const NHSUK_DIST = path.resolve(path.dirname(require.resolve('nhsuk-frontend')), '..')
+const LEAFLET_DIST = path.dirname(require.resolve('leaflet'))
+
+export interface WebOptions {
+  map: Config['map']
+  secureCookies: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a page template with what every page needs (who is signed in, the CSRF token...). */
+    page: (template: string, data?: Record<string, unknown>) => Promise<FastifyReply>
+  }
+}
+
+/**
+ * NHS.UK frontend's stylesheet without its @font-face rules: they load the Frutiger font from
+ * assets.nhs.uk, a CDN (and the font is licensed to NHS England). Pages fall back to Arial, as
+ * the NHS font stack specifies.
+ */
+function nhsukStylesheet(): string {
+  const css = readFileSync(path.join(NHSUK_DIST, 'nhsuk', 'nhsuk-frontend.min.css'), 'utf8')
+  const local = css.replace(/@font-face\{[^}]*\}/g, '')
+  if (/https?:\/\//.test(local.replace(/\/\*[\s\S]*?\*\//g, ''))) throw new Error('nhsuk-frontend.min.css still refers to another site')
+  return local
+}
+
+function navigation(request: FastifyRequest) {
+  const role = request.principal?.role
+  const path = request.url.split('?')[0]!
+  const items = [
+    { href: '/search', text: 'Find activities' },
+    { href: '/match', text: 'Match a client' },
+    ...(role === 'editor' || role === 'admin' ? [{ href: '/my-organisation', text: 'My organisation' }] : []),
+    ...(role === 'admin' ? [{ href: '/admin', text: 'Admin' }] : []),
+  ]
+  return items.map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) }))
+}
+
+function addFilters(env: nunjucks.Environment): void {
+  env.addFilter('label', label)
+  env.addFilter('km', (metres: number | null | undefined) =>
+    metres === null || metres === undefined ? '' : metres < 1000 ? `${Math.round(metres / 10) * 10} m` : `${(metres / 1000).toFixed(1)} km`,
+  )
+  env.addFilter('date', (iso: string | null | undefined) =>
+    iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }) : '',
+  )
+  // JSON for a <script type="application/json"> block: "<" escaped so no text can close the element.
+  env.addFilter('json', (value: unknown) => new nunjucks.runtime.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')))
+  env.addGlobal('LABELS', LABELS)
+}
+
+/** The pages' own error answers: sign-in for 401, a page in words for the rest. */
+function pageErrorHandler(app: FastifyInstance) {
+  return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
+      request.log.info({ code: error.code }, 'form refused: CSRF token')
+      return reply.code(403).page('error.njk', {
+        title: 'This form has expired',
+        detail: 'For your security, forms stop working after a while or when you sign in or out. Go back, reload the page and try again.',
+      })
+    }
+    const problem = toProblem(error)
+    if (problem?.status === 401) {
+      const next = request.method === 'GET' ? request.url : (request.headers.referer ? new URL(request.headers.referer).pathname : '/')
+      return reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`, 303)
+    }
+    if (problem) {
+      request.log.info({ status: problem.status, problem: problem.slug, detail: problem.detail }, problem.title)
+      const title = problem.status === 404 ? 'Page not found' : problem.status === 403 ? 'You cannot do this' : problem.title
+      return reply.code(problem.status).page('error.njk', { title, detail: problem.detail })
+    }
+    request.log.error({ err: error }, 'unhandled error on a page')
+    return reply.code(500).page('error.njk', {
+      title: 'Sorry, there is a problem with the service',
+      detail: 'Something went wrong on our side. It has been logged. Try again later.',
+    })
+  }
+}
+
+/** Registers the pages: `pages` is the encapsulated plugin holding their routes. */
+export default fp<WebOptions & { pages: FastifyPluginAsync }>(
+  async (app, opts) => {
+    const templates = [path.join(here, 'templates'), NHSUK_DIST]
+    await app.register(fastifyView, {
+      engine: { nunjucks },
+      templates,
+      options: { autoescape: true, noCache: process.env.NODE_ENV === 'development', onConfigure: addFilters },
+    })
+
+    await app.register(fastifyCsrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: opts.secureCookies },
+      // The header's sign-out button is a form we cannot add a field to: its token rides in the query.
+      getToken: (request) =>
+        (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.query as { _csrf?: string } | undefined)?._csrf,
+    })
+
+    const css = nhsukStylesheet()
+    app.get('/assets/nhsuk-frontend.css', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css),
+    )
+    const assets = [
+      { root: path.join(NHSUK_DIST, 'nhsuk', 'assets'), prefix: '/assets/' },
+      { root: path.join(NHSUK_DIST, 'nhsuk'), prefix: '/assets/nhsuk/', allowedPath: (p: string) => /^\/nhsuk-frontend\.min\.js(\.map)?$/.test(p) },
+      { root: LEAFLET_DIST, prefix: '/assets/leaflet/' },
+      { root: path.join(here, 'assets'), prefix: '/assets/connector/' },
+    ]
+    for (const asset of assets) {
+      await app.register(fastifyStatic, { ...asset, decorateReply: false, index: false, maxAge: 86_400_000, schemaHide: true })
+    }
+
+    app.decorateReply('page', async function (this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
+      const request = this.request
+      const principal = request.principal
+      const csrfToken = this.generateCsrf()
+      const html = await app.view(template, {
+        principal,
+        csrfToken,
+        navigation: navigation(request),
+        currentUrl: request.url,
+        map: opts.map,
+        ...data,
+      })
+      return this.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
+    })
+
+    app.decorate('renderNotFoundPage', async (request: FastifyRequest, reply: FastifyReply) =>
+      reply.code(404).page('error.njk', { title: 'Page not found', detail: 'If you typed the web address, check it is correct.' }),
+    )
+
+    await app.register(async (pages) => {
+      await pages.register(fastifyFormbody)
+      pages.setErrorHandler(pageErrorHandler(pages))
+      pages.addHook('preHandler', (request, reply, done) => {
+        if (request.method === 'POST') return pages.csrfProtection(request, reply, done)
+        done()
+      })
+      await pages.register(opts.pages)
+    })
+  },
+  { name: 'web', dependencies: ['auth'] },
+)
