@@ -117,7 +117,7 @@ export default fp<WebOptions & { pages: FastifyPluginAsync }>(
 
     await app.register(fastifyCsrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: opts.secureCookies },
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies },
       // The header's sign-out button is a form we cannot add a field to: its token rides in the query.
       getToken: (request) =>
         (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.query as { _csrf?: string } | undefined)?._csrf,
