@@ -82,3 +82,39 @@ export async function takePasswordReset(db: Queryable, secret: string, now: Date
   )
   return rows[0]?.account_id
 }
+
+export type LinkState = 'live' | 'used' | 'expired' | 'unknown'
+
+export interface InvitationPreview {
+  state: LinkState
+  email?: string
+  role?: string
+  organization?: string | null
+  /** The invited email already has an account: accepting only joins the organisation. */
+  existingAccount?: boolean
+}
+
+/** What an invitation link is for, without using it up. */
+export async function previewInvitation(db: Queryable, secret: string, now: Date): Promise<InvitationPreview> {
+  const { rows } = await db.query<{ email: string; role: string; organization: string | null; accepted: boolean; expired: boolean; existing: boolean }>(
+    `SELECT i.email, i.role, o.name AS organization, i.accepted_at IS NOT NULL AS accepted, i.expires_at <= $2 AS expired,
+            EXISTS (SELECT 1 FROM account a WHERE a.email = lower(i.email)) AS existing
+       FROM invitation i LEFT JOIN organization o ON o.id = i.organization_id
+      WHERE i.token_hash = $1`,
+    [hashSecret(secret), now.toISOString()],
+  )
+  const row = rows[0]
+  if (!row) return { state: 'unknown' }
+  const state: LinkState = row.accepted ? 'used' : row.expired ? 'expired' : 'live'
+  return { state, email: row.email, role: row.role, organization: row.organization, existingAccount: row.existing }
+}
+
+/** Whether a password reset link is still good, without using it up. */
+export async function passwordResetState(db: Queryable, secret: string, now: Date): Promise<LinkState> {
+  const { rows } = await db.query<{ used: boolean; expired: boolean }>(
+    'SELECT used_at IS NOT NULL AS used, expires_at <= $2 AS expired FROM password_reset WHERE token_hash = $1',
+    [hashSecret(secret), now.toISOString()],
+  )
+  const row = rows[0]
+  return !row ? 'unknown' : row.used ? 'used' : row.expired ? 'expired' : 'live'
+}

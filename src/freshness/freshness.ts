@@ -131,3 +131,36 @@ export async function runFreshness(db: Db, publicUrl: string, now: Date): Promis
     return { reminded: due.length, hidden: hidden.length, stale: stale[0]!.n }
   })
 }
+
+/**
+ * Which listings count as stale for the admin: those people can find (or that were hidden for
+ * going unconfirmed) whose last confirmation is older than STALE_AFTER_DAYS, or that were never
+ * confirmed, as search marks them. Closed-for-good and deliberately inactive ones are left out.
+ */
+const STALE_WHERE = `(s.status IN ('active', 'temporarily closed') OR s.hidden_at IS NOT NULL)
+  AND (s.verified_at IS NULL OR s.verified_at < $1::timestamptz - make_interval(days => $2))`
+
+export interface StaleListing {
+  id: string
+  name: string
+  organization: string
+  verified_at: string | null
+  hidden: boolean
+  status: string
+}
+
+/** One page of stale listings, oldest confirmation first (never confirmed before all), and how many in all. */
+export async function staleListings(db: Queryable, now: Date, page: { limit: number; offset: number }): Promise<{ total: number; rows: StaleListing[] }> {
+  const params = [now.toISOString(), STALE_AFTER_DAYS]
+  const { rows: count } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM service s WHERE ${STALE_WHERE}`, params)
+  const { rows } = await db.query<StaleListing>(
+    `SELECT s.id, s.name, o.name AS organization, to_char(s.verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS verified_at,
+            s.hidden_at IS NOT NULL AS hidden, s.status
+       FROM service s JOIN organization o ON o.id = s.organization_id
+      WHERE ${STALE_WHERE}
+      ORDER BY s.verified_at NULLS FIRST, s.name, s.id
+      LIMIT $3 OFFSET $4`,
+    [...params, page.limit, page.offset],
+  )
+  return { total: count[0]!.n, rows }
+}

@@ -21,7 +21,7 @@ import {
 const text = (max: number) => z.string().trim().min(1).max(max)
 const optionalText = (max: number) => z.string().trim().max(max).nullable().default(null)
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM' })
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be YYYY-MM-DD' })
+const isoDate = z.iso.date({ error: 'must be a real date, YYYY-MM-DD' })
 
 export const OrganizationDocumentSchema = z.strictObject({
   name: text(200),

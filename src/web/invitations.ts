@@ -1,5 +1,257 @@
-import type { FastifyPluginAsync } from 'fastify'
+/**
+ * The pages emailed links open: accepting an invitation, choosing a new password, confirming a
+ * listing is still running; and an organisation registering itself. The API does the work; a
+ * GET never changes anything (mail scanners open links), the button on the page does.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { previewInvitation, passwordResetState, type LinkState } from '../auth/invitations.ts'
+import { MAX_PASSWORD } from '../auth/passwords.ts'
+import type { Principal } from '../auth/store.ts'
+import { checkConfirmLink, linkKey } from '../freshness/freshness.ts'
+import { readOrganization, readService } from '../manage/store.ts'
+import type { ProblemBody } from '../problem.ts'
+import { homeFor } from './account.ts'
+import { callApi, fieldProblems, formErrors, type FieldProblem } from './api.ts'
 
-// Being written by a helper this session.
-const pages: FastifyPluginAsync = async () => {}
-export default pages
+const ROLE_WORDS: Record<string, string> = {
+  admin: 'an administrator',
+  link_worker: 'a link worker',
+  editor: 'an editor',
+  commissioner: 'a commissioner',
+}
+
+/** A password the API refused, in plain words for the field ("Your password must be at least 8 characters"). */
+function passwordComplaint(problem: ProblemBody): FieldProblem | undefined {
+  const error = problem.errors?.find((e) => e.pointer === '/password')
+  if (!error) return undefined
+  return { field: 'password', text: `Your password ${error.detail.replace(/; choose another$/, '. Choose a different one')}` }
+}
+
+/** Checks the page can make before the API: the ones with friendlier words than a schema's. */
+function passwordMissing(password: string): FieldProblem[] {
+  if (!password) return [{ field: 'password', text: 'Enter a password' }]
+  if ([...password].length > MAX_PASSWORD) return [{ field: 'password', text: `Your password must be ${MAX_PASSWORD} characters or fewer` }]
+  return []
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
+const TokenQuery = z.object({ token: z.string().max(200).default('') })
+const PasswordForm = z.object({ token: z.string().max(200).default(''), password: z.string().default('') })
+const EmailForm = z.object({ email: z.string().trim().default('') })
+const ConfirmQuery = z.object({ service: z.string().default(''), expires: z.string().default(''), sig: z.string().default('') })
+const RegisterForm = z.object({
+  name: z.string().trim().default(''),
+  description: z.string().trim().default(''),
+  'org-email': z.string().trim().default(''),
+  website: z.string().trim().default(''),
+  'charity-number': z.string().trim().default(''),
+  email: z.string().trim().default(''),
+})
+type RegisterValues = z.infer<typeof RegisterForm>
+
+const MAX_DESCRIPTION = 5000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const invitationPages: FastifyPluginAsync = async (app) => {
+  // ----- Invitations -------------------------------------------------------------------------
+
+  const linkGone = (reply: FastifyReply, what: 'invitation' | 'reset', state: LinkState) => {
+    const title = what === 'invitation' ? 'This invitation link cannot be used' : 'This password reset link cannot be used'
+    const why =
+      state === 'used' ? 'It has been used already: each link works once.'
+      : state === 'expired' ? 'It has expired.'
+      : 'It is not a link we sent, or part of it is missing. Check you copied the whole address from the email.'
+    return reply.code(410).page('invitation-gone.njk', { title, why, what, state })
+  }
+
+  const showAccept = (
+    reply: FastifyReply,
+    token: string,
+    invitation: Awaited<ReturnType<typeof previewInvitation>>,
+    problems: FieldProblem[] = [],
+  ) =>
+    reply.code(problems.length ? 422 : 200).page('invitation-accept.njk', {
+      title: invitation.existingAccount ? 'Accept your invitation' : 'Set up your account',
+      token,
+      invitation: { ...invitation, roleWords: ROLE_WORDS[invitation.role ?? ''] ?? invitation.role },
+      ...formErrors(problems),
+    })
+
+  app.get('/invitations/accept', { schema: { hide: true } }, async (request: FastifyRequest<{ Querystring: unknown }>, reply) => {
+    const { token } = TokenQuery.parse(request.query ?? {})
+    const invitation = token ? await previewInvitation(app.db, token, app.now()) : { state: 'unknown' as const }
+    if (invitation.state !== 'live') return linkGone(reply, 'invitation', invitation.state)
+    return showAccept(reply, token, invitation)
+  })
+
+  app.post('/invitations/accept', { schema: { hide: true } }, async (request, reply) => {
+    const form = PasswordForm.parse(request.body ?? {})
+    const invitation = form.token ? await previewInvitation(app.db, form.token, app.now()) : { state: 'unknown' as const }
+    if (invitation.state !== 'live') return linkGone(reply, 'invitation', invitation.state)
+    if (!invitation.existingAccount) {
+      const problems = passwordMissing(form.password)
+      if (problems.length) return showAccept(reply, form.token, invitation, problems)
+    }
+    const payload = invitation.existingAccount ? { token: form.token } : { token: form.token, password: form.password }
+    const answer = await callApi<Principal>(app, request, 'POST', '/api/invitations/accept', payload)
+    if (answer.problem) {
+      const complaint = passwordComplaint(answer.problem)
+      if (complaint) return showAccept(reply, form.token, invitation, [complaint])
+      if (answer.status === 409) {
+        return reply.code(409).page('error.njk', {
+          title: 'You already have an account',
+          detail: `${answer.problem.detail ?? ''} Ask the person who invited you to invite you with the role you already have, or to contact an administrator.`.trim(),
+        })
+      }
+      // Used or expired between the page and the button (or a malformed token): say so.
+      return linkGone(reply, 'invitation', 'used')
+    }
+    if (answer.setCookie) {
+      reply.header('set-cookie', answer.setCookie)
+      return reply.redirect(homeFor(answer.body), 303)
+    }
+    return reply.redirect('/sign-in', 303)
+  })
+
+  // ----- Password reset ----------------------------------------------------------------------
+
+  const showAskReset = (reply: FastifyReply, values: { email?: string }, problems: FieldProblem[] = []) =>
+    reply.code(problems.length ? 422 : 200).page('password-reset.njk', { title: 'Reset your password', values, ...formErrors(problems) })
+
+  const showNewPassword = (reply: FastifyReply, token: string, problems: FieldProblem[] = []) =>
+    reply.code(problems.length ? 422 : 200).page('password-reset-new.njk', { title: 'Choose a new password', token, ...formErrors(problems) })
+
+  app.get('/password-reset', { schema: { hide: true } }, async (request, reply) => {
+    const { token } = TokenQuery.parse(request.query ?? {})
+    if (!token) return showAskReset(reply, {})
+    const state = await passwordResetState(app.db, token, app.now())
+    if (state !== 'live') return linkGone(reply, 'reset', state)
+    return showNewPassword(reply, token)
+  })
+
+  app.post('/password-reset', { schema: { hide: true } }, async (request, reply) => {
+    const form = EmailForm.parse(request.body ?? {})
+    if (!form.email) return showAskReset(reply, form, [{ field: 'email', text: 'Enter your email address' }])
+    if (!EMAIL.test(form.email)) return showAskReset(reply, form, [{ field: 'email', text: 'Enter an email address in the right format, like name@example.org' }])
+    const answer = await callApi(app, request, 'POST', '/api/auth/password-reset', { email: form.email })
+    if (answer.problem) {
+      const text = answer.status === 429 ? 'You have asked too many times. Wait a minute and try again' : 'Enter an email address in the right format, like name@example.org'
+      return showAskReset(reply, form, [{ field: 'email', text }])
+    }
+    return reply.redirect('/password-reset/sent', 303)
+  })
+
+  app.get('/password-reset/sent', { schema: { hide: true } }, async (_request, reply) =>
+    reply.page('password-reset-sent.njk', { title: 'Check your email' }),
+  )
+
+  app.post('/password-reset/complete', { schema: { hide: true } }, async (request, reply) => {
+    const form = PasswordForm.parse(request.body ?? {})
+    const state = form.token ? await passwordResetState(app.db, form.token, app.now()) : 'unknown'
+    if (state !== 'live') return linkGone(reply, 'reset', state)
+    const problems = passwordMissing(form.password)
+    if (problems.length) return showNewPassword(reply, form.token, problems)
+    const answer = await callApi(app, request, 'POST', '/api/auth/password-reset/complete', { token: form.token, password: form.password })
+    if (answer.problem) {
+      const complaint = passwordComplaint(answer.problem)
+      if (complaint) return showNewPassword(reply, form.token, [complaint])
+      return linkGone(reply, 'reset', 'used')
+    }
+    // The API ended every session of the account, this browser's too if it was signed in.
+    if (answer.setCookie) reply.header('set-cookie', answer.setCookie)
+    return reply.redirect('/password-reset/done', 303)
+  })
+
+  app.get('/password-reset/done', { schema: { hide: true } }, async (_request, reply) =>
+    reply.page('password-reset-done.njk', { title: 'Your password has been changed' }),
+  )
+
+  // ----- Still running? (the freshness reminder's link) ---------------------------------------
+
+  const confirmGone = (reply: FastifyReply, reason: 'expired' | 'tampered' | 'missing') =>
+    reply.code(reason === 'expired' ? 410 : reason === 'missing' ? 404 : 400).page('confirm-gone.njk', {
+      title: reason === 'expired' ? 'This confirmation link has expired' : 'This confirmation link is not valid',
+      reason,
+    })
+
+  /** The link's parts, checked; the listing it names; or why not. */
+  const readConfirmLink = async (raw: unknown) => {
+    const q = ConfirmQuery.parse(raw ?? {})
+    const expires = /^\d{1,12}$/.test(q.expires) ? Number(q.expires) : NaN
+    if (!UUID.test(q.service) || Number.isNaN(expires) || q.sig.length < 10 || q.sig.length > 100) return { problem: 'tampered' as const }
+    const link = { service: q.service.toLowerCase(), expires, sig: q.sig }
+    const problem = checkConfirmLink(await linkKey(app.db), link, app.now())
+    if (problem) return { problem }
+    // Read as editors read it: a listing hidden for going unconfirmed must still be confirmable.
+    const service = await readService(app.db, link.service)
+    const organization = service && (await readOrganization(app.db, service.organization_id))
+    if (!service || !organization) return { problem: 'missing' as const }
+    return { link, service: { name: service.document.name, organization: organization.document.name } }
+  }
+
+  app.get('/confirm', { schema: { hide: true } }, async (request, reply) => {
+    const read = await readConfirmLink(request.query)
+    if (!read.link) return confirmGone(reply, read.problem)
+    return reply.page('confirm.njk', { title: `Is ${read.service.name} still running?`, link: read.link, service: read.service })
+  })
+
+  app.post('/confirm', { schema: { hide: true } }, async (request, reply) => {
+    const read = await readConfirmLink(request.body)
+    if (!read.link) return confirmGone(reply, read.problem)
+    const answer = await callApi<{ service: { id: string; name: string }; verified_at: string }>(app, request, 'POST', '/api/confirm', read.link)
+    if (answer.problem) return confirmGone(reply, /expired/.test(answer.problem.detail ?? '') ? 'expired' : 'tampered')
+    return reply.page('confirm-done.njk', { title: 'Thank you for confirming', service: { ...read.service, id: answer.body.service.id }, verifiedAt: answer.body.verified_at })
+  })
+
+  // ----- Registering an organisation ----------------------------------------------------------
+
+  const showRegister = (reply: FastifyReply, values: Partial<RegisterValues>, problems: FieldProblem[] = []) =>
+    reply.code(problems.length ? 422 : 200).page('register.njk', { title: 'Register your organisation', values, maxDescription: MAX_DESCRIPTION, ...formErrors(problems) })
+
+  app.get('/register', { schema: { hide: true } }, async (_request, reply) => showRegister(reply, {}))
+
+  app.post('/register', { schema: { hide: true } }, async (request, reply) => {
+    const form = RegisterForm.parse(request.body ?? {})
+    const problems: FieldProblem[] = []
+    if (!form.name) problems.push({ field: 'name', text: 'Enter the name of your organisation' })
+    else if (form.name.length > 200) problems.push({ field: 'name', text: 'The name must be 200 characters or fewer' })
+    if (form.description.length > MAX_DESCRIPTION) problems.push({ field: 'description', text: `The description must be ${MAX_DESCRIPTION} characters or fewer` })
+    if (form['org-email'] && !EMAIL.test(form['org-email'])) problems.push({ field: 'org-email', text: 'Enter the organisation’s email address in the right format, like hello@example.org' })
+    if (form.website && !/^https?:\/\/[^\s.]+\.[^\s]+$/i.test(form.website)) problems.push({ field: 'website', text: 'Enter the website address in full, starting with https://, like https://www.example.org' })
+    if (form['charity-number'].length > 40) problems.push({ field: 'charity-number', text: 'The charity number must be 40 characters or fewer' })
+    if (!form.email) problems.push({ field: 'email', text: 'Enter your email address' })
+    else if (!EMAIL.test(form.email)) problems.push({ field: 'email', text: 'Enter your email address in the right format, like name@example.org' })
+    if (problems.length) return showRegister(reply, form, problems)
+
+    const answer = await callApi(app, request, 'POST', '/api/organizations/register', {
+      organization: {
+        name: form.name,
+        description: form.description,
+        email: form['org-email'] || null,
+        website: form.website || null,
+        charity_number: form['charity-number'] || null,
+      },
+      email: form.email,
+    })
+    if (answer.problem) {
+      if (answer.status === 429) return showRegister(reply, form, [{ field: 'name', text: 'Too many registrations from here just now. Wait a minute and try again' }])
+      const FIELDS: Record<string, FieldProblem> = {
+        '/organization/name': { field: 'name', text: 'Enter the name of your organisation' },
+        '/organization/description': { field: 'description', text: `The description must be ${MAX_DESCRIPTION} characters or fewer` },
+        '/organization/email': { field: 'org-email', text: 'Enter the organisation’s email address in the right format, like hello@example.org' },
+        '/organization/website': { field: 'website', text: 'Enter the website address in full, starting with https://, like https://www.example.org' },
+        '/organization/charity_number': { field: 'charity-number', text: 'The charity number must be 40 characters or fewer' },
+        '/email': { field: 'email', text: 'Enter your email address in the right format, like name@example.org' },
+      }
+      return showRegister(reply, form, fieldProblems(answer.problem, (pointer) => FIELDS[pointer], 'name'))
+    }
+    return reply.redirect('/register/sent', 303)
+  })
+
+  app.get('/register/sent', { schema: { hide: true } }, async (_request, reply) =>
+    reply.page('register-sent.njk', { title: 'We will check your organisation' }),
+  )
+}
+
+export default invitationPages

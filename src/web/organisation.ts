@@ -1,5 +1,301 @@
-import type { FastifyPluginAsync } from 'fastify'
+/**
+ * "My organisation": a VCSE organisation's editors keep their listings current (confirm still
+ * running, referral status), resolve problems link workers reported, edit the organisation's
+ * details and invite colleagues. Every write goes through the self-service API; these pages ask
+ * and answer in words. The service edit form itself lives in service-form.ts.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
+import type { OrganizationDocument } from '../manage/schemas.ts'
+import { NotFound } from '../problem.ts'
+import { callApi, fieldProblems, formErrors, type FieldProblem } from './api.ts'
+import { choices, label } from './labels.ts'
+import { freshnessTag } from './present.ts'
 
-// Being written by a helper this session.
-const pages: FastifyPluginAsync = async () => {}
-export default pages
+const Id = z.uuid()
+const MAX_RESOLUTION_NOTE = 1000
+const MAX_DESCRIPTION = 5000
+
+interface Listing {
+  id: string
+  name: string
+  status: string
+  version: number
+  verified_at: string | null
+  stale: boolean
+  referral_capacity: (typeof REFERRAL_CAPACITIES)[number]
+  held: 'pending_approval' | 'hidden_until_confirmed' | null
+}
+interface ManagedOrganisation {
+  id: string
+  name: string
+  version: number
+  services: Listing[]
+}
+interface Report {
+  id: string
+  service: { id: string; name: string; organization_id: string }
+  kind: string
+  note: string
+  created_at: string
+  resolved_at: string | null
+  resolution_note: string | null
+}
+interface VersionedOrganisation {
+  id: string
+  version: number
+  document: OrganizationDocument
+}
+
+/** The success banners a redirect may ask for: a fixed set, so no text from the URL is ever shown. */
+const DONE = ['confirmed', 'referrals', 'resolved', 'saved'] as const
+type Done = (typeof DONE)[number]
+
+const HELD: Record<NonNullable<Listing['held']>, string> = {
+  hidden_until_confirmed: 'Hidden from search until you confirm it is still running',
+  pending_approval: 'Not shown yet: your organisation is waiting for approval',
+}
+
+/** A uuid from the address, or the same "page not found" as for a record that is not theirs. */
+function idOr404(id: string): string {
+  if (!Id.safeParse(id).success) throw new NotFound('There is nothing at this address. It may not be one of your organisation’s records.')
+  return id
+}
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>
+
+/** The form's text fields: a string each (a repeated field keeps its first value). */
+function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
+  const raw = (body ?? {}) as Record<string, unknown>
+  return Object.fromEntries(
+    names.map((n) => {
+      const v = Array.isArray(raw[n]) ? (raw[n] as unknown[])[0] : raw[n]
+      return [n, typeof v === 'string' ? v : '']
+    }),
+  ) as Record<K, string>
+}
+
+const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number'] as const
+type OrgForm = Record<(typeof ORG_FIELDS)[number], string>
+
+/** What the organisation form sends to the API: empty optional fields are "none". */
+function orgDocument(form: OrgForm): OrganizationDocument {
+  const orNull = (v: string) => (v.trim() === '' ? null : v.trim())
+  return {
+    name: form.name.trim(),
+    description: form.description.trim(),
+    email: orNull(form.email),
+    website: orNull(form.website),
+    charity_number: orNull(form.charity_number),
+  }
+}
+
+const orgForm = (doc: OrganizationDocument): OrgForm => ({
+  name: doc.name,
+  description: doc.description,
+  email: doc.email ?? '',
+  website: doc.website ?? '',
+  charity_number: doc.charity_number ?? '',
+})
+
+/** Plain words for each field the organisation API refuses. */
+function orgFieldProblem(form: OrgForm) {
+  return (pointer: string): FieldProblem | undefined => {
+    switch (pointer) {
+      case '/name':
+        return { field: 'name', text: form.name.trim() === '' ? 'Enter the organisation’s name' : 'Organisation name must be 200 characters or fewer' }
+      case '/description':
+        return { field: 'description', text: `Description must be ${MAX_DESCRIPTION} characters or fewer` }
+      case '/email':
+        return { field: 'email', text: 'Enter an email address in the right format, like name@example.org' }
+      case '/website':
+        return { field: 'website', text: 'Enter a web address starting with https://, like https://www.example.org' }
+      case '/charity_number':
+        return { field: 'charity_number', text: 'Charity number must be 40 characters or fewer' }
+      default:
+        return undefined
+    }
+  }
+}
+
+const organisationPages: FastifyPluginAsync = async (app) => {
+  const editors = app.authorize('editor', 'admin')
+  const hide = { schema: { hide: true } }
+
+  /** The dashboard: listings, their freshness and referral status, and problems to resolve. */
+  async function showDashboard(request: FastifyRequest, reply: FastifyReply, problems: FieldProblem[] = [], posted?: { id: string; note: string }) {
+    const [orgs, reports] = await Promise.all([
+      callApi<ManagedOrganisation[]>(app, request, 'GET', '/api/manage/organizations'),
+      callApi<Report[]>(app, request, 'GET', '/api/manage/problems'),
+    ])
+    const now = app.now()
+    const organisations = orgs.body.map((o) => ({
+      ...o,
+      services: o.services.map((s) => ({
+        ...s,
+        freshness: freshnessTag(s.verified_at, now),
+        heldText: s.held ? HELD[s.held] : null,
+        referralChoices: choices('referral_capacity', [s.referral_capacity]),
+      })),
+    }))
+    const query = request.query as { done?: unknown; id?: unknown }
+    const done = DONE.find((d) => d === query.done)
+    const listing = organisations.flatMap((o) => o.services).find((s) => s.id === query.id)
+    const report = reports.body.find((r) => r.id === query.id)
+    return reply.code(problems.length ? 422 : 200).page('organisation.njk', {
+      title: 'My organisation',
+      organisations,
+      open: reports.body.filter((r) => r.resolved_at === null),
+      resolved: reports.body
+        .filter((r) => r.resolved_at !== null)
+        .sort((a, b) => b.resolved_at!.localeCompare(a.resolved_at!))
+        .slice(0, 10),
+      banner: done ? doneText(done, listing, report) : undefined,
+      maxNote: MAX_RESOLUTION_NOTE,
+      posted,
+      ...formErrors(problems),
+    })
+  }
+
+  function doneText(done: Done, listing: { name: string; referral_capacity: string } | undefined, report: Report | undefined): string {
+    switch (done) {
+      case 'confirmed':
+        return listing ? `Thank you. ${listing.name} is marked as still running.` : 'Thank you. The listing is marked as still running.'
+      case 'referrals':
+        return listing
+          ? `${listing.name} now shows: ${label(listing.referral_capacity, 'referral_capacity')}.`
+          : 'The referral status is changed.'
+      case 'resolved':
+        return report ? `The problem with ${report.service.name} is marked as resolved.` : 'The problem is marked as resolved.'
+      case 'saved':
+        return 'Your organisation’s details are saved.'
+    }
+  }
+
+  const back = (reply: FastifyReply, done: Done, id: string) => reply.redirect(`/my-organisation?done=${done}&id=${id}`, 303)
+
+  app.get('/my-organisation', { preHandler: editors, ...hide }, async (request, reply) => showDashboard(request, reply))
+
+  app.post('/my-organisation/services/:id/confirm', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    await callApi(app, request, 'POST', `/api/manage/services/${id}/confirm`)
+    return back(reply, 'confirmed', id)
+  })
+
+  app.post('/my-organisation/services/:id/referrals', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const { referral_capacity: chosen } = formFields(request.body, ['referral_capacity'])
+    const capacity = REFERRAL_CAPACITIES.find((c) => c === chosen)
+    if (!capacity) return showDashboard(request, reply, [{ field: `referral-${id}`, text: 'Select whether the listing is taking referrals, has a waiting list or is full' }])
+    const answer = await callApi(app, request, 'PUT', `/api/manage/services/${id}/referral-capacity`, { referral_capacity: capacity })
+    if (answer.problem) return showDashboard(request, reply, [{ field: `referral-${id}`, text: answer.problem.detail ?? answer.problem.title }])
+    return back(reply, 'referrals', id)
+  })
+
+  app.post('/my-organisation/problems/:id/resolve', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const { resolution_note: note } = formFields(request.body, ['resolution_note'])
+    const field = `resolution-${id}`
+    if (note.trim().length > MAX_RESOLUTION_NOTE) return showDashboard(request, reply, [{ field, text: `What you did must be ${MAX_RESOLUTION_NOTE} characters or fewer` }], { id, note })
+    const answer = await callApi(app, request, 'POST', `/api/manage/problems/${id}/resolve`, { resolution_note: note.trim() })
+    if (answer.problem) return showDashboard(request, reply, [{ field, text: answer.problem.detail ?? answer.problem.title }], { id, note })
+    return back(reply, 'resolved', id)
+  })
+
+  registerOrganisationForms(app, editors)
+}
+
+/** Editing the organisation's details, and inviting colleagues to edit with you. */
+function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<FastifyInstance['authorize']>) {
+  const hide = { schema: { hide: true } }
+  const read = async (request: FastifyRequest, id: string) =>
+    (await callApi<VersionedOrganisation>(app, request, 'GET', `/api/manage/organizations/${id}`)).body
+
+  const showEdit = (
+    reply: FastifyReply,
+    id: string,
+    data: { values: OrgForm; version: number; name: string; problems?: FieldProblem[]; stale?: { tried: OrgForm } },
+  ) => {
+    const { problems = [], stale } = data
+    const errors = formErrors(problems)
+    return reply.code(stale ? 409 : problems.length ? 422 : 200).page('organisation-edit.njk', {
+      title: `Edit ${data.name}`,
+      id,
+      name: data.name,
+      values: data.values,
+      version: data.version,
+      maxDescription: MAX_DESCRIPTION,
+      ...errors,
+      ...(stale
+        ? {
+            errorList: [{ text: 'Someone else changed these details while you were editing. The form now shows what is saved: make your changes again and save.', href: '#name' }],
+            tried: stale.tried,
+          }
+        : {}),
+    })
+  }
+
+  app.get('/my-organisation/organisations/:id/edit', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const org = await read(request, id)
+    return showEdit(reply, id, { values: orgForm(org.document), version: org.version, name: org.document.name })
+  })
+
+  app.post('/my-organisation/organisations/:id/edit', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const form: OrgForm = formFields(request.body, ORG_FIELDS)
+    const { version: sent } = formFields(request.body, ['version'])
+    const version = /^\d+$/.test(sent) ? Number(sent) : undefined
+    if (version === undefined) {
+      // A form without the version it was read at cannot be saved safely: show what is stored now.
+      const org = await read(request, id)
+      return showEdit(reply, id, { values: orgForm(org.document), version: org.version, name: org.document.name, stale: { tried: form } })
+    }
+    const answer = await callApi<VersionedOrganisation>(app, request, 'PUT', `/api/manage/organizations/${id}`, orgDocument(form), { 'if-match': `"${version}"` })
+    if (answer.status === 412) {
+      const org = await read(request, id)
+      return showEdit(reply, id, { values: orgForm(org.document), version: org.version, name: org.document.name, stale: { tried: form } })
+    }
+    if (answer.problem) {
+      const org = await read(request, id)
+      return showEdit(reply, id, { values: form, version, name: org.document.name, problems: fieldProblems(answer.problem, orgFieldProblem(form), 'name') })
+    }
+    return reply.redirect(`/my-organisation?done=saved&id=${id}`, 303)
+  })
+
+  const showInvite = (reply: FastifyReply, id: string, name: string, values: { email?: string }, problems: FieldProblem[] = [], sentTo?: string) =>
+    reply.code(problems.length ? 422 : 200).page('organisation-invite.njk', {
+      title: `Invite a colleague to edit ${name}`,
+      id,
+      name,
+      values,
+      sentTo,
+      ...formErrors(problems),
+    })
+
+  app.get('/my-organisation/organisations/:id/invite', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const org = await read(request, id)
+    return showInvite(reply, id, org.document.name, {})
+  })
+
+  app.post('/my-organisation/organisations/:id/invite', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const org = await read(request, id)
+    const email = formFields(request.body, ['email']).email.trim()
+    if (email === '') return showInvite(reply, id, org.document.name, { email }, [{ field: 'email', text: 'Enter your colleague’s email address' }])
+    const answer = await callApi<{ email: string }>(app, request, 'POST', '/api/invitations', { email, role: 'editor', organization_id: id })
+    if (answer.problem) {
+      const text =
+        answer.status === 400 ? 'Enter an email address in the right format, like name@example.org'
+        : answer.status === 429 ? 'You have sent a lot of invitations in a short time. Wait a minute and try again.'
+        : (answer.problem.detail ?? answer.problem.title)
+      return showInvite(reply, id, org.document.name, { email }, [{ field: 'email', text }])
+    }
+    // Shown on this answer rather than after a redirect, so the address never travels in a URL.
+    return showInvite(reply, id, org.document.name, {}, [], answer.body.email)
+  })
+}
+
+export default organisationPages

@@ -8,6 +8,7 @@ import listingPages from './listing.ts'
 import matchPages from './match.ts'
 import organisationPages from './organisation.ts'
 import searchPages from './search.ts'
+import serviceFormPages from './service-form.ts'
 
 const pages: FastifyPluginAsync = async (app) => {
   await app.register(homePages)
@@ -17,6 +18,7 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(listingPages)
   await app.register(matchPages)
   await app.register(organisationPages)
+  await app.register(serviceFormPages)
   await app.register(adminPages)
 }
 

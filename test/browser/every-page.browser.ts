@@ -1,0 +1,89 @@
+// Every page, as the person who uses it, in Chromium: axe-core (WCAG 2.2 AA) reports no serious
+// or critical violation, no script or CSP error, every form control is reachable by Tab, and
+// screenshots at desktop and phone widths land in test/artifacts/ for a reviewer.
+import type { BrowserContext, Page } from 'playwright-core'
+import t, { type Test } from 'tap'
+import { createAdmin } from '../../src/auth/admin.ts'
+import { createInvitation } from '../../src/auth/invitations.ts'
+import { hashPassword } from '../../src/auth/passwords.ts'
+import { createAccount } from '../../src/auth/store.ts'
+import { linkKey, makeConfirmLink } from '../../src/freshness/freshness.ts'
+import { FIXED_NOW, buildTestApp } from '../helper.ts'
+import { axeViolations, launch, listen, openPage, screenshots, unreachableByTab, VIEWPORTS } from './browser.ts'
+
+const PASSWORD = 'a long and unusual passphrase'
+
+t.test('every page passes axe and the keyboard check', async (t) => {
+  const app = await buildTestApp(t)
+  const { rows } = await app.db.query<{ org: string; service: string }>(
+    `SELECT organization_id AS org, min(id::text) AS service FROM service GROUP BY organization_id ORDER BY count(*) DESC, organization_id LIMIT 1`,
+  )
+  const A = rows[0]!
+  const hash = await hashPassword(PASSWORD)
+  await createAdmin(app.db, 'admin@example.org', PASSWORD, FIXED_NOW)
+  await createAccount(app.db, { email: 'editor@example.org', role: 'editor', passwordHash: hash, organizationIds: [A.org] })
+  await createAccount(app.db, { email: 'worker@example.org', role: 'link_worker', passwordHash: hash })
+  // A report to resolve, a pending organisation to approve, and emailed links to open.
+  await app.db.query(`INSERT INTO problem_report (service_id, kind, note, created_at) VALUES ($1, 'wrong_time', 'Now on Wednesdays', $2)`, [A.service, new Date(FIXED_NOW.getTime() - 20 * 86_400_000).toISOString()])
+  await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: 'Waiting Room Choir' }, email: 'new.org@example.org' } })
+  await createInvitation(app.db, { email: 'invited@example.org', role: 'editor', organization_id: A.org, invited_by: null, organization_name: 'A' }, 'http://connector.test', FIXED_NOW)
+  const mail = (await app.db.query<{ body_text: string }>(`SELECT body_text FROM mail_outbox WHERE to_address = 'invited@example.org'`)).rows[0]!
+  const invitationPath = /http:\/\/connector\.test(\/invitations\/accept\S+)/.exec(mail.body_text)![1]!
+  const confirm = makeConfirmLink(await linkKey(app.db), A.service, FIXED_NOW)
+
+  const base = await listen(app)
+  const browser = await launch()
+  t.teardown(() => browser.close())
+
+  const signedIn = async (email: string | null): Promise<BrowserContext> => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
+    if (email) {
+      const page = await context.newPage()
+      await page.goto(`${base}/sign-in`)
+      await page.getByLabel('Email address').fill(email)
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'))
+      await page.close()
+    }
+    return context
+  }
+
+  const check = async (t: Test, page: Page, problems: string[], name: string) => {
+    t.same(await axeViolations(page), [], `${name}: axe`)
+    t.same(await unreachableByTab(page), [], `${name}: every control reachable by Tab`)
+    t.same(problems.splice(0), [], `${name}: no script or CSP errors`)
+    t.equal(await page.locator('h1').count(), 1, `${name}: one h1`)
+    await screenshots(page, name)
+  }
+
+  const pages: { who: string | null; name: string; path: string; submitEmpty?: string }[] = [
+    { who: null, name: 'register', path: '/register', submitEmpty: 'register-errors' },
+    { who: null, name: 'password-reset', path: '/password-reset' },
+    { who: null, name: 'invitation-accept', path: invitationPath, submitEmpty: 'invitation-accept-errors' },
+    { who: null, name: 'confirm-link', path: `/confirm?service=${confirm.service}&expires=${confirm.expires}&sig=${confirm.sig}` },
+    { who: 'worker@example.org', name: 'report-problem', path: `/services/${A.service}/report-problem`, submitEmpty: 'report-problem-errors' },
+    { who: 'editor@example.org', name: 'my-organisation', path: '/my-organisation' },
+    { who: 'editor@example.org', name: 'organisation-edit', path: `/my-organisation/organisations/${A.org}/edit` },
+    { who: 'editor@example.org', name: 'organisation-invite', path: `/my-organisation/organisations/${A.org}/invite`, submitEmpty: 'organisation-invite-errors' },
+    { who: 'admin@example.org', name: 'admin', path: '/admin' },
+  ]
+  for (const who of [...new Set(pages.map((p) => p.who))]) {
+    t.test(`pages for ${who ?? 'anyone'}`, async (t) => {
+      const context = await signedIn(who)
+      t.teardown(() => context.close())
+      const { page, problems } = await openPage(context)
+      for (const p of pages.filter((x) => x.who === who)) {
+        const response = await page.goto(`${base}${p.path}`)
+        t.equal(response?.status(), 200, `${p.name}: 200`)
+        await check(t, page, problems, p.name)
+        if (p.submitEmpty) {
+          await page.locator('main form button[type=submit], main form button:not([type])').last().click()
+          await page.waitForLoadState()
+          t.ok(await page.locator('.nhsuk-error-summary').isVisible(), `${p.submitEmpty}: the error summary shows`)
+          await check(t, page, problems, p.submitEmpty)
+        }
+      }
+    })
+  }
+})
