@@ -8,7 +8,8 @@ import { mayEdit, organizationOf } from './store.ts'
 /** Unresolved reports older than this are listed for admins. */
 export const OLD_REPORT_DAYS = 14
 
-const ReportSchema = z.object({
+/** A problem report as the API answers it (and the pages read it). */
+export const ReportSchema = z.object({
   id: z.uuid(),
   service: z.object({ id: z.uuid(), name: z.string(), organization_id: z.uuid() }),
   kind: z.enum(PROBLEM_KINDS),
@@ -17,7 +18,7 @@ const ReportSchema = z.object({
   resolved_at: z.iso.datetime().nullable(),
   resolution_note: z.string().nullable(),
 })
-type Report = z.infer<typeof ReportSchema>
+export type Report = z.infer<typeof ReportSchema>
 
 const SELECT_REPORTS = `
   SELECT r.id, json_build_object('id', s.id, 'name', s.name, 'organization_id', s.organization_id) AS service,

@@ -5,11 +5,11 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { OLD_REPORT_DAYS } from '../manage/problems.ts'
+import { staleListings } from '../freshness/freshness.ts'
+import { OLD_REPORT_DAYS, type Report } from '../manage/problems.ts'
+import { readOrganization } from '../manage/store.ts'
 import { NotFound } from '../problem.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
-import { staleListings } from '../freshness/freshness.ts'
-import { readOrganization } from '../manage/store.ts'
 import { callApi } from './api.ts'
 import { label } from './labels.ts'
 
@@ -23,14 +23,6 @@ interface Pending {
   website: string | null
   charity_number: string | null
   services: number
-}
-
-interface Report {
-  id: string
-  service: { id: string; name: string; organization_id: string }
-  kind: string
-  note: string
-  created_at: string
 }
 
 const AdminQuery = z.object({

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
+import type { Report } from '../manage/problems.ts'
 import type { OrganizationDocument } from '../manage/schemas.ts'
 import { NotFound } from '../problem.ts'
 import { callApi, fieldProblems, formErrors, type FieldProblem } from './api.ts'
@@ -33,15 +34,6 @@ interface ManagedOrganisation {
   version: number
   services: Listing[]
 }
-interface Report {
-  id: string
-  service: { id: string; name: string; organization_id: string }
-  kind: string
-  note: string
-  created_at: string
-  resolved_at: string | null
-  resolution_note: string | null
-}
 interface VersionedOrganisation {
   id: string
   version: number
@@ -49,7 +41,7 @@ interface VersionedOrganisation {
 }
 
 /** The success banners a redirect may ask for: a fixed set, so no text from the URL is ever shown. */
-const DONE = ['confirmed', 'referrals', 'resolved', 'saved'] as const
+const DONE = ['confirmed', 'referrals', 'resolved', 'saved', 'listing-saved', 'created'] as const
 type Done = (typeof DONE)[number]
 
 const HELD: Record<NonNullable<Listing['held']>, string> = {
@@ -170,6 +162,10 @@ const organisationPages: FastifyPluginAsync = async (app) => {
         return report ? `The problem with ${report.service.name} is marked as resolved.` : 'The problem is marked as resolved.'
       case 'saved':
         return 'Your organisation’s details are saved.'
+      case 'listing-saved':
+        return listing ? `Your changes to ${listing.name} are saved.` : 'Your changes to the listing are saved.'
+      case 'created':
+        return listing ? `${listing.name} is added to your listings.` : 'The listing is added.'
     }
   }
 

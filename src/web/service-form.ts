@@ -856,7 +856,7 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
       })
     }
     if (answer.problem) return reshow(tidy(fieldProblems(answer.problem, fieldFor(built), 'name')))
-    return reply.redirect('/my-organisation?done=saved', 303)
+    return reply.redirect(`/my-organisation?done=listing-saved&id=${request.params.id}`, 303)
   })
 
   const organisation = async (request: FastifyRequest, id: string) => {
@@ -879,7 +879,7 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
     if (found.length) return reshow(found)
     const answer = await callApi<Versioned>(app, request, 'POST', `/api/manage/organizations/${org.id}/services`, built.document)
     if (answer.problem) return reshow(tidy(fieldProblems(answer.problem, fieldFor(built), 'name')))
-    return reply.redirect('/my-organisation?done=created', 303)
+    return reply.redirect(`/my-organisation?done=created&id=${answer.body.id}`, 303)
   })
 }
 

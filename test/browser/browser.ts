@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
 const require = createRequire(import.meta.url)
@@ -84,8 +85,8 @@ export async function unreachableByTab(page: Page, scope = 'main'): Promise<stri
     elements
       .filter((e) => {
         const el = e as HTMLInputElement
-        const style = getComputedStyle(el)
-        return el.type !== 'hidden' && !el.disabled && style.visibility !== 'hidden' && style.display !== 'none' && el.getClientRects().length > 0
+        // checkVisibility: not hidden by CSS, nor inside a closed <details>.
+        return el.type !== 'hidden' && !el.disabled && el.checkVisibility({ visibilityProperty: true })
       })
       .map((e) => {
         const el = e as HTMLInputElement
@@ -114,4 +115,17 @@ export async function listen(app: FastifyInstance): Promise<string> {
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('no address')
   return `http://127.0.0.1:${address.port}`
+}
+
+/**
+ * What every page visited in the browser tests must satisfy: no serious or critical axe
+ * violation, every control reachable by Tab, no script or CSP error since the last check, one
+ * h1; then its screenshots are taken.
+ */
+export async function checkPage(t: Test, page: Page, problems: string[], name: string): Promise<void> {
+  t.same(await axeViolations(page), [], `${name}: no serious or critical accessibility violations`)
+  t.same(await unreachableByTab(page), [], `${name}: every form control reachable by Tab`)
+  t.same(problems.splice(0), [], `${name}: no script or CSP errors`)
+  t.equal(await page.locator('h1').count(), 1, `${name}: one h1`)
+  await screenshots(page, name)
 }

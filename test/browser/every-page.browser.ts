@@ -1,15 +1,15 @@
 // Every page, as the person who uses it, in Chromium: axe-core (WCAG 2.2 AA) reports no serious
 // or critical violation, no script or CSP error, every form control is reachable by Tab, and
 // screenshots at desktop and phone widths land in test/artifacts/ for a reviewer.
-import type { BrowserContext, Page } from 'playwright-core'
-import t, { type Test } from 'tap'
+import type { BrowserContext } from 'playwright-core'
+import t from 'tap'
 import { createAdmin } from '../../src/auth/admin.ts'
 import { createInvitation } from '../../src/auth/invitations.ts'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { linkKey, makeConfirmLink } from '../../src/freshness/freshness.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
-import { axeViolations, launch, listen, openPage, screenshots, unreachableByTab, VIEWPORTS } from './browser.ts'
+import { checkPage, launch, listen, openPage, VIEWPORTS } from './browser.ts'
 
 const PASSWORD = 'a long and unusual passphrase'
 
@@ -49,15 +49,8 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     return context
   }
 
-  const check = async (t: Test, page: Page, problems: string[], name: string) => {
-    t.same(await axeViolations(page), [], `${name}: axe`)
-    t.same(await unreachableByTab(page), [], `${name}: every control reachable by Tab`)
-    t.same(problems.splice(0), [], `${name}: no script or CSP errors`)
-    t.equal(await page.locator('h1').count(), 1, `${name}: one h1`)
-    await screenshots(page, name)
-  }
-
   const pages: { who: string | null; name: string; path: string; submitEmpty?: string }[] = [
+    { who: null, name: 'match', path: '/match', submitEmpty: 'match-form-errors' },
     { who: null, name: 'register', path: '/register', submitEmpty: 'register-errors' },
     { who: null, name: 'password-reset', path: '/password-reset' },
     { who: null, name: 'invitation-accept', path: invitationPath, submitEmpty: 'invitation-accept-errors' },
@@ -66,6 +59,7 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     { who: 'editor@example.org', name: 'my-organisation', path: '/my-organisation' },
     { who: 'editor@example.org', name: 'organisation-edit', path: `/my-organisation/organisations/${A.org}/edit` },
     { who: 'editor@example.org', name: 'organisation-invite', path: `/my-organisation/organisations/${A.org}/invite`, submitEmpty: 'organisation-invite-errors' },
+    { who: 'editor@example.org', name: 'service-new', path: `/my-organisation/organisations/${A.org}/services/new`, submitEmpty: 'service-new-errors' },
     { who: 'admin@example.org', name: 'admin', path: '/admin' },
   ]
   for (const who of [...new Set(pages.map((p) => p.who))]) {
@@ -76,12 +70,12 @@ t.test('every page passes axe and the keyboard check', async (t) => {
       for (const p of pages.filter((x) => x.who === who)) {
         const response = await page.goto(`${base}${p.path}`)
         t.equal(response?.status(), 200, `${p.name}: 200`)
-        await check(t, page, problems, p.name)
+        await checkPage(t, page, problems, p.name)
         if (p.submitEmpty) {
           await page.locator('main form button[type=submit], main form button:not([type])').last().click()
           await page.waitForLoadState()
           t.ok(await page.locator('.nhsuk-error-summary').isVisible(), `${p.submitEmpty}: the error summary shows`)
-          await check(t, page, problems, p.submitEmpty)
+          await checkPage(t, page, problems, p.submitEmpty)
         }
       }
     })

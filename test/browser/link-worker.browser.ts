@@ -1,11 +1,10 @@
 // A link worker in a real browser: searching by postcode and opening a listing, with and
 // without JavaScript; each page checked with axe-core and photographed at two widths.
-import type { Page } from 'playwright-core'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { buildTestApp } from '../helper.ts'
-import { axeViolations, launch, listen, openPage, screenshots, unreachableByTab, VIEWPORTS } from './browser.ts'
+import { axeViolations, checkPage, launch, listen, openPage, unreachableByTab, VIEWPORTS } from './browser.ts'
 
 const PASSWORD = 'a long and unusual passphrase'
 
@@ -16,19 +15,12 @@ t.test('link worker pages in Chromium', async (t) => {
   const browser = await launch()
   t.teardown(() => browser.close())
 
-  /** Every page visited: no serious or critical axe violations, no script or CSP errors, screenshots. */
-  const checked = async (t: Test, page: Page, problems: string[], name: string) => {
-    t.same(await axeViolations(page), [], `${name}: no serious or critical accessibility violations`)
-    t.same(problems.splice(0), [], `${name}: no script or CSP errors`)
-    await screenshots(page, name)
-  }
-
   t.test('search by postcode and words, then open a listing', async (t) => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
     t.teardown(() => context.close())
     const { page, problems } = await openPage(context)
     await page.goto(`${base}/`)
-    await checked(t, page, problems, 'home')
+    await checkPage(t, page, problems, 'home')
     await page.getByRole('link', { name: 'Find activities' }).first().click()
     await page.getByLabel('Postcode', { exact: true }).fill('CR0 1AA')
     await page.getByLabel('What are they looking for?').fill('singing')
@@ -41,7 +33,7 @@ t.test('link worker pages in Chromium', async (t) => {
     const names = await page.locator('ol.nhsuk-list > li h3').allInnerTexts()
     t.same(names, api.results.map((r: { name: string }) => r.name), 'the list is the search API’s first page, in order')
     t.equal(await page.locator('#results-map .leaflet-marker-icon').count(), api.results.filter((r: { location: unknown }) => r.location).length, 'one map marker per venue result')
-    await checked(t, page, problems, 'search-results')
+    await checkPage(t, page, problems, 'search-results')
 
     await page.getByRole('link', { name: api.results[0].name }).click()
     await t.resolves(page.waitForURL(`${base}/services/${api.results[0].id}`))
@@ -49,7 +41,7 @@ t.test('link worker pages in Chromium', async (t) => {
     for (const section of ['When', 'Where', 'Who it is for', 'Cost', 'How to join']) {
       t.equal(await page.getByRole('heading', { name: section, exact: true }).count(), 1, `listing has "${section}"`)
     }
-    await checked(t, page, problems, 'listing')
+    await checkPage(t, page, problems, 'listing')
   })
 
   t.test('without JavaScript the search and the listing still work; the map says it needs JavaScript', async (t) => {
@@ -99,18 +91,18 @@ t.test('link worker pages in Chromium', async (t) => {
     t.teardown(() => context.close())
     const { page, problems } = await openPage(context)
     await page.goto(`${base}/sign-in`)
-    await checked(t, page, problems, 'sign-in')
+    await checkPage(t, page, problems, 'sign-in')
     await page.getByRole('button', { name: 'Sign in' }).click()
     t.same(await page.locator('.nhsuk-error-summary a').allInnerTexts(), ['Enter your email address', 'Enter your password'])
     t.equal(await page.evaluate(() => document.activeElement?.closest('.nhsuk-error-summary') !== null), true, 'focus moves to the error summary')
-    await checked(t, page, problems, 'sign-in-errors')
+    await checkPage(t, page, problems, 'sign-in-errors')
     await page.goto(`${base}/search?postcode=ZZ99+9ZZ`)
-    await checked(t, page, problems, 'search-error')
+    await checkPage(t, page, problems, 'search-error')
     const missing = await page.goto(`${base}/no-such-page`)
     t.equal(missing?.status(), 404)
-    await checked(t, page, problems, 'not-found')
+    await checkPage(t, page, problems, 'not-found')
     await page.goto(`${base}/accessibility`)
-    await checked(t, page, problems, 'accessibility')
+    await checkPage(t, page, problems, 'accessibility')
   })
 })
 
@@ -120,5 +112,5 @@ t.test('the accessibility check can fail: axe reports an unlabelled field and an
   const page = await browser.newPage()
   await page.setContent('<!DOCTYPE html><html lang="en"><title>x</title><main><h1>x</h1><input type="text"><img src="data:,"></main></html>')
   const found = await axeViolations(page)
-  t.match(found, [/^critical label:/, /^critical image-alt:/])
+  t.same(found.map((v) => v.split(':')[0]).sort(), ['critical image-alt', 'critical label'])
 })

@@ -216,7 +216,7 @@ t.test('listing forms', async (t) => {
     form[`schedules[${at}][opens_at]`] = '9:15'
     const res = await ed.post(edit, form)
     t.equal(res.status, 303, errorSummary(res.html).join('; '))
-    t.equal(res.location, '/my-organisation?done=saved')
+    t.equal(res.location, `/my-organisation?done=listing-saved&id=${A.service}`)
     const after = await stored()
     t.equal(after.version, before.version + 1)
     t.equal(after.document.name, 'Renamed by the form')
@@ -350,11 +350,12 @@ t.test('listing forms', async (t) => {
     })
     const res = await ed.post(url, form)
     t.equal(res.status, 303, errorSummary(res.html).join('; '))
-    t.equal(res.location, '/my-organisation?done=created')
     const cookie = ed.cookieHeader
     const mine = (await app.inject({ url: '/api/manage/organizations', headers: { cookie } })).json()
     const created = mine[0].services.find((s: { name: string }) => s.name === 'Telephone befriending')
     t.ok(created, 'among A’s listings')
+    t.equal(res.location, `/my-organisation?done=created&id=${created.id}`)
+    t.match(text((await ed.get(res.location!)).html), 'Telephone befriending is added to your listings.', 'the banner names it')
     const doc = (await stored(created.id)).document
     t.match(doc, {
       delivery_modes: ['telephone'],
