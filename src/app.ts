@@ -1,5 +1,5 @@
 import fastifyHelmet from '@fastify/helmet'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import authPlugin from './auth/plugin.ts'
 import authRoutes from './auth/routes.ts'
@@ -44,6 +44,19 @@ declare module 'fastify' {
   }
 }
 
+/** Query parameters that carry secrets: emailed tokens, link signatures, CSRF tokens. */
+const SECRET_PARAMS = /([?&](?:token|sig|_csrf)=)[^&#]*/gi
+
+/** A request as the log shows it: secrets in its URL replaced by "redacted". */
+export function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(SECRET_PARAMS, '$1redacted'),
+    host: request.host,
+    remoteAddress: request.ip,
+  }
+}
+
 /** Builds the whole service from its configuration. The server and the tests both use this. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -52,6 +65,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     pluginTimeout: 180_000,
     logger: {
       level: config.logLevel,
+      serializers: { req: requestForLog },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
       ...(config.prettyLogs && !deps.logStream ? { transport: { target: 'pino-pretty' } } : {}),
     },

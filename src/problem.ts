@@ -162,7 +162,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     })
   })
   app.setNotFoundHandler((request, reply) => {
-    request.log.info({ url: request.url }, 'no such route')
+    request.log.info({ path: request.url.split('?')[0] }, 'no such route')
     // A person in a browser gets the web pages' own "page not found" (when they are registered).
     if (wantsPage(request) && app.hasDecorator('renderNotFoundPage')) return app.renderNotFoundPage(request, reply)
     return send(reply, new NotFound(`No route ${request.method} ${request.url.split('?')[0]}`).body(request.url))

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Conflict, Forbidden, Invalid, NotFound, ProblemSchema } from '../problem.ts'
-import { createInvitation, createPasswordReset, takeInvitation, takePasswordReset } from './invitations.ts'
+import { createInvitation, createPasswordReset, INVITATION_DAYS, takeInvitation, takePasswordReset } from './invitations.ts'
 import { assertPasswordAcceptable, hashPassword, MAX_PASSWORD } from './passwords.ts'
 import { EmailSchema, PrincipalSchema } from './schemas.ts'
 import { audit, createAccount, createSession, findAccountByEmail, principalForSession, revokeSessions, ROLES, setPassword } from './store.ts'
@@ -50,7 +50,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
         await createInvitation(tx, { email: address, role, organization_id: organization_id ?? null, invited_by: principal.account_id, organization_name: organizationName }, opts.publicUrl, now)
         await audit(tx, { account_id: principal.account_id, action: 'invite', outcome: 'success', ip: request.ip, email: address, target_type: organization_id ? 'organization' : 'account', target_id: organization_id ?? null, detail: { role } }, now)
       })
-      return reply.code(202).send({ email: address, expires_in_days: 7 })
+      return reply.code(202).send({ email: address, expires_in_days: INVITATION_DAYS })
     },
   )
 

@@ -20,6 +20,10 @@ export const ReportSchema = z.object({
 })
 export type Report = z.infer<typeof ReportSchema>
 
+/** What a link worker sends to report a problem, and an editor to resolve one. */
+export const ReportProblemBodySchema = z.strictObject({ kind: z.enum(PROBLEM_KINDS), note: z.string().trim().max(1000).default('') })
+export const ResolveProblemBodySchema = z.strictObject({ resolution_note: z.string().trim().max(1000).default('') })
+
 const SELECT_REPORTS = `
   SELECT r.id, json_build_object('id', s.id, 'name', s.name, 'organization_id', s.organization_id) AS service,
          r.kind, r.note, r.created_at, r.resolved_at, r.resolution_note
@@ -43,7 +47,7 @@ const problemRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['self-service'],
         summary: 'Report that a listing is wrong (closed, wrong time, wrong place, other); no client details in the note',
         params: z.object({ id: z.uuid() }),
-        body: z.strictObject({ kind: z.enum(PROBLEM_KINDS), note: z.string().trim().max(1000).default('') }),
+        body: ReportProblemBodySchema,
         response: { 201: z.object({ id: z.uuid() }), ...Errors },
       },
     },
@@ -82,7 +86,7 @@ const problemRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['self-service'],
         summary: 'Mark a reported problem resolved, with what was done',
         params: z.object({ id: z.uuid() }),
-        body: z.strictObject({ resolution_note: z.string().trim().max(1000).default('') }),
+        body: ResolveProblemBodySchema,
         response: { 200: ReportSchema, ...Errors },
       },
     },

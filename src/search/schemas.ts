@@ -42,7 +42,7 @@ export const SearchQuerySchema = z
     self_referral: booleanFlag.optional(),
     taking_referrals: booleanFlag.optional().describe('true: only services open to referrals now'),
     sort: z.enum(SORTS).optional().describe('default: relevance with words, distance with a place, else name'),
-    page: z.coerce.number().int().min(1).default(1),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
     per_page: z.coerce.number().int().min(1).max(100).default(20),
   })
   .refine((q) => (q.lat === undefined) === (q.lon === undefined), { error: 'lat and lon go together', path: ['lon'] })

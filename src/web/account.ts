@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Principal } from '../auth/store.ts'
-import { callApi, formErrors, type FieldProblem } from './api.ts'
+import { callApi, formErrors, readForm, type FieldProblem } from './api.ts'
 
 /** Where a role starts after signing in. */
 export function homeFor(principal: Pick<Principal, 'role'>): string {
@@ -16,12 +16,19 @@ export function homeFor(principal: Pick<Principal, 'role'>): string {
   }
 }
 
-/** Only a path on this site ("/x", not "//evil.example"), so sign-in cannot send people elsewhere. */
+/**
+ * Only a path on this site, so sign-in cannot send people elsewhere: "/x?y" but not
+ * "//evil.example", "/\\evil.example", or anything with whitespace or control characters
+ * (browsers drop tabs and newlines from URLs, turning "/\t/evil.example" into "//evil.example").
+ */
 export function safeNext(next: unknown): string | undefined {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : undefined
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || /[\s\\\x00-\x1f\x7f]/.test(next)) return undefined
+  const base = 'http://connector.invalid'
+  const url = new URL(next, base)
+  return url.origin === base && !next.startsWith('//') ? url.pathname + url.search : undefined
 }
 
-const SignInForm = z.object({ email: z.string().trim().default(''), password: z.string().default(''), next: z.string().optional() })
+const SignInForm = z.object({ email: z.string().trim().max(320).default(''), password: z.string().max(1000).default(''), next: z.string().optional() })
 
 const accountPages: FastifyPluginAsync = async (app) => {
   const show = (reply: FastifyReply, values: { email?: string; next?: string }, problems: FieldProblem[] = []) =>
@@ -33,7 +40,7 @@ const accountPages: FastifyPluginAsync = async (app) => {
   })
 
   app.post('/sign-in', { schema: { hide: true } }, async (request, reply) => {
-    const form = SignInForm.parse(request.body ?? {})
+    const form = readForm(SignInForm, request.body)
     const values = { email: form.email, next: safeNext(form.next) }
     const problems: FieldProblem[] = []
     if (!form.email) problems.push({ field: 'email', text: 'Enter your email address' })
@@ -53,7 +60,8 @@ const accountPages: FastifyPluginAsync = async (app) => {
   })
 
   app.post('/sign-out', { schema: { hide: true } }, async (request, reply) => {
-    const answer = await callApi(app, request, 'POST', '/api/auth/sign-out')
+    // An expired session is already signed out: clear the cookie all the same and go home.
+    const answer = await callApi(app, request, 'POST', '/api/auth/sign-out', undefined, {}, [401])
     if (answer.setCookie) reply.header('set-cookie', answer.setCookie)
     return reply.redirect('/', 303)
   })

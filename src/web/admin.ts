@@ -10,7 +10,7 @@ import { OLD_REPORT_DAYS, type Report } from '../manage/problems.ts'
 import { readOrganization } from '../manage/store.ts'
 import { NotFound } from '../problem.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
-import { callApi } from './api.ts'
+import { callApi, readForm } from './api.ts'
 import { label } from './labels.ts'
 
 const DAY = 86_400_000
@@ -33,7 +33,7 @@ const AdminQuery = z.object({
 
 const adminPages: FastifyPluginAsync = async (app) => {
   app.get('/admin', { preHandler: app.authorize('admin'), schema: { hide: true } }, async (request, reply) => {
-    const query = AdminQuery.parse(request.query ?? {})
+    const query = readForm(AdminQuery, request.query)
     const now = app.now()
     const pending = (await callApi<Pending[]>(app, request, 'GET', '/api/admin/organizations/pending')).body
     const reports = (await callApi<Report[]>(app, request, 'GET', '/api/admin/problems')).body.map((r) => ({

@@ -4,7 +4,8 @@
  * The caller's session cookie and address go with each call.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Forbidden, NotFound, Unauthorized, type FieldError, type ProblemBody } from '../problem.ts'
+import { z } from 'zod'
+import { Forbidden, NotFound, Problem, Unauthorized, type FieldError, type ProblemBody } from '../problem.ts'
 
 export interface ApiAnswer<T> {
   status: number
@@ -84,4 +85,44 @@ export function formErrors(problems: FieldProblem[]) {
     errorList: problems.map((p) => ({ text: p.text, href: `#${p.field}` })),
     errors: Object.fromEntries(problems.map((p) => [p.field, { text: p.text }])) as Record<string, { text: string }>,
   }
+}
+
+/**
+ * A form or query string read with its page's zod schema. Input no browser of ours would send
+ * (a field repeated, a token of a thousand characters) is a 400 page, never a 500.
+ */
+export function readForm<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input ?? {})
+  if (!parsed.success) throw new Problem(400, 'form', 'The form could not be read', 'Some of what was sent could not be read. Go back, reload the page and try again.')
+  return parsed.data
+}
+
+/** One text field of a url-encoded form: the first value if repeated, trimmed; '' when absent. */
+export const formText = (v: unknown): string => (Array.isArray(v) ? String(v[0] ?? '') : v === undefined || v === null ? '' : String(v)).trim()
+
+/** A field that may be repeated (checkboxes): always a list of strings. */
+export const formList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)])
+
+/**
+ * The most characters (or items) a zod object schema allows at a path, read off the schema
+ * itself so a page's words keep up with the API: `maxLengthAt(ServiceDocumentSchema,
+ * 'locations', 'address', 'city')`. Throws when the path or its limit is gone.
+ */
+export function maxLengthAt(schema: z.ZodType, ...path: string[]): number {
+  let s = schema
+  const bare = () => {
+    while (s instanceof z.ZodDefault || s instanceof z.ZodNullable || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType
+  }
+  for (const key of path) {
+    bare()
+    if (s instanceof z.ZodArray) s = s.element as z.ZodType
+    bare()
+    const next = s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>)[key] : undefined
+    if (!next) throw new Error(`The schema has no field ${path.join('.')}`)
+    s = next
+  }
+  bare()
+  const max = (s._zod.def.checks ?? []).map((c) => c._zod.def as { check: string; maximum?: number }).find((d) => d.check === 'max_length')?.maximum
+  if (max === undefined) throw new Error(`The schema sets no maximum for ${path.join('.')}`)
+  return max
 }

@@ -5,14 +5,17 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { previewInvitation, passwordResetState, type LinkState } from '../auth/invitations.ts'
+import { INVITATION_DAYS, previewInvitation, passwordResetState, RESET_MINUTES, type LinkState } from '../auth/invitations.ts'
 import { MAX_PASSWORD } from '../auth/passwords.ts'
+import { EmailSchema } from '../auth/schemas.ts'
 import type { Principal } from '../auth/store.ts'
-import { checkConfirmLink, linkKey } from '../freshness/freshness.ts'
+import { checkConfirmLink, LINK_DAYS, linkKey, REMIND_AFTER_DAYS } from '../freshness/freshness.ts'
+import { OrganizationDocumentSchema } from '../manage/schemas.ts'
 import { readOrganization, readService } from '../manage/store.ts'
 import type { ProblemBody } from '../problem.ts'
 import { homeFor } from './account.ts'
-import { callApi, fieldProblems, formErrors, type FieldProblem } from './api.ts'
+import { callApi, fieldProblems, formErrors, formText, readForm, type FieldProblem } from './api.ts'
+import { ORG_LIMITS } from './organisation.ts'
 
 const ROLE_WORDS: Record<string, string> = {
   admin: 'an administrator',
@@ -35,11 +38,45 @@ function passwordMissing(password: string): FieldProblem[] {
   return []
 }
 
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
-const TokenQuery = z.object({ token: z.string().max(200).default('') })
-const PasswordForm = z.object({ token: z.string().max(200).default(''), password: z.string().default('') })
+/**
+ * What the API refused, as the page answers it. The API's answers for an emailed link: 400 the
+ * link is not (or no longer) good, 409 the account has another role, 422 the password is not
+ * acceptable, 429 too many tries from this address. Anything else is a fault, not the visitor's.
+ */
+type Refusal = { kind: 'password'; complaint: FieldProblem } | { kind: 'conflict' } | { kind: 'rate' } | { kind: 'link' }
+
+export function refusalOf(status: number, problem: ProblemBody): Refusal {
+  const complaint = passwordComplaint(problem)
+  if (complaint) return { kind: 'password', complaint }
+  switch (status) {
+    case 409:
+      return { kind: 'conflict' }
+    case 429:
+      return { kind: 'rate' }
+    case 400:
+      return { kind: 'link' }
+    case 422:
+      // Only a password is unacceptable (the API always names it); its own words if unnamed.
+      return { kind: 'password', complaint: { field: 'password', text: problem.detail ?? problem.title } }
+    default:
+      throw new Error(`the API answered an emailed link with ${status}: ${problem.detail ?? problem.title}`)
+  }
+}
+
+const TOO_MANY_TRIES = 'Too many attempts. Wait a minute and try again'
+
+/** The longest token the API takes; a longer one is not a link we sent. */
+const MAX_TOKEN = 200
+const linkToken = (token: string) => (token.length <= MAX_TOKEN ? token : '')
+
+/** The register page's checks are the API's own schemas, so the page and the API agree. */
+const Org = OrganizationDocumentSchema.shape
+const validEmail = (v: string) => EmailSchema.safeParse(v).success
+const EMAIL_FORMAT = 'Enter an email address in the right format, like name@example.org'
+
+const TokenQuery = z.object({ token: z.string().default('') })
+const PasswordForm = z.object({ token: z.string().default(''), password: z.string().default('') })
 const EmailForm = z.object({ email: z.string().trim().default('') })
-const ConfirmQuery = z.object({ service: z.string().default(''), expires: z.string().default(''), sig: z.string().default('') })
 const RegisterForm = z.object({
   name: z.string().trim().default(''),
   description: z.string().trim().default(''),
@@ -50,7 +87,16 @@ const RegisterForm = z.object({
 })
 type RegisterValues = z.infer<typeof RegisterForm>
 
-const MAX_DESCRIPTION = 5000
+/** The register form's complaint for each field, by the API's pointer (the page checks the same). */
+const REGISTER_FIELDS: Record<string, FieldProblem> = {
+  '/organization/name': { field: 'name', text: 'Enter the name of your organisation' },
+  '/organization/description': { field: 'description', text: `The description must be ${ORG_LIMITS.description} characters or fewer` },
+  '/organization/email': { field: 'org-email', text: 'Enter the organisation’s email address in the right format, like hello@example.org' },
+  '/organization/website': { field: 'website', text: 'Enter the website address in full, starting with https://, like https://www.example.org' },
+  '/organization/charity_number': { field: 'charity-number', text: `The charity number must be ${ORG_LIMITS.charity_number} characters or fewer` },
+  '/email': { field: 'email', text: 'Enter your email address in the right format, like name@example.org' },
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const invitationPages: FastifyPluginAsync = async (app) => {
@@ -62,7 +108,7 @@ const invitationPages: FastifyPluginAsync = async (app) => {
       state === 'used' ? 'It has been used already: each link works once.'
       : state === 'expired' ? 'It has expired.'
       : 'It is not a link we sent, or part of it is missing. Check you copied the whole address from the email.'
-    return reply.code(410).page('invitation-gone.njk', { title, why, what, state })
+    return reply.code(410).page('invitation-gone.njk', { title, why, what, state, invitationDays: INVITATION_DAYS, resetMinutes: RESET_MINUTES })
   }
 
   const showAccept = (
@@ -70,8 +116,9 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     token: string,
     invitation: Awaited<ReturnType<typeof previewInvitation>>,
     problems: FieldProblem[] = [],
+    status = problems.length ? 422 : 200,
   ) =>
-    reply.code(problems.length ? 422 : 200).page('invitation-accept.njk', {
+    reply.code(status).page('invitation-accept.njk', {
       title: invitation.existingAccount ? 'Accept your invitation' : 'Set up your account',
       token,
       invitation: { ...invitation, roleWords: ROLE_WORDS[invitation.role ?? ''] ?? invitation.role },
@@ -79,14 +126,15 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     })
 
   app.get('/invitations/accept', { schema: { hide: true } }, async (request: FastifyRequest<{ Querystring: unknown }>, reply) => {
-    const { token } = TokenQuery.parse(request.query ?? {})
+    const token = linkToken(readForm(TokenQuery, request.query).token)
     const invitation = token ? await previewInvitation(app.db, token, app.now()) : { state: 'unknown' as const }
     if (invitation.state !== 'live') return linkGone(reply, 'invitation', invitation.state)
     return showAccept(reply, token, invitation)
   })
 
   app.post('/invitations/accept', { schema: { hide: true } }, async (request, reply) => {
-    const form = PasswordForm.parse(request.body ?? {})
+    const form = readForm(PasswordForm, request.body)
+    form.token = linkToken(form.token)
     const invitation = form.token ? await previewInvitation(app.db, form.token, app.now()) : { state: 'unknown' as const }
     if (invitation.state !== 'live') return linkGone(reply, 'invitation', invitation.state)
     if (!invitation.existingAccount) {
@@ -96,16 +144,23 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     const payload = invitation.existingAccount ? { token: form.token } : { token: form.token, password: form.password }
     const answer = await callApi<Principal>(app, request, 'POST', '/api/invitations/accept', payload)
     if (answer.problem) {
-      const complaint = passwordComplaint(answer.problem)
-      if (complaint) return showAccept(reply, form.token, invitation, [complaint])
-      if (answer.status === 409) {
-        return reply.code(409).page('error.njk', {
-          title: 'You already have an account',
-          detail: `${answer.problem.detail ?? ''} Ask the person who invited you to invite you with the role you already have, or to contact an administrator.`.trim(),
-        })
+      const refusal = refusalOf(answer.status, answer.problem)
+      switch (refusal.kind) {
+        case 'password':
+          return showAccept(reply, form.token, invitation, [refusal.complaint])
+        case 'rate':
+          return showAccept(reply, form.token, invitation, [{ field: invitation.existingAccount ? 'accept' : 'password', text: TOO_MANY_TRIES }], 429)
+        case 'conflict':
+          return reply.code(409).page('error.njk', {
+            title: 'You already have an account',
+            detail: `${answer.problem.detail ?? ''} Ask the person who invited you to invite you with the role you already have, or to contact an administrator.`.trim(),
+          })
+        case 'link': {
+          // Used or expired between the page and the button: say which, as the link stands now.
+          const now = await previewInvitation(app.db, form.token, app.now())
+          return linkGone(reply, 'invitation', now.state === 'live' ? 'unknown' : now.state)
+        }
       }
-      // Used or expired between the page and the button (or a malformed token): say so.
-      return linkGone(reply, 'invitation', 'used')
     }
     if (answer.setCookie) {
       reply.header('set-cookie', answer.setCookie)
@@ -116,47 +171,58 @@ const invitationPages: FastifyPluginAsync = async (app) => {
 
   // ----- Password reset ----------------------------------------------------------------------
 
-  const showAskReset = (reply: FastifyReply, values: { email?: string }, problems: FieldProblem[] = []) =>
-    reply.code(problems.length ? 422 : 200).page('password-reset.njk', { title: 'Reset your password', values, ...formErrors(problems) })
+  const showAskReset = (reply: FastifyReply, values: { email?: string }, problems: FieldProblem[] = [], status = problems.length ? 422 : 200) =>
+    reply.code(status).page('password-reset.njk', { title: 'Reset your password', values, ...formErrors(problems) })
 
-  const showNewPassword = (reply: FastifyReply, token: string, problems: FieldProblem[] = []) =>
-    reply.code(problems.length ? 422 : 200).page('password-reset-new.njk', { title: 'Choose a new password', token, ...formErrors(problems) })
+  const showNewPassword = (reply: FastifyReply, token: string, problems: FieldProblem[] = [], status = problems.length ? 422 : 200) =>
+    reply.code(status).page('password-reset-new.njk', { title: 'Choose a new password', token, ...formErrors(problems) })
 
   app.get('/password-reset', { schema: { hide: true } }, async (request, reply) => {
-    const { token } = TokenQuery.parse(request.query ?? {})
-    if (!token) return showAskReset(reply, {})
-    const state = await passwordResetState(app.db, token, app.now())
+    const { token: raw } = readForm(TokenQuery, request.query)
+    if (!raw) return showAskReset(reply, {})
+    const token = linkToken(raw)
+    const state = !token ? 'unknown' : await passwordResetState(app.db, token, app.now())
     if (state !== 'live') return linkGone(reply, 'reset', state)
     return showNewPassword(reply, token)
   })
 
   app.post('/password-reset', { schema: { hide: true } }, async (request, reply) => {
-    const form = EmailForm.parse(request.body ?? {})
+    const form = readForm(EmailForm, request.body)
     if (!form.email) return showAskReset(reply, form, [{ field: 'email', text: 'Enter your email address' }])
-    if (!EMAIL.test(form.email)) return showAskReset(reply, form, [{ field: 'email', text: 'Enter an email address in the right format, like name@example.org' }])
+    if (!validEmail(form.email)) return showAskReset(reply, form, [{ field: 'email', text: EMAIL_FORMAT }])
     const answer = await callApi(app, request, 'POST', '/api/auth/password-reset', { email: form.email })
     if (answer.problem) {
-      const text = answer.status === 429 ? 'You have asked too many times. Wait a minute and try again' : 'Enter an email address in the right format, like name@example.org'
-      return showAskReset(reply, form, [{ field: 'email', text }])
+      const text = answer.status === 429 ? 'You have asked too many times. Wait a minute and try again' : EMAIL_FORMAT
+      return showAskReset(reply, form, [{ field: 'email', text }], answer.status === 429 ? 429 : 422)
     }
     return reply.redirect('/password-reset/sent', 303)
   })
 
   app.get('/password-reset/sent', { schema: { hide: true } }, async (_request, reply) =>
-    reply.page('password-reset-sent.njk', { title: 'Check your email' }),
+    reply.page('password-reset-sent.njk', { title: 'Check your email', resetMinutes: RESET_MINUTES }),
   )
 
   app.post('/password-reset/complete', { schema: { hide: true } }, async (request, reply) => {
-    const form = PasswordForm.parse(request.body ?? {})
+    const form = readForm(PasswordForm, request.body)
+    form.token = linkToken(form.token)
     const state = form.token ? await passwordResetState(app.db, form.token, app.now()) : 'unknown'
     if (state !== 'live') return linkGone(reply, 'reset', state)
     const problems = passwordMissing(form.password)
     if (problems.length) return showNewPassword(reply, form.token, problems)
     const answer = await callApi(app, request, 'POST', '/api/auth/password-reset/complete', { token: form.token, password: form.password })
     if (answer.problem) {
-      const complaint = passwordComplaint(answer.problem)
-      if (complaint) return showNewPassword(reply, form.token, [complaint])
-      return linkGone(reply, 'reset', 'used')
+      const refusal = refusalOf(answer.status, answer.problem)
+      switch (refusal.kind) {
+        case 'password':
+          return showNewPassword(reply, form.token, [refusal.complaint])
+        case 'rate':
+          return showNewPassword(reply, form.token, [{ field: 'password', text: TOO_MANY_TRIES }], 429)
+        case 'conflict': // (the reset API never answers 409)
+        case 'link': {
+          const now = await passwordResetState(app.db, form.token, app.now())
+          return linkGone(reply, 'reset', now === 'live' ? 'unknown' : now)
+        }
+      }
     }
     // The API ended every session of the account, this browser's too if it was signed in.
     if (answer.setCookie) reply.header('set-cookie', answer.setCookie)
@@ -173,11 +239,13 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     reply.code(reason === 'expired' ? 410 : reason === 'missing' ? 404 : 400).page('confirm-gone.njk', {
       title: reason === 'expired' ? 'This confirmation link has expired' : 'This confirmation link is not valid',
       reason,
+      linkDays: LINK_DAYS,
     })
 
   /** The link's parts, checked; the listing it names; or why not. */
   const readConfirmLink = async (raw: unknown) => {
-    const q = ConfirmQuery.parse(raw ?? {})
+    const fields = (raw ?? {}) as Record<string, unknown>
+    const q = { service: formText(fields.service), expires: formText(fields.expires), sig: formText(fields.sig) }
     const expires = /^\d{1,12}$/.test(q.expires) ? Number(q.expires) : NaN
     if (!UUID.test(q.service) || Number.isNaN(expires) || q.sig.length < 10 || q.sig.length > 100) return { problem: 'tampered' as const }
     const link = { service: q.service.toLowerCase(), expires, sig: q.sig }
@@ -200,28 +268,37 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     const read = await readConfirmLink(request.body)
     if (!read.link) return confirmGone(reply, read.problem)
     const answer = await callApi<{ service: { id: string; name: string }; verified_at: string }>(app, request, 'POST', '/api/confirm', read.link)
-    if (answer.problem) return confirmGone(reply, /expired/.test(answer.problem.detail ?? '') ? 'expired' : 'tampered')
-    return reply.page('confirm-done.njk', { title: 'Thank you for confirming', service: { ...read.service, id: answer.body.service.id }, verifiedAt: answer.body.verified_at })
+    if (answer.problem) {
+      // The API's 400s: the link expired between the page and the button, or the listing went.
+      const detail = answer.problem.detail ?? ''
+      return confirmGone(reply, /expired/.test(detail) ? 'expired' : /no longer exists/.test(detail) ? 'missing' : 'tampered')
+    }
+    return reply.page('confirm-done.njk', {
+      title: 'Thank you for confirming',
+      service: { ...read.service, id: answer.body.service.id },
+      verifiedAt: answer.body.verified_at,
+      remindAfterDays: REMIND_AFTER_DAYS,
+    })
   })
 
   // ----- Registering an organisation ----------------------------------------------------------
 
-  const showRegister = (reply: FastifyReply, values: Partial<RegisterValues>, problems: FieldProblem[] = []) =>
-    reply.code(problems.length ? 422 : 200).page('register.njk', { title: 'Register your organisation', values, maxDescription: MAX_DESCRIPTION, ...formErrors(problems) })
+  const showRegister = (reply: FastifyReply, values: Partial<RegisterValues>, problems: FieldProblem[] = [], status = problems.length ? 422 : 200) =>
+    reply.code(status).page('register.njk', { title: 'Register your organisation', values, maxDescription: ORG_LIMITS.description, ...formErrors(problems) })
 
   app.get('/register', { schema: { hide: true } }, async (_request, reply) => showRegister(reply, {}))
 
   app.post('/register', { schema: { hide: true } }, async (request, reply) => {
-    const form = RegisterForm.parse(request.body ?? {})
+    const form = readForm(RegisterForm, request.body)
     const problems: FieldProblem[] = []
-    if (!form.name) problems.push({ field: 'name', text: 'Enter the name of your organisation' })
-    else if (form.name.length > 200) problems.push({ field: 'name', text: 'The name must be 200 characters or fewer' })
-    if (form.description.length > MAX_DESCRIPTION) problems.push({ field: 'description', text: `The description must be ${MAX_DESCRIPTION} characters or fewer` })
-    if (form['org-email'] && !EMAIL.test(form['org-email'])) problems.push({ field: 'org-email', text: 'Enter the organisation’s email address in the right format, like hello@example.org' })
-    if (form.website && !/^https?:\/\/[^\s.]+\.[^\s]+$/i.test(form.website)) problems.push({ field: 'website', text: 'Enter the website address in full, starting with https://, like https://www.example.org' })
-    if (form['charity-number'].length > 40) problems.push({ field: 'charity-number', text: 'The charity number must be 40 characters or fewer' })
+    if (!form.name) problems.push(REGISTER_FIELDS['/organization/name']!)
+    else if (!Org.name.safeParse(form.name).success) problems.push({ field: 'name', text: `The name must be ${ORG_LIMITS.name} characters or fewer` })
+    if (!Org.description.safeParse(form.description).success) problems.push(REGISTER_FIELDS['/organization/description']!)
+    if (form['org-email'] && !Org.email.safeParse(form['org-email']).success) problems.push(REGISTER_FIELDS['/organization/email']!)
+    if (form.website && !Org.website.safeParse(form.website).success) problems.push(REGISTER_FIELDS['/organization/website']!)
+    if (!Org.charity_number.safeParse(form['charity-number'] || null).success) problems.push(REGISTER_FIELDS['/organization/charity_number']!)
     if (!form.email) problems.push({ field: 'email', text: 'Enter your email address' })
-    else if (!EMAIL.test(form.email)) problems.push({ field: 'email', text: 'Enter your email address in the right format, like name@example.org' })
+    else if (!validEmail(form.email)) problems.push(REGISTER_FIELDS['/email']!)
     if (problems.length) return showRegister(reply, form, problems)
 
     const answer = await callApi(app, request, 'POST', '/api/organizations/register', {
@@ -235,22 +312,14 @@ const invitationPages: FastifyPluginAsync = async (app) => {
       email: form.email,
     })
     if (answer.problem) {
-      if (answer.status === 429) return showRegister(reply, form, [{ field: 'name', text: 'Too many registrations from here just now. Wait a minute and try again' }])
-      const FIELDS: Record<string, FieldProblem> = {
-        '/organization/name': { field: 'name', text: 'Enter the name of your organisation' },
-        '/organization/description': { field: 'description', text: `The description must be ${MAX_DESCRIPTION} characters or fewer` },
-        '/organization/email': { field: 'org-email', text: 'Enter the organisation’s email address in the right format, like hello@example.org' },
-        '/organization/website': { field: 'website', text: 'Enter the website address in full, starting with https://, like https://www.example.org' },
-        '/organization/charity_number': { field: 'charity-number', text: 'The charity number must be 40 characters or fewer' },
-        '/email': { field: 'email', text: 'Enter your email address in the right format, like name@example.org' },
-      }
-      return showRegister(reply, form, fieldProblems(answer.problem, (pointer) => FIELDS[pointer], 'name'))
+      if (answer.status === 429) return showRegister(reply, form, [{ field: 'name', text: 'Too many registrations from here just now. Wait a minute and try again' }], 429)
+      return showRegister(reply, form, fieldProblems(answer.problem, (pointer) => REGISTER_FIELDS[pointer], 'name'))
     }
     return reply.redirect('/register/sent', 303)
   })
 
   app.get('/register/sent', { schema: { hide: true } }, async (_request, reply) =>
-    reply.page('register-sent.njk', { title: 'We will check your organisation' }),
+    reply.page('register-sent.njk', { title: 'We will check your organisation', invitationDays: INVITATION_DAYS }),
   )
 }
 

@@ -7,14 +7,15 @@ import { z } from 'zod'
 import { findService } from '../directory/store.ts'
 import type { ServiceDetail } from '../directory/schemas.ts'
 import { PROBLEM_KINDS } from '../directory/vocabulary.ts'
+import { ReportProblemBodySchema } from '../manage/problems.ts'
 import { NotFound } from '../problem.ts'
-import { callApi, formErrors, type FieldProblem } from './api.ts'
+import { callApi, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { freshnessTag, nextDates, whenText } from './present.ts'
 
 const Params = z.object({ id: z.uuid() })
 const ProblemForm = z.object({ kind: z.string().optional(), note: z.string().default('') })
-export const MAX_NOTE = 1000
+export const MAX_NOTE = maxLengthAt(ReportProblemBodySchema, 'note')
 
 async function serviceOr404(app: Parameters<FastifyPluginAsync>[0], id: string): Promise<ServiceDetail> {
   const parsed = Params.safeParse({ id })
@@ -68,7 +69,7 @@ const listingPages: FastifyPluginAsync = async (app) => {
 
   app.post('/services/:id/report-problem', { preHandler: app.authorize('link_worker', 'admin'), schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const service = await serviceOr404(app, request.params.id)
-    const form = ProblemForm.parse(request.body ?? {})
+    const form = readForm(ProblemForm, request.body)
     const problems: FieldProblem[] = []
     if (!form.kind || !(PROBLEM_KINDS as readonly string[]).includes(form.kind)) problems.push({ field: 'kind', text: 'Select what is wrong' })
     if (form.note.trim().length > MAX_NOTE) problems.push({ field: 'note', text: `Details must be ${MAX_NOTE} characters or fewer` })

@@ -15,7 +15,7 @@ import { WEEKDAYS } from '../directory/vocabulary.ts'
 import { matchForProfile } from '../match/service.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
 import { Problem } from '../problem.ts'
-import { formErrors, type FieldProblem } from './api.ts'
+import { formErrors, formList, formText, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { nextDates, sessionText, whenText } from './present.ts'
 
@@ -88,35 +88,33 @@ interface MatchForm {
   gender: string
 }
 
-const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)])
-const asText = (v: unknown): string => (Array.isArray(v) ? String(v[0] ?? '') : v === undefined ? '' : String(v)).trim()
 
 function readForm(body: Record<string, unknown>): MatchForm {
   return {
-    postcode: asText(body.postcode),
-    travel: asList(body.travel),
-    walk_km: asText(body.walk_km),
-    wheelchair_km: asText(body.wheelchair_km),
-    public_transport_minutes: asText(body.public_transport_minutes),
-    taxi_or_lift_km: asText(body.taxi_or_lift_km),
-    car_km: asText(body.car_km),
-    terms: asList(body.terms),
-    interest_text: asText(body.interest_text),
-    practical_needs: asList(body.practical_needs),
-    group_size: asText(body.group_size),
-    audiences: asList(body.audiences),
-    language: asText(body.language),
-    accompanied_first_visit: asText(body.accompanied_first_visit),
-    access: asList(body.access),
-    max_physical_intensity: asText(body.max_physical_intensity),
-    text_only_contact: asText(body.text_only_contact) === 'true',
-    cost: asText(body.cost),
-    max_cost: asText(body.max_cost),
-    days: asList(body.days),
-    from: asText(body.from),
-    to: asText(body.to),
-    age: asText(body.age),
-    gender: asText(body.gender),
+    postcode: formText(body.postcode),
+    travel: formList(body.travel),
+    walk_km: formText(body.walk_km),
+    wheelchair_km: formText(body.wheelchair_km),
+    public_transport_minutes: formText(body.public_transport_minutes),
+    taxi_or_lift_km: formText(body.taxi_or_lift_km),
+    car_km: formText(body.car_km),
+    terms: formList(body.terms),
+    interest_text: formText(body.interest_text),
+    practical_needs: formList(body.practical_needs),
+    group_size: formText(body.group_size),
+    audiences: formList(body.audiences),
+    language: formText(body.language),
+    accompanied_first_visit: formText(body.accompanied_first_visit),
+    access: formList(body.access),
+    max_physical_intensity: formText(body.max_physical_intensity),
+    text_only_contact: formText(body.text_only_contact) === 'true',
+    cost: formText(body.cost),
+    max_cost: formText(body.max_cost),
+    days: formList(body.days),
+    from: formText(body.from),
+    to: formText(body.to),
+    age: formText(body.age),
+    gender: formText(body.gender),
   }
 }
 
@@ -343,8 +341,8 @@ const Uuid = z.uuid()
 
 /** The ids a shortlist form sent, checked: uuids, at most MAX_SHORTLIST, all still listed. */
 async function readShortlist(app: Parameters<FastifyPluginAsync>[0], body: Record<string, unknown>) {
-  const chosen = [...new Set(asList(body.service))]
-  const offeredIds = [...new Set(asList(body.offered))].filter((id) => Uuid.safeParse(id).success).slice(0, 50)
+  const chosen = [...new Set(formList(body.service))]
+  const offeredIds = [...new Set(formList(body.offered))].filter((id) => Uuid.safeParse(id).success).slice(0, 50)
   const problems: FieldProblem[] = []
   let services: ServiceDetail[] = []
   if (chosen.length === 0) problems.push({ field: 'service', text: 'Select at least one activity for the shortlist' })

@@ -6,17 +6,28 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { INVITATION_DAYS } from '../auth/invitations.ts'
 import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
-import type { Report } from '../manage/problems.ts'
-import type { OrganizationDocument } from '../manage/schemas.ts'
+import { HIDE_AFTER_DAYS } from '../freshness/freshness.ts'
+import { ResolveProblemBodySchema, type Report } from '../manage/problems.ts'
+import { OrganizationDocumentSchema, type OrganizationDocument } from '../manage/schemas.ts'
 import { NotFound } from '../problem.ts'
-import { callApi, fieldProblems, formErrors, type FieldProblem } from './api.ts'
+import { STALE_AFTER_DAYS } from '../search/postgres.ts'
+import { callApi, fieldProblems, formErrors, formText, maxLengthAt, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { freshnessTag } from './present.ts'
 
 const Id = z.uuid()
-const MAX_RESOLUTION_NOTE = 1000
-const MAX_DESCRIPTION = 5000
+
+/** The organisation's length limits, read off the API's own schema, never retyped. */
+export const ORG_LIMITS = {
+  name: maxLengthAt(OrganizationDocumentSchema, 'name'),
+  description: maxLengthAt(OrganizationDocumentSchema, 'description'),
+  charity_number: maxLengthAt(OrganizationDocumentSchema, 'charity_number'),
+}
+
+/** The longest "what you did" note the resolve API takes. */
+const MAX_RESOLUTION_NOTE = maxLengthAt(ResolveProblemBodySchema, 'resolution_note')
 
 interface Listing {
   id: string
@@ -57,15 +68,10 @@ function idOr404(id: string): string {
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
 
-/** The form's text fields: a string each (a repeated field keeps its first value). */
+/** The form's text fields: a string each, trimmed (a repeated field keeps its first value). */
 function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
   const raw = (body ?? {}) as Record<string, unknown>
-  return Object.fromEntries(
-    names.map((n) => {
-      const v = Array.isArray(raw[n]) ? (raw[n] as unknown[])[0] : raw[n]
-      return [n, typeof v === 'string' ? v : '']
-    }),
-  ) as Record<K, string>
+  return Object.fromEntries(names.map((n) => [n, formText(raw[n])])) as Record<K, string>
 }
 
 const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number'] as const
@@ -96,15 +102,15 @@ function orgFieldProblem(form: OrgForm) {
   return (pointer: string): FieldProblem | undefined => {
     switch (pointer) {
       case '/name':
-        return { field: 'name', text: form.name.trim() === '' ? 'Enter the organisation’s name' : 'Organisation name must be 200 characters or fewer' }
+        return { field: 'name', text: form.name.trim() === '' ? 'Enter the organisation’s name' : `Organisation name must be ${ORG_LIMITS.name} characters or fewer` }
       case '/description':
-        return { field: 'description', text: `Description must be ${MAX_DESCRIPTION} characters or fewer` }
+        return { field: 'description', text: `Description must be ${ORG_LIMITS.description} characters or fewer` }
       case '/email':
         return { field: 'email', text: 'Enter an email address in the right format, like name@example.org' }
       case '/website':
         return { field: 'website', text: 'Enter a web address starting with https://, like https://www.example.org' }
       case '/charity_number':
-        return { field: 'charity_number', text: 'Charity number must be 40 characters or fewer' }
+        return { field: 'charity_number', text: `Charity number must be ${ORG_LIMITS.charity_number} characters or fewer` }
       default:
         return undefined
     }
@@ -145,6 +151,8 @@ const organisationPages: FastifyPluginAsync = async (app) => {
         .slice(0, 10),
       banner: done ? doneText(done, listing, report) : undefined,
       maxNote: MAX_RESOLUTION_NOTE,
+      staleAfterDays: STALE_AFTER_DAYS,
+      hideAfterDays: HIDE_AFTER_DAYS,
       posted,
       ...formErrors(problems),
     })
@@ -193,14 +201,20 @@ const organisationPages: FastifyPluginAsync = async (app) => {
     const id = idOr404(request.params.id)
     const { resolution_note: note } = formFields(request.body, ['resolution_note'])
     const field = `resolution-${id}`
-    if (note.trim().length > MAX_RESOLUTION_NOTE) return showDashboard(request, reply, [{ field, text: `What you did must be ${MAX_RESOLUTION_NOTE} characters or fewer` }], { id, note })
-    const answer = await callApi(app, request, 'POST', `/api/manage/problems/${id}/resolve`, { resolution_note: note.trim() })
+    if (note.length > MAX_RESOLUTION_NOTE) return showDashboard(request, reply, [{ field, text: `What you did must be ${MAX_RESOLUTION_NOTE} characters or fewer` }], { id, note })
+    const answer = await callApi(app, request, 'POST', `/api/manage/problems/${id}/resolve`, { resolution_note: note })
     if (answer.problem) return showDashboard(request, reply, [{ field, text: answer.problem.detail ?? answer.problem.title }], { id, note })
     return back(reply, 'resolved', id)
   })
 
   registerOrganisationForms(app, editors)
 }
+
+/** Why the edit form was shown again with what is stored now instead of saving. */
+const STALE_TEXT = {
+  changed: 'Someone else changed these details while you were editing. The form now shows what is saved: make your changes again and save.',
+  missing: 'This form was out of date. Here are the details as they are now; make your change again.',
+} as const
 
 /** Editing the organisation's details, and inviting colleagues to edit with you. */
 function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<FastifyInstance['authorize']>) {
@@ -211,7 +225,7 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
   const showEdit = (
     reply: FastifyReply,
     id: string,
-    data: { values: OrgForm; version: number; name: string; problems?: FieldProblem[]; stale?: { tried: OrgForm } },
+    data: { values: OrgForm; version: number; name: string; problems?: FieldProblem[]; stale?: { tried: OrgForm; why: 'changed' | 'missing' } },
   ) => {
     const { problems = [], stale } = data
     const errors = formErrors(problems)
@@ -221,11 +235,11 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
       name: data.name,
       values: data.values,
       version: data.version,
-      maxDescription: MAX_DESCRIPTION,
+      maxDescription: ORG_LIMITS.description,
       ...errors,
       ...(stale
         ? {
-            errorList: [{ text: 'Someone else changed these details while you were editing. The form now shows what is saved: make your changes again and save.', href: '#name' }],
+            errorList: [{ text: STALE_TEXT[stale.why], href: '#name' }],
             tried: stale.tried,
           }
         : {}),
@@ -242,20 +256,18 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
     const id = idOr404(request.params.id)
     const form: OrgForm = formFields(request.body, ORG_FIELDS)
     const { version: sent } = formFields(request.body, ['version'])
-    const version = /^\d+$/.test(sent) ? Number(sent) : undefined
-    if (version === undefined) {
-      // A form without the version it was read at cannot be saved safely: show what is stored now.
+    const version = /^\d{1,15}$/.test(sent) ? Number(sent) : undefined
+    // A form without the version it was read at cannot be saved safely; nor one read before
+    // someone else's save. Either way: show what is stored now, and what they tried.
+    const answer =
+      version === undefined ? undefined : await callApi<VersionedOrganisation>(app, request, 'PUT', `/api/manage/organizations/${id}`, orgDocument(form), { 'if-match': `"${version}"` })
+    if (!answer || answer.status === 412) {
       const org = await read(request, id)
-      return showEdit(reply, id, { values: orgForm(org.document), version: org.version, name: org.document.name, stale: { tried: form } })
-    }
-    const answer = await callApi<VersionedOrganisation>(app, request, 'PUT', `/api/manage/organizations/${id}`, orgDocument(form), { 'if-match': `"${version}"` })
-    if (answer.status === 412) {
-      const org = await read(request, id)
-      return showEdit(reply, id, { values: orgForm(org.document), version: org.version, name: org.document.name, stale: { tried: form } })
+      return showEdit(reply, id, { values: orgForm(org.document), version: org.version, name: org.document.name, stale: { tried: form, why: answer ? 'changed' : 'missing' } })
     }
     if (answer.problem) {
       const org = await read(request, id)
-      return showEdit(reply, id, { values: form, version, name: org.document.name, problems: fieldProblems(answer.problem, orgFieldProblem(form), 'name') })
+      return showEdit(reply, id, { values: form, version: version!, name: org.document.name, problems: fieldProblems(answer.problem, orgFieldProblem(form), 'name') })
     }
     return reply.redirect(`/my-organisation?done=saved&id=${id}`, 303)
   })
@@ -267,6 +279,7 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
       name,
       values,
       sentTo,
+      invitationDays: INVITATION_DAYS,
       ...formErrors(problems),
     })
 
@@ -279,7 +292,7 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
   app.post('/my-organisation/organisations/:id/invite', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
     const id = idOr404(request.params.id)
     const org = await read(request, id)
-    const email = formFields(request.body, ['email']).email.trim()
+    const { email } = formFields(request.body, ['email'])
     if (email === '') return showInvite(reply, id, org.document.name, { email }, [{ field: 'email', text: 'Enter your colleague’s email address' }])
     const answer = await callApi<{ email: string }>(app, request, 'POST', '/api/invitations', { email, role: 'editor', organization_id: id })
     if (answer.problem) {

@@ -20,7 +20,9 @@ import fp from 'fastify-plugin'
 import nunjucks from 'nunjucks'
 import type { Config } from '../config.ts'
 import { toProblem } from '../problem.ts'
-import { label, LABELS } from './labels.ts'
+import { safeNext } from './account.ts'
+import { formText } from './api.ts'
+import { label } from './labels.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
@@ -69,12 +71,23 @@ function addFilters(env: nunjucks.Environment): void {
   env.addFilter('km', (metres: number | null | undefined) =>
     metres === null || metres === undefined ? '' : metres < 1000 ? `${Math.round(metres / 10) * 10} m` : `${(metres / 1000).toFixed(1)} km`,
   )
+  env.addFilter('pounds', (amount: number) => (Number.isInteger(amount) ? `£${amount}` : `£${amount.toFixed(2)}`))
   env.addFilter('date', (iso: string | null | undefined) =>
     iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }) : '',
   )
   // JSON for a <script type="application/json"> block: "<" escaped so no text can close the element.
   env.addFilter('json', (value: unknown) => new nunjucks.runtime.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')))
-  env.addGlobal('LABELS', LABELS)
+}
+
+/** The path of a Referer header on this site ('' for none, another site's or a malformed one). */
+function refererPath(referer: string | undefined): string {
+  if (!referer) return ''
+  try {
+    const url = new URL(referer)
+    return url.pathname + url.search
+  } catch {
+    return '' // a malformed Referer is no address to return to
+  }
 }
 
 /** The pages' own error answers: sign-in for 401, a page in words for the rest. */
@@ -84,16 +97,17 @@ function pageErrorHandler(app: FastifyInstance) {
       request.log.info({ code: error.code }, 'form refused: CSRF token')
       return reply.code(403).page('error.njk', {
         title: 'This form has expired',
-        detail: 'For your security, forms stop working after a while or when you sign in or out. Go back, reload the page and try again.',
+        detail: 'We could not check that this form came from this site: it may be from an older visit or another browser tab. Go back, reload the page and try again.',
       })
     }
     const problem = toProblem(error)
     if (problem?.status === 401) {
-      const next = request.method === 'GET' ? request.url : (request.headers.referer ? new URL(request.headers.referer).pathname : '/')
+      const next = request.method === 'GET' ? request.url : (safeNext(refererPath(request.headers.referer)) ?? '/')
       return reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`, 303)
     }
     if (problem) {
-      request.log.info({ status: problem.status, problem: problem.slug, detail: problem.detail }, problem.title)
+      const level = problem.status >= 500 ? 'warn' : 'info'
+      request.log[level]({ status: problem.status, problem: problem.slug, detail: problem.detail }, problem.title)
       const title = problem.status === 404 ? 'Page not found' : problem.status === 403 ? 'You cannot do this' : problem.title
       return reply.code(problem.status).page('error.njk', { title, detail: problem.detail })
     }
@@ -112,15 +126,17 @@ export default fp<WebOptions & { pages: FastifyPluginAsync }>(
     await app.register(fastifyView, {
       engine: { nunjucks },
       templates,
-      options: { autoescape: true, noCache: process.env.NODE_ENV === 'development', onConfigure: addFilters },
+      options: { autoescape: true, onConfigure: addFilters },
     })
 
     await app.register(fastifyCsrf, {
       sessionPlugin: '@fastify/cookie',
       cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies },
-      // The header's sign-out button is a form we cannot add a field to: its token rides in the query.
+      // The header's sign-out button is a form we cannot add a field to: its token alone rides in
+      // the query (logged redacted). Every other form sends it in the body.
       getToken: (request) =>
-        (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.query as { _csrf?: string } | undefined)?._csrf,
+        formText((request.body as { _csrf?: unknown } | undefined)?._csrf) ||
+        (request.routeOptions.url === '/sign-out' ? formText((request.query as { _csrf?: unknown } | undefined)?._csrf) : ''),
     })
 
     const css = nhsukStylesheet()
@@ -145,7 +161,6 @@ export default fp<WebOptions & { pages: FastifyPluginAsync }>(
         principal,
         csrfToken,
         navigation: navigation(request),
-        currentUrl: request.url,
         map: opts.map,
         ...data,
       })

@@ -8,7 +8,7 @@ import { listTaxonomyTerms, locationAccessibility } from '../directory/store.ts'
 import { Problem } from '../problem.ts'
 import { SearchQuerySchema, type SearchResponse } from '../search/schemas.ts'
 import { searchDirectory } from '../search/search.ts'
-import { formErrors, type FieldProblem } from './api.ts'
+import { formErrors, formList, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { freshnessTag, nextDates } from './present.ts'
 
@@ -35,25 +35,26 @@ function apiQuery(raw: Record<string, unknown>): Record<string, unknown> {
   )
 }
 
-const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)])
 
 const searchPages: FastifyPluginAsync = async (app) => {
   app.get('/search', { schema: { hide: true } }, async (request, reply) => {
     const raw = apiQuery(request.query as Record<string, unknown>)
+    // A page number no link of ours makes (garbled, or beyond any result set) starts from page 1.
+    if (raw.page !== undefined && !/^[1-9]\d{0,3}$/.test(String(raw.page))) delete raw.page
     const terms = (await listTaxonomyTerms(app.db)).filter((t) => t.parent_id === null)
     const form = {
       q: raw.q ?? '',
       postcode: raw.postcode ?? '',
       radius_km: String(raw.radius_km ?? '5'),
-      taxonomy_term: asList(raw.taxonomy_term)[0] ?? '',
+      taxonomy_term: formList(raw.taxonomy_term)[0] ?? '',
       free: raw.free === 'true',
       taking_referrals: raw.taking_referrals === 'true',
     }
     const filters = {
-      day: choices('day', asList(raw.day), WEEKDAYS),
-      delivery_mode: choices('delivery_mode', asList(raw.delivery_mode), DELIVERY_MODES),
-      accessibility: choices('accessibility', asList(raw.accessibility), ACCESSIBILITY_FEATURES),
-      group_size: choices('group_size', asList(raw.group_size), GROUP_SIZES),
+      day: choices('day', formList(raw.day), WEEKDAYS),
+      delivery_mode: choices('delivery_mode', formList(raw.delivery_mode), DELIVERY_MODES),
+      accessibility: choices('accessibility', formList(raw.accessibility), ACCESSIBILITY_FEATURES),
+      group_size: choices('group_size', formList(raw.group_size), GROUP_SIZES),
     }
     const context = {
       title: 'Find activities',
@@ -61,7 +62,11 @@ const searchPages: FastifyPluginAsync = async (app) => {
       filters,
       filtersOpen: ['day', 'delivery_mode', 'accessibility', 'group_size', 'free', 'taking_referrals', 'taxonomy_term'].some((k) => k in raw),
       terms: [{ value: '', text: 'Any activity' }, ...terms.map((t) => ({ value: t.code, text: t.name, selected: t.code === form.taxonomy_term }))],
-      radii: RADII.map((r) => ({ value: String(r), text: `${r} km (about ${Math.round(r * 0.62 * 10) / 10} miles)`, selected: String(r) === form.radius_km })),
+      // A distance typed into the address (the API allows any up to 50 km) is offered as chosen.
+      radii: [...new Set([...RADII.map(String), form.radius_km])]
+        .filter((r) => /^\d+(\.\d+)?$/.test(r) && Number(r) > 0 && Number(r) <= 50)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((r) => ({ value: r, text: `${r} km (about ${Math.round(Number(r) * 0.62 * 10) / 10} miles)`, selected: r === form.radius_km })),
     }
     if (!raw.postcode && !raw.q) return reply.page('search.njk', context)
 
@@ -100,10 +105,11 @@ const searchPages: FastifyPluginAsync = async (app) => {
     const pages = Math.max(1, Math.ceil(response.total / PER_PAGE))
     const pageUrl = (page: number) => {
       const params = new URLSearchParams()
-      for (const [k, v] of Object.entries(raw)) if (k !== 'page') for (const x of asList(v)) params.append(k, x)
+      for (const [k, v] of Object.entries(raw)) if (k !== 'page') for (const x of formList(v)) params.append(k, x)
       if (page > 1) params.set('page', String(page))
       return `/search?${params}`
     }
+    if (response.results.length === 0 && response.total > 0) return reply.redirect(pageUrl(pages), 303)
     const mapData = {
       centre: response.place ? [response.place.latitude, response.place.longitude] : null,
       markers: results.flatMap((r) =>

@@ -15,7 +15,7 @@ import { locatePostcode } from '../geo/locate.ts'
 import { normalisePostcode } from '../geo/postcode.ts'
 import { ServiceDocumentSchema, type ServiceDocument } from '../manage/schemas.ts'
 import { Invalid, NotFound, type FieldError } from '../problem.ts'
-import { callApi, fieldProblems, formErrors, type FieldProblem } from './api.ts'
+import { callApi, fieldProblems, formErrors, formList, formText, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { choices, label, LABELS } from './labels.ts'
 import { whenText } from './present.ts'
 
@@ -92,15 +92,20 @@ export function keptItems(node: FormNode | undefined): Array<{ index: number; it
     .map(({ index, item }) => ({ index, item, removed: str(item.remove) !== '' }))
 }
 
-const str = (v: FormNode | undefined): string => (typeof v === 'string' ? v.trim() : Array.isArray(v) ? (v[0] ?? '').trim() : '')
-const list = (v: FormNode | undefined): string[] =>
-  (typeof v === 'string' ? [v] : Array.isArray(v) ? v : []).map((x) => x.trim()).filter((x) => x !== '')
+// The shared readers, except that a group of fields (named parts) is never read as text.
+const isTree = (v: FormNode | undefined): v is FormTree => typeof v === 'object' && !Array.isArray(v)
+const str = (v: FormNode | undefined): string => (isTree(v) ? '' : formText(v))
+const list = (v: FormNode | undefined): string[] => (isTree(v) ? [] : formList(v).map((x) => x.trim()).filter((x) => x !== ''))
 const orNull = (v: FormNode | undefined): string | null => str(v) || null
 
-/** A number typed as a number; other text is passed on for the schema to refuse. */
-function numberOr(v: FormNode | undefined): number | string | null {
-  const s = str(v).replace(/^£/, '').replace(/,/g, '')
+/** Commas only as thousands separators: "1,000" or "12,500.50" (never "2,50"). */
+const THOUSANDS = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/
+
+/** A number typed as a number ("£1,250.50" too); other text, like "2,50", is passed on for the schema to refuse. */
+export function numberOr(v: FormNode | undefined): number | string | null {
+  let s = str(v).replace(/^£\s*/, '')
   if (s === '') return null
+  if (THOUSANDS.test(s)) s = s.replace(/,/g, '')
   return /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : s
 }
 
@@ -108,6 +113,15 @@ function numberOr(v: FormNode | undefined): number | string | null {
 export function normaliseTime(v: string): string {
   const m = /^(\d{1,2})(?:[:.](\d{2}))?$/.exec(v.trim())
   return m ? `${m[1]!.padStart(2, '0')}:${m[2] ?? '00'}` : v.trim()
+}
+
+/** How a date is asked for (the hints on the page give the same example). */
+const REAL_DATE = 'Enter a real date, like 27/3/2027'
+
+/** A stored "2027-03-27" as the page asks for dates: "27/3/2027". */
+export function ukDate(iso: string | null): string {
+  const m = iso ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso) : null
+  return m ? `${Number(m[3])}/${Number(m[2])}/${m[1]}` : (iso ?? '')
 }
 
 /** "2027-03-27" or "27/3/2027" as "2027-03-27"; undefined when it is not a real date. */
@@ -159,7 +173,7 @@ export async function documentFromForm(db: Queryable, form: FormTree, stored: St
     const s = str(v)
     if (s === '') return null
     const d = normaliseDate(s)
-    if (!d) problems.push({ field, text: 'Enter a real date, like 27/03/2027' })
+    if (!d) problems.push({ field, text: REAL_DATE })
     return d ?? s
   }
 
@@ -220,12 +234,12 @@ export async function documentFromForm(db: Queryable, form: FormTree, stored: St
   })
 
   const costItems = keptItems(form.cost_options).filter((c) => !c.removed)
-  const cost_options = costItems.map(({ item }) => ({
-    option: str(item.option),
-    amount: numberOr(item.amount) ?? '',
-    amount_description: orNull(item.amount_description),
-    concessions: orNull(item.concessions),
-  }))
+  const cost_options = costItems.map(({ index, item }) => {
+    const amount = numberOr(item.amount) ?? ''
+    // "2,50" is not £250: a comma that is not a thousands separator is asked about, not guessed at.
+    if (typeof amount === 'string' && amount.includes(',')) problems.push({ field: `cost_options-${index}-amount`, text: 'Enter an amount in pounds, like 2.50' })
+    return { option: str(item.option), amount, amount_description: orNull(item.amount_description), concessions: orNull(item.concessions) }
+  })
 
   const contactItems = keptItems(form.contacts).filter((c) => !c.removed)
   const phones: number[][] = []
@@ -294,8 +308,38 @@ async function placePostcode(db: Queryable, postcode: string) {
 // ---------------------------------------------------------------------------------------------
 // From the API's (or the schema's) pointers to the page's fields, in plain words.
 
+/** The most characters (or items) the service document allows at a path. */
+export const maxAt = (...path: string[]): number => maxLengthAt(ServiceDocumentSchema, ...path)
+
+/** The limits the messages below quote. */
+const MAX = {
+  name: maxAt('name'),
+  description: maxAt('description'),
+  fees: maxAt('fees'),
+  alert: maxAt('alert'),
+  taxonomy_terms: maxAt('taxonomy_terms'),
+  location_name: maxAt('locations', 'name'),
+  location_description: maxAt('locations', 'description'),
+  transport_notes: maxAt('locations', 'transport_notes'),
+  address_1: maxAt('locations', 'address', 'address_1'),
+  address_2: maxAt('locations', 'address', 'address_2'),
+  city: maxAt('locations', 'address', 'city'),
+  access_details: maxAt('locations', 'accessibility', 'details'),
+  schedule_description: maxAt('schedules', 'description'),
+  option: maxAt('cost_options', 'option'),
+  amount_description: maxAt('cost_options', 'amount_description'),
+  concessions: maxAt('cost_options', 'concessions'),
+  contact_name: maxAt('contacts', 'name'),
+  contact_title: maxAt('contacts', 'title'),
+  number: maxAt('contacts', 'phones', 'number'),
+  phone_description: maxAt('contacts', 'phones', 'description'),
+}
+/** The number of activity types a listing may have, for the page's hint. */
+export const MAX_TYPES = MAX.taxonomy_terms
+
 const tooLong = (e: FieldError) => /too big|<=|at most|maximum/i.test(e.detail)
-const lengthOr = (e: FieldError, max: number, what: string, otherwise: string) => (tooLong(e) ? `${what} must be ${max} characters or fewer` : otherwise)
+const fewer = (what: string, max: number) => `${what} must be ${max} characters or fewer`
+const lengthOr = (e: FieldError, max: number, what: string, otherwise: string) => (tooLong(e) ? fewer(what, max) : otherwise)
 
 /** What to ask for when a schedule as a whole does not add up, by its kind. */
 function scheduleAsk(s: Record<string, unknown> | undefined, at: string): FieldProblem {
@@ -304,7 +348,7 @@ function scheduleAsk(s: Record<string, unknown> | undefined, at: string): FieldP
   if (kind === 'weekly' && days.length === 0) return { field: `${at}-byday`, text: 'Choose the days it runs' }
   if (kind === 'monthly' && days.length !== 1) return { field: `${at}-byday`, text: 'Choose the one day of the week it runs each month' }
   if (kind === 'monthly' && s?.week_of_month === null) return { field: `${at}-week_of_month`, text: 'Choose which week of the month it runs' }
-  if (kind === 'one_off' && !s?.on_date) return { field: `${at}-on_date`, text: 'Enter the date, like 27/03/2027' }
+  if (kind === 'one_off' && !s?.on_date) return { field: `${at}-on_date`, text: 'Enter the date, like 27/3/2027' }
   if (kind !== 'by_arrangement' && !s?.opens_at) return { field: `${at}-opens_at`, text: 'Enter the time it starts, like 10:00' }
   if (kind !== 'by_arrangement' && !s?.closes_at) return { field: `${at}-closes_at`, text: 'Enter the time it finishes, like 12:00' }
   if (kind === 'weekly') return { field: `${at}-week_of_month`, text: 'Leave the week of the month empty for a weekly session, or choose ‘Once a month’' }
@@ -320,13 +364,13 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
   return (pointer: string, error: FieldError): FieldProblem | undefined => {
     const [top, a, b, c, d] = pointer.split('/').slice(1)
     const simple: Record<string, FieldProblem> = {
-      name: { field: 'name', text: lengthOr(error, 200, 'The name', 'Enter the name of the listing') },
-      description: { field: 'description', text: 'The description must be 5000 characters or fewer' },
+      name: { field: 'name', text: lengthOr(error, MAX.name, 'The name', 'Enter the name of the listing') },
+      description: { field: 'description', text: fewer('The description', MAX.description) },
       url: { field: 'url', text: 'Enter the website’s full address, like https://www.example.org' },
       email: { field: 'email', text: 'Enter an email address, like name@example.org' },
       status: { field: 'status', text: 'Choose whether it is running' },
-      fees: { field: 'fees', text: 'What it costs must be 500 characters or fewer' },
-      alert: { field: 'alert', text: 'The notice must be 500 characters or fewer' },
+      fees: { field: 'fees', text: fewer('What it costs', MAX.fees) },
+      alert: { field: 'alert', text: fewer('The notice', MAX.alert) },
       delivery_modes: { field: 'delivery_modes', text: 'Choose at least one way it is offered' },
       group_size: { field: 'group_size', text: 'Choose the size of group' },
       typical_attendance: { field: 'typical_attendance', text: 'Enter how many people usually come as a number, like 12' },
@@ -344,7 +388,7 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
       referral_capacity: { field: 'referral_capacity', text: 'Choose whether it is taking referrals' },
       taxonomy_terms: {
         field: 'taxonomy_terms',
-        text: a === undefined && tooLong(error) ? 'Choose up to 5 types of activity' : a === undefined ? 'Choose at least one type of activity' : 'Choose types of activity from the list',
+        text: a === undefined && tooLong(error) ? `Choose up to ${MAX.taxonomy_terms} types of activity` : a === undefined ? 'Choose at least one type of activity' : 'Choose types of activity from the list',
       },
     }
     if (top === undefined) return undefined
@@ -357,19 +401,19 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
     const i = Number(a)
     if (top === 'locations') {
       const at = `locations-${map.locations[i] ?? i}`
-      if (b === 'name') return { field: `${at}-name`, text: lengthOr(error, 200, 'The venue’s name', 'Enter the name of the venue') }
-      if (b === 'description') return { field: `${at}-description`, text: 'The description of the venue must be 2000 characters or fewer' }
-      if (b === 'transport_notes') return { field: `${at}-transport_notes`, text: 'How to get there must be 1000 characters or fewer' }
+      if (b === 'name') return { field: `${at}-name`, text: lengthOr(error, MAX.location_name, 'The venue’s name', 'Enter the name of the venue') }
+      if (b === 'description') return { field: `${at}-description`, text: fewer('The description of the venue', MAX.location_description) }
+      if (b === 'transport_notes') return { field: `${at}-transport_notes`, text: fewer('How to get there', MAX.transport_notes) }
       if (b === 'latitude' || b === 'longitude') return { field: `${at}-postal_code`, text: 'Enter a real postcode for the venue, like CR0 1AA' }
       if (b === 'address') {
-        if (c === 'address_1') return { field: `${at}-address_1`, text: lengthOr(error, 200, 'The first line of the address', 'Enter the first line of the venue’s address') }
-        if (c === 'address_2') return { field: `${at}-address_2`, text: 'The second line of the address must be 200 characters or fewer' }
-        if (c === 'city') return { field: `${at}-city`, text: lengthOr(error, 100, 'The town or city', 'Enter the town or city') }
+        if (c === 'address_1') return { field: `${at}-address_1`, text: lengthOr(error, MAX.address_1, 'The first line of the address', 'Enter the first line of the venue’s address') }
+        if (c === 'address_2') return { field: `${at}-address_2`, text: fewer('The second line of the address', MAX.address_2) }
+        if (c === 'city') return { field: `${at}-city`, text: lengthOr(error, MAX.city, 'The town or city', 'Enter the town or city') }
         return { field: `${at}-postal_code`, text: 'Enter the venue’s postcode, like CR0 1AA' }
       }
       if (b === 'accessibility') {
         const access = ((doc.locations as Array<{ accessibility?: Array<{ feature: string }> }> | undefined)?.[i]?.accessibility ?? [])[Number(c)]
-        if (d === 'details' && access) return { field: `${at}-access-${access.feature}`, text: 'Details of access must be 500 characters or fewer' }
+        if (d === 'details' && access) return { field: `${at}-access-${access.feature}`, text: fewer('Details of access', MAX.access_details) }
         return { field: `${at}-accessibility`, text: 'Choose access features from the list' }
       }
       return undefined
@@ -387,27 +431,27 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
           ? { field: `${at}-closes_at`, text: AFTER_START }
           : { field: `${at}-closes_at`, text: 'Enter the time it finishes, like 12:00' }
       }
-      if (b === 'on_date' || b === 'valid_from' || b === 'valid_to') return { field: `${at}-${b}`, text: 'Enter a real date, like 27/03/2027' }
-      if (b === 'description') return { field: `${at}-description`, text: 'The note about the session must be 500 characters or fewer' }
+      if (b === 'on_date' || b === 'valid_from' || b === 'valid_to') return { field: `${at}-${b}`, text: REAL_DATE }
+      if (b === 'description') return { field: `${at}-description`, text: fewer('The note about the session', MAX.schedule_description) }
       if (b === 'location_index') return { field: `${at}-location`, text: 'Choose a venue from the list, or none' }
       return undefined
     }
     if (top === 'cost_options') {
       const at = `cost_options-${map.cost_options[i] ?? i}`
-      if (b === 'option') return { field: `${at}-option`, text: lengthOr(error, 200, 'What the cost is for', 'Enter what the cost is for, like Per session') }
+      if (b === 'option') return { field: `${at}-option`, text: lengthOr(error, MAX.option, 'What the cost is for', 'Enter what the cost is for, like Per session') }
       if (b === 'amount') return { field: `${at}-amount`, text: 'Enter the amount in pounds, like 4.50 (0 if it is free)' }
-      if (b === 'amount_description') return { field: `${at}-amount_description`, text: 'How the amount is described must be 200 characters or fewer' }
-      if (b === 'concessions') return { field: `${at}-concessions`, text: 'Concessions must be 500 characters or fewer' }
+      if (b === 'amount_description') return { field: `${at}-amount_description`, text: fewer('How the amount is described', MAX.amount_description) }
+      if (b === 'concessions') return { field: `${at}-concessions`, text: fewer('Concessions', MAX.concessions) }
       return undefined
     }
     if (top === 'contacts') {
       const at = `contacts-${map.contacts[i] ?? i}`
       if (b === 'email') return { field: `${at}-email`, text: 'Enter the contact’s email address, like name@example.org' }
-      if (b === 'name' || b === 'title') return { field: `${at}-${b}`, text: `The contact’s ${b === 'name' ? 'name' : 'role'} must be 200 characters or fewer` }
+      if (b === 'name' || b === 'title') return { field: `${at}-${b}`, text: b === 'name' ? fewer('The contact’s name', MAX.contact_name) : fewer('The contact’s role', MAX.contact_title) }
       if (b === 'phones' && c !== undefined) {
         const ph = `${at}-phones-${map.phones[i]?.[Number(c)] ?? c}`
-        if (d === 'description') return { field: `${ph}-description`, text: 'What the number is for must be 200 characters or fewer' }
-        return { field: `${ph}-number`, text: lengthOr(error, 40, 'The phone number', 'Enter the phone number') }
+        if (d === 'description') return { field: `${ph}-description`, text: fewer('What the number is for', MAX.phone_description) }
+        return { field: `${ph}-number`, text: lengthOr(error, MAX.number, 'The phone number', 'Enter the phone number') }
       }
       return undefined
     }
@@ -539,11 +583,11 @@ export function viewFromDocument(doc: ServiceDocument): FormView {
       kind: s.kind,
       byday: [...s.byday],
       week_of_month: text(s.week_of_month),
-      on_date: text(s.on_date),
+      on_date: ukDate(s.on_date),
       opens_at: text(s.opens_at),
       closes_at: text(s.closes_at),
-      valid_from: text(s.valid_from),
-      valid_to: text(s.valid_to),
+      valid_from: ukDate(s.valid_from),
+      valid_to: ukDate(s.valid_to),
       description: text(s.description),
       location: text(s.location_index),
     })),
@@ -698,6 +742,11 @@ export function yourChanges(entered: Record<string, unknown>, saved: ServiceDocu
 // The pages.
 
 const Id = z.uuid()
+/** The form as @fastify/formbody gives it: each field once (text) or repeated (a list). */
+const FormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())]))
+const readBody = (request: FastifyRequest): FormTree => nestForm(readForm(FormBody, request.body))
+/** The version the edit page was read at, as its hidden field carries it. */
+const VERSION = /^[1-9]\d{0,9}$/
 interface Versioned {
   id: string
   organization_id: string
@@ -748,6 +797,7 @@ async function showForm(app: FastifyInstance, reply: FastifyReply, page: FormPag
     action: page.action,
     version: page.version,
     buttonText: page.button,
+    maxTypes: MAX_TYPES,
     values: view.fields,
     conflict: page.conflict,
     choices: {
@@ -829,7 +879,7 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
 
   app.post('/my-organisation/services/:id/edit', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const current = await read(request, request.params.id)
-    const form = nestForm((request.body ?? {}) as Record<string, unknown>)
+    const form = readBody(request)
     const built = await documentFromForm(app.db, form, current.document.locations)
     const page = {
       title: `Edit ${current.document.name}`,
@@ -837,24 +887,26 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
       action: `/my-organisation/services/${current.id}/edit`,
       button: 'Save changes',
     }
-    const version = str(form.version)
-    const reshow = (problems: FieldProblem[]) => showForm(app, reply, { ...page, version: Number(version) || current.version, view: viewFromForm(form), problems })
-    const found = complaints(built)
-    if (found.length) return reshow(found)
-    const answer = await callApi<Versioned>(app, request, 'PUT', `/api/manage/services/${current.id}`, built.document, /^\d+$/.test(version) ? { 'if-match': `"${version}"` } : {})
-    if (answer.status === 412) {
-      // Someone saved in between: show the listing as it is now, and what this person entered, to re-apply.
-      const now = await read(request, current.id)
-      const names = (await termGroups(app, [])).names
-      return showForm(app, reply, {
+    // Show the listing as it is saved now (with its version), and what this person entered, to re-apply.
+    const conflict = async (now: Versioned) =>
+      showForm(app, reply, {
         ...page,
         version: now.version,
         view: viewFromDocument(now.document),
         status: 409,
-        conflict: yourChanges(built.document, now.document, names),
+        conflict: yourChanges(built.document, now.document, (await termGroups(app, [])).names),
         problems: [{ field: 'your-changes', text: 'Someone else saved a change to this listing while you were editing' }],
       })
-    }
+    // Without the version the form was read at, nobody can tell whether someone saved in between:
+    // treated as stale, never as "the version saved now" (which would overwrite their change).
+    const version = str(form.version)
+    if (!VERSION.test(version)) return conflict(current)
+    const reshow = (problems: FieldProblem[]) => showForm(app, reply, { ...page, version: Number(version), view: viewFromForm(form), problems })
+    const found = complaints(built)
+    if (found.length) return reshow(found)
+    const answer = await callApi<Versioned>(app, request, 'PUT', `/api/manage/services/${current.id}`, built.document, { 'if-match': `"${version}"` })
+    // Someone saved in between.
+    if (answer.status === 412) return conflict(await read(request, current.id))
     if (answer.problem) return reshow(tidy(fieldProblems(answer.problem, fieldFor(built), 'name')))
     return reply.redirect(`/my-organisation?done=listing-saved&id=${request.params.id}`, 303)
   })
@@ -871,7 +923,7 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
 
   app.post('/my-organisation/organisations/:id/services/new', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const org = await organisation(request, request.params.id)
-    const form = nestForm((request.body ?? {}) as Record<string, unknown>)
+    const form = readBody(request)
     const built = await documentFromForm(app.db, form)
     const reshow = (problems: FieldProblem[]) =>
       showForm(app, reply, { title: 'Add a listing', caption: org.document.name, action: `/my-organisation/organisations/${org.id}/services/new`, button: 'Add the listing', view: viewFromForm(form), problems })

@@ -124,8 +124,21 @@ export async function listen(app: FastifyInstance): Promise<string> {
  */
 export async function checkPage(t: Test, page: Page, problems: string[], name: string): Promise<void> {
   t.same(await axeViolations(page), [], `${name}: no serious or critical accessibility violations`)
+  const size = page.viewportSize()
+  await page.setViewportSize(VIEWPORTS.phone)
+  t.same(await axeViolations(page), [], `${name}: none at phone width either`)
+  if (size) await page.setViewportSize(size)
   t.same(await unreachableByTab(page), [], `${name}: every form control reachable by Tab`)
   t.same(problems.splice(0), [], `${name}: no script or CSP errors`)
   t.equal(await page.locator('h1').count(), 1, `${name}: one h1`)
   await screenshots(page, name)
+}
+
+/** Presses Tab until the element matching `selector` has focus (it must be reachable); keyboard only. */
+export async function tabTo(page: Page, selector: string, most = 400): Promise<void> {
+  for (let i = 0; i < most; i++) {
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return
+    await page.keyboard.press('Tab')
+  }
+  throw new Error(`Tab never reached ${selector}`)
 }

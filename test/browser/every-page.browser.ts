@@ -4,7 +4,7 @@
 import type { BrowserContext } from 'playwright-core'
 import t from 'tap'
 import { createAdmin } from '../../src/auth/admin.ts'
-import { createInvitation } from '../../src/auth/invitations.ts'
+import { createInvitation, createPasswordReset } from '../../src/auth/invitations.ts'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { linkKey, makeConfirmLink } from '../../src/freshness/freshness.ts'
@@ -30,6 +30,10 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   const mail = (await app.db.query<{ body_text: string }>(`SELECT body_text FROM mail_outbox WHERE to_address = 'invited@example.org'`)).rows[0]!
   const invitationPath = /http:\/\/connector\.test(\/invitations\/accept\S+)/.exec(mail.body_text)![1]!
   const confirm = makeConfirmLink(await linkKey(app.db), A.service, FIXED_NOW)
+  const worker = (await app.db.query<{ id: string }>(`SELECT id FROM account WHERE email = 'worker@example.org'`)).rows[0]!
+  await createPasswordReset(app.db, { id: worker.id, email: 'worker@example.org' }, 'http://connector.test', FIXED_NOW)
+  const resetMail = (await app.db.query<{ body_text: string }>(`SELECT body_text FROM mail_outbox WHERE to_address = 'worker@example.org'`)).rows[0]!
+  const resetPath = /http:\/\/connector\.test(\/password-reset\S+)/.exec(resetMail.body_text)![1]!
 
   const base = await listen(app)
   const browser = await launch()
@@ -49,17 +53,29 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     return context
   }
 
-  const pages: { who: string | null; name: string; path: string; submitEmpty?: string }[] = [
-    { who: null, name: 'match', path: '/match', submitEmpty: 'match-form-errors' },
-    { who: null, name: 'register', path: '/register', submitEmpty: 'register-errors' },
-    { who: null, name: 'password-reset', path: '/password-reset' },
-    { who: null, name: 'invitation-accept', path: invitationPath, submitEmpty: 'invitation-accept-errors' },
-    { who: null, name: 'confirm-link', path: `/confirm?service=${confirm.service}&expires=${confirm.expires}&sig=${confirm.sig}` },
-    { who: 'worker@example.org', name: 'report-problem', path: `/services/${A.service}/report-problem`, submitEmpty: 'report-problem-errors' },
+  /**
+   * Each page as its person reaches it; `submit` presses the form's last button and checks the
+   * page that answers (`errors`: the NHS error summary must show there).
+   */
+  const pages: { who: string | null; name: string; path: string; status?: number; submit?: { name: string; errors: boolean } }[] = [
+    { who: null, name: 'match', path: '/match', submit: { name: 'match-form-errors', errors: true } },
+    { who: null, name: 'listing-reported', path: `/services/${A.service}?reported=1` },
+    { who: null, name: 'register', path: '/register', submit: { name: 'register-errors', errors: true } },
+    { who: null, name: 'register-sent', path: '/register/sent' },
+    { who: null, name: 'password-reset', path: '/password-reset', submit: { name: 'password-reset-errors', errors: true } },
+    { who: null, name: 'password-reset-sent', path: '/password-reset/sent' },
+    { who: null, name: 'password-reset-new', path: resetPath, submit: { name: 'password-reset-new-errors', errors: true } },
+    { who: null, name: 'password-reset-done', path: '/password-reset/done' },
+    { who: null, name: 'invitation-accept', path: invitationPath, submit: { name: 'invitation-accept-errors', errors: true } },
+    { who: null, name: 'invitation-gone', path: '/invitations/accept?token=no-such-invitation-token', status: 410 },
+    { who: null, name: 'confirm-link', path: `/confirm?service=${confirm.service}&expires=${confirm.expires}&sig=${confirm.sig}`, submit: { name: 'confirm-done', errors: false } },
+    { who: null, name: 'confirm-gone', path: `/confirm?service=${confirm.service}&expires=${confirm.expires}&sig=${'x'.repeat(43)}`, status: 400 },
+    { who: 'worker@example.org', name: 'report-problem', path: `/services/${A.service}/report-problem`, submit: { name: 'report-problem-errors', errors: true } },
+    { who: 'worker@example.org', name: 'forbidden', path: '/my-organisation', status: 403 },
     { who: 'editor@example.org', name: 'my-organisation', path: '/my-organisation' },
     { who: 'editor@example.org', name: 'organisation-edit', path: `/my-organisation/organisations/${A.org}/edit` },
-    { who: 'editor@example.org', name: 'organisation-invite', path: `/my-organisation/organisations/${A.org}/invite`, submitEmpty: 'organisation-invite-errors' },
-    { who: 'editor@example.org', name: 'service-new', path: `/my-organisation/organisations/${A.org}/services/new`, submitEmpty: 'service-new-errors' },
+    { who: 'editor@example.org', name: 'organisation-invite', path: `/my-organisation/organisations/${A.org}/invite`, submit: { name: 'organisation-invite-errors', errors: true } },
+    { who: 'editor@example.org', name: 'service-new', path: `/my-organisation/organisations/${A.org}/services/new`, submit: { name: 'service-new-errors', errors: true } },
     { who: 'admin@example.org', name: 'admin', path: '/admin' },
   ]
   for (const who of [...new Set(pages.map((p) => p.who))]) {
@@ -69,13 +85,13 @@ t.test('every page passes axe and the keyboard check', async (t) => {
       const { page, problems } = await openPage(context)
       for (const p of pages.filter((x) => x.who === who)) {
         const response = await page.goto(`${base}${p.path}`)
-        t.equal(response?.status(), 200, `${p.name}: 200`)
+        t.equal(response?.status(), p.status ?? 200, `${p.name}: ${p.status ?? 200}`)
         await checkPage(t, page, problems, p.name)
-        if (p.submitEmpty) {
+        if (p.submit) {
           await page.locator('main form button[type=submit], main form button:not([type])').last().click()
           await page.waitForLoadState()
-          t.ok(await page.locator('.nhsuk-error-summary').isVisible(), `${p.submitEmpty}: the error summary shows`)
-          await checkPage(t, page, problems, p.submitEmpty)
+          t.equal(await page.locator('.nhsuk-error-summary').isVisible(), p.submit.errors, `${p.submit.name}: error summary ${p.submit.errors ? 'shows' : 'absent'}`)
+          await checkPage(t, page, problems, p.submit.name)
         }
       }
     })

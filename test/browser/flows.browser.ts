@@ -6,7 +6,7 @@ import t from 'tap'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
-import { checkPage, launch, listen, openPage, VIEWPORTS } from './browser.ts'
+import { checkPage, launch, listen, openPage, tabTo, VIEWPORTS } from './browser.ts'
 
 const PASSWORD = 'a long and unusual passphrase'
 const REMOTE = ['Home visits', 'By telephone', 'Online (video)', 'Online (messages)']
@@ -67,6 +67,51 @@ t.test('journeys in Chromium', async (t) => {
     await checkPage(t, page, problems, 'match-shortlist')
   })
 
+  t.test('by keyboard alone: a housebound woman in CR5 1AU gets the gap notice; an empty shortlist is refused', async (t) => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
+    t.teardown(() => context.close())
+    const { page, problems } = await openPage(context)
+    /** A radio group is one Tab stop; the arrow keys choose within it. */
+    const chooseRadio = async (name: string, value: string) => {
+      const wanted = page.locator(`input[name=${name}][value=${value}]`)
+      await tabTo(page, `input[name=${name}]`)
+      for (let i = 0; i < 8 && !(await wanted.isChecked()); i++) await page.keyboard.press('ArrowRight')
+      t.ok(await wanted.isChecked(), `${name}: ${value} chosen with the arrow keys`)
+    }
+    await page.goto(`${base}/match`)
+    await tabTo(page, '#postcode')
+    await page.keyboard.type('CR5 1AU')
+    await tabTo(page, `#${await page.getByLabel('They cannot leave home').getAttribute('id')}`)
+    await page.keyboard.press('Space')
+    await tabTo(page, 'input[name=terms][value=befriending]')
+    await page.keyboard.press('Space')
+    await tabTo(page, 'input[name=terms][value=peer-support]')
+    await page.keyboard.press('Space')
+    await chooseRadio('group_size', 'one_to_one')
+    await tabTo(page, `#${await page.getByLabel('Mental-health aware').getAttribute('id')}`)
+    await page.keyboard.press('Space')
+    // A woman of 45: the men's befriending group nearby is not for her, so too few fit.
+    await tabTo(page, '#age')
+    await page.keyboard.type('45')
+    await chooseRadio('gender', 'woman')
+    await page.getByRole('button', { name: 'Find activities that fit' }).evaluate((b) => b.setAttribute('data-test', 'submit'))
+    await tabTo(page, '[data-test=submit]')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'Activities that fit' }).waitFor()
+    const callout = page.locator('.nhsuk-card--warning', { hasText: 'Not enough options for' }).first()
+    t.ok(await callout.isVisible(), 'the gap notice shows')
+    t.match(await callout.innerText(), 'An anonymous gap record was kept for commissioners')
+    const gaps = await app.db.query<{ outcode: string }>('SELECT outcode FROM match_gap')
+    t.ok(gaps.rows.some((g) => g.outcode === 'CR5'), 'a gap recorded for the postcode district CR5')
+    await checkPage(t, page, problems, 'match-gap')
+
+    while ((await page.locator('input[name=service]:checked').count()) > 0) await page.locator('input[name=service]:checked').first().uncheck()
+    await page.getByRole('button', { name: 'Make a shortlist' }).click()
+    await page.waitForLoadState()
+    t.same(await page.locator('.nhsuk-error-summary a').allInnerTexts(), ['Select at least one activity for the shortlist'])
+    await checkPage(t, page, problems, 'match-shortlist-errors')
+  })
+
   t.test('an editor signs in, edits a listing, confirms it is still running, and cannot reach another organisation’s edit page', async (t) => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
     t.teardown(() => context.close())
@@ -88,8 +133,12 @@ t.test('journeys in Chromium', async (t) => {
     await page.getByRole('button', { name: 'Save changes' }).click()
     t.same(await page.locator('.nhsuk-error-summary a').allInnerTexts(), ['Enter the name of the listing'])
     await checkPage(t, page, problems, 'service-edit-errors')
-    await page.getByLabel('Name of the listing').fill(`${A.name} (renamed)`)
-    await page.getByRole('button', { name: 'Save changes' }).click()
+    // The correction and the save by keyboard alone.
+    await tabTo(page, '#name')
+    await page.keyboard.type(`${A.name} (renamed)`)
+    await page.getByRole('button', { name: 'Save changes' }).evaluate((b) => b.setAttribute('data-test', 'save'))
+    await tabTo(page, '[data-test=save]')
+    await page.keyboard.press('Enter')
     await page.waitForURL(/\/my-organisation\?done=listing-saved/)
     t.match(await page.locator('.nhsuk-notification-banner').innerText(), `Your changes to ${A.name} (renamed) are saved.`)
     const saved = (await app.db.query<{ name: string; version: number }>('SELECT name, version FROM service WHERE id = $1', [A.service])).rows[0]!

@@ -83,7 +83,11 @@ t.test('admin page', async (t) => {
     t.same([...staleIds(page1.html), ...staleIds(page2.html)], expected.map((r) => r.id), 'both pages: every stale listing once')
     t.match(page1.html, `href="/admin?stale_page=2#stale"`)
     const firstRow = /<tr[^>]*data-service-id="[^"]+"[\s\S]*?<\/tr>/.exec(page1.html)![0]
-    t.match(text(firstRow), expected[0]!.name)
+    t.match(text(firstRow), `Edit ${expected[0]!.name}`, 'the link says what it does')
+    t.match(firstRow, `href="/my-organisation/services/${expected[0]!.id}/edit"`, 'each listing links to its edit page')
+    const edit = await admin.get(`/my-organisation/services/${expected[0]!.id}/edit`)
+    t.equal(edit.status, 200, 'and an admin may open it, whoever’s listing it is')
+    t.match(text(edit.html), expected[0]!.name)
 
     const hiddenRow = new RegExp(`<tr[^>]*data-service-id="${hidden!.id}"[\\s\\S]*?</tr>`).exec(page1.html + page2.html)?.[0] ?? ''
     const when = new Date(FIXED_NOW.getTime() - 400 * DAY).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' })
@@ -93,6 +97,20 @@ t.test('admin page', async (t) => {
     const never = expected.filter((r) => /Never/.test(text(new RegExp(`<tr[^>]*data-service-id="${r.id}"[\\s\\S]*?</tr>`).exec(page1.html + page2.html)![0])))
     const { rows: unconfirmed } = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM service WHERE status IN ('active', 'temporarily closed') AND verified_at IS NULL`)
     t.equal(never.length, unconfirmed[0]!.n, 'never-confirmed listings say so')
+  })
+
+  t.test('My organisation tells an admin with no organisation of their own where the listings are; the link leads there', async (t) => {
+    const page = await admin.get('/my-organisation')
+    t.equal(page.status, 200)
+    t.match(page.html, 'href="/admin#stale"')
+    t.match(text(page.html), 'The admin page’s list of listings not confirmed for 180 days links each listing to its edit page')
+  })
+
+  t.test('GET /admin with its query repeated or garbled is the page, never a 500', async (t) => {
+    const page = await admin.get('/admin?stale_page=2&stale_page=x&approved=a&approved=b&published=1&published=2')
+    t.equal(page.status, 200)
+    t.match(text(page.html), `Showing 1 to ${STALE_PER_PAGE} of`, 'the first page')
+    t.notMatch(page.html, 'nhsuk-notification-banner')
   })
 
   t.test('problem reports unresolved for more than 14 days are listed with listing, kind and age', async (t) => {

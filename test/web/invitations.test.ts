@@ -1,10 +1,12 @@
 // The pages emailed links open (invitation, password reset, "still running?"), and registering
 // an organisation, as a browser without JavaScript uses them. Tokens come from the real outbox.
 import t from 'tap'
-import { createInvitation } from '../../src/auth/invitations.ts'
+import { createInvitation, INVITATION_DAYS, RESET_MINUTES } from '../../src/auth/invitations.ts'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
-import { linkKey, LINK_DAYS, makeConfirmLink } from '../../src/freshness/freshness.ts'
+import { linkKey, LINK_DAYS, makeConfirmLink, REMIND_AFTER_DAYS } from '../../src/freshness/freshness.ts'
+import type { FieldError, ProblemBody } from '../../src/problem.ts'
+import { refusalOf } from '../../src/web/invitations.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor } from './helper.ts'
 
@@ -41,6 +43,11 @@ t.test('emailed-link pages and registration', async (t) => {
     t.match(text(page.html), `Set up your account You have been invited to keep ${orgA!.name}’s listings on Connector up to date`)
     t.match(page.html, `<input type="hidden" name="token" value="${token}">`, 'the token rides in a hidden field')
     t.match(page.html, /<input[^>]*id="password"[^>]*autocomplete="new-password"/)
+    const username = /<input[^>]*id="username"[^>]*>/.exec(page.html)?.[0] ?? ''
+    t.match(username, 'value="newed@example.org"', 'the account’s email sits beside the new password')
+    t.match(username, 'autocomplete="username"', 'so a password manager saves the right sign-in')
+    t.match(username, / readonly[ >]/, 'and it cannot be changed')
+    t.match(page.html, /<label[^>]*for="username"[^>]*>\s*Email address\s*<\/label>/, 'it is labelled')
 
     const tries: Array<[string, string]> = [
       ['', 'password: Enter a password'],
@@ -90,7 +97,7 @@ t.test('emailed-link pages and registration', async (t) => {
     await app.db.query(`UPDATE invitation SET expires_at = created_at WHERE email = 'late@example.org'`)
     const expired = await new Visitor(app).get(late)
     t.equal(expired.status, 410)
-    t.match(text(expired.html), 'It has expired. Invitations work once, for 7 days. If you still need an account, ask the person who invited you to send a new invitation.')
+    t.match(text(expired.html), `It has expired. Invitations work once, for ${INVITATION_DAYS} days. If you still need an account, ask the person who invited you to send a new invitation.`)
     const unknown = await new Visitor(app).get('/invitations/accept?token=not-a-token-we-ever-sent-anyone')
     t.equal(unknown.status, 410)
     t.match(text(unknown.html), 'It is not a link we sent')
@@ -110,7 +117,9 @@ t.test('emailed-link pages and registration', async (t) => {
     t.equal(known.status, 303)
     t.equal(known.location, unknown.location, 'nothing tells whether the account exists')
     t.equal(known.location, '/password-reset/sent')
-    t.match(text((await person.get('/password-reset/sent')).html), 'If an account exists for that email address, we have sent it a link')
+    const sentPage = text((await person.get('/password-reset/sent')).html)
+    t.match(sentPage, 'If an account exists for that email address, we have sent it a link')
+    t.match(sentPage, `The link works once, for ${RESET_MINUTES} minutes.`)
     t.notOk(await lastMailTo('nobody@example.org'))
 
     const link = pathIn((await lastMailTo('worker@example.org'))!.body_text)
@@ -154,6 +163,7 @@ t.test('emailed-link pages and registration', async (t) => {
     const done = await person.post('/confirm', hiddenFields(page.html))
     t.equal(done.status, 200)
     t.match(text(done.html), `Thank you for confirming ${X!.name} is shown as confirmed on 1 November 2026`)
+    t.match(text(done.html), `If nobody confirms it again for ${REMIND_AFTER_DAYS} days, we will email to ask again.`)
     const after = await state(X!.id)
     t.same(after.verified_at, FIXED_NOW)
     t.equal(after.versions, 1, 'kept in the listing’s history')
@@ -172,7 +182,7 @@ t.test('emailed-link pages and registration', async (t) => {
     const old = makeConfirmLink(key, Y!.id, new Date(FIXED_NOW.getTime() - (LINK_DAYS + 1) * DAY))
     const expired = await person.get(`/confirm?service=${Y!.id}&expires=${old.expires}&sig=${old.sig}`)
     t.equal(expired.status, 410)
-    t.match(text(expired.html), 'This confirmation link has expired Links in reminder emails work for 30 days. Nothing has been changed.')
+    t.match(text(expired.html), `This confirmation link has expired Links in reminder emails work for ${LINK_DAYS} days. Nothing has been changed.`)
     t.equal((await person.get('/confirm?service=x&expires=y')).status, 400, 'a mangled link is explained, not a 500')
     t.same(await state(Y!.id), { verified_at: OLD, versions: 0 }, 'nothing changed by refused links')
   })
@@ -200,6 +210,7 @@ t.test('emailed-link pages and registration', async (t) => {
     t.equal(ok.location, '/register/sent')
     const sent = await person.get('/register/sent')
     t.match(text(sent.html), 'We will check your organisation')
+    t.match(text(sent.html), `The link works for ${INVITATION_DAYS} days.`)
     t.match(text(sent.html), 'They are held, and not shown to anyone, while we check your organisation')
     const org = (await app.db.query<{ moderation: string; email: string; website: string; description: string }>(
       `SELECT moderation, email, website, description FROM organization WHERE name = 'Quillfeather Writers Circle'`,
@@ -209,5 +220,102 @@ t.test('emailed-link pages and registration', async (t) => {
     t.match(pathIn(mail.body_text), /^\/invitations\/accept\?token=/, 'the editor is invited to choose a password')
     const accept = await new Visitor(app).get(pathIn(mail.body_text))
     t.match(text(accept.html), 'keep Quillfeather Writers Circle’s listings on Connector up to date')
+  })
+  t.test('POST /register: the website and email are checked as the API checks them, so https://localhost:8080 is taken', async (t) => {
+    const person = new Visitor(app)
+    await person.get('/register')
+    const ok = await person.post('/register', { name: 'Localhost Knitters', 'org-email': 'knit@example.org', website: 'https://localhost:8080', email: 'me@knit.example.org' })
+    t.equal(ok.status, 303, 'the page no longer refuses what the API takes')
+    const org = (await app.db.query<{ website: string }>(`SELECT website FROM organization WHERE name = 'Localhost Knitters'`)).rows[0]
+    t.same(org, { website: 'https://localhost:8080' })
+    const tooLong = await person.post('/register', { name: 'x'.repeat(201), 'charity-number': '1'.repeat(41), email: 'me@knit.example.org' })
+    t.equal(tooLong.status, 422)
+    t.same(errorSummary(tooLong.html), ['name: The name must be 200 characters or fewer', 'charity-number: The charity number must be 40 characters or fewer'])
+  })
+
+  t.test('input no browser of ours sends (a repeated field, a 1000-character token) is a 4xx page in words, never a 500', async (t) => {
+    const long = 'x'.repeat(1000)
+    const person = new Visitor(app)
+    for (const url of [`/invitations/accept?token=${long}`, `/password-reset?token=${long}`]) {
+      const page = await person.get(url)
+      t.equal(page.status, 410, url.slice(0, 30))
+      t.match(text(page.html), 'It is not a link we sent, or part of it is missing')
+    }
+    await person.get('/password-reset')
+    for (const url of ['/invitations/accept', '/password-reset/complete']) {
+      const page = await person.post(url, { token: long, password: PASSWORD })
+      t.equal(page.status, 410, `POST ${url} with a long token`)
+      t.match(text(page.html), 'It is not a link we sent')
+    }
+    const repeated: Array<[string, Record<string, string[]>]> = [
+      ['/password-reset', { email: ['a@example.org', 'b@example.org'] }],
+      ['/invitations/accept', { token: ['one', 'two'], password: [PASSWORD] }],
+      ['/password-reset/complete', { token: ['one', 'two'], password: [PASSWORD] }],
+      ['/register', { name: ['One', 'Two'], email: ['me@example.org'] }],
+    ]
+    for (const [url, form] of repeated) {
+      const page = await person.post(url, form)
+      t.equal(page.status, 400, `POST ${url} with a field repeated`)
+      t.match(text(page.html), 'The form could not be read')
+    }
+    t.notOk((await app.db.query(`SELECT 1 FROM organization WHERE name IN ('One', 'Two')`)).rows[0], 'nothing registered')
+    const link = await person.get('/invitations/accept?token=a&token=b')
+    t.equal(link.status, 400, 'a link with its token twice')
+    const confirm = await person.get('/confirm?service=a&service=b&expires=1&sig=x')
+    t.equal(confirm.status, 400)
+    t.match(text(confirm.html), 'This confirmation link is not valid')
+  })
+
+  t.test('the API’s refusals of an emailed link, each to its own page: 429 is "too many attempts" on the form, not "link used"', async (t) => {
+    const problem = (errors?: FieldError[]): ProblemBody => ({ type: 'about:blank', title: 'Refused', status: 400, detail: 'Refused', ...(errors ? { errors } : {}) })
+    t.same(refusalOf(429, problem()), { kind: 'rate' })
+    t.same(refusalOf(409, problem()), { kind: 'conflict' })
+    t.same(refusalOf(400, problem()), { kind: 'link' })
+    t.same(refusalOf(422, problem([{ in: 'body', pointer: '/password', detail: 'must be at least 8 characters' }])), {
+      kind: 'password',
+      complaint: { field: 'password', text: 'Your password must be at least 8 characters' },
+    })
+    t.same(refusalOf(422, problem()), { kind: 'password', complaint: { field: 'password', text: 'Refused' } }, 'a 422 is about the password')
+    t.throws(() => refusalOf(418, problem()), 'anything else is our fault, not a "link used" page')
+
+    // The API takes 20 tries a minute from one address: the 21st is refused with 429.
+    const fromAddress = (ip: string) => async (person: Visitor, url: string, form: Record<string, string>) => {
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: ip,
+        headers: { accept: 'text/html', cookie: person.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: person.csrf, ...form }).toString(),
+      })
+      return { status: res.statusCode, html: res.body }
+    }
+    const link = await invite('hasty@example.org', 'commissioner')
+    const token = tokenIn(link)
+    const person = new Visitor(app)
+    await person.get(link)
+    const post = fromAddress('198.51.100.7')
+    for (let i = 0; i < 20; i++) t.equal((await post(person, '/invitations/accept', { token, password: 'short' })).status, 422)
+    const limited = await post(person, '/invitations/accept', { token, password: PASSWORD })
+    t.equal(limited.status, 429)
+    t.same(errorSummary(limited.html), ['password: Too many attempts. Wait a minute and try again'])
+    t.match(limited.html, `name="token" value="${token}"`, 'the form keeps the token')
+    t.notMatch(text(limited.html), 'used already')
+    t.notOk((await app.db.query(`SELECT 1 FROM account WHERE email = 'hasty@example.org'`)).rows[0])
+    const elsewhere = await fromAddress('198.51.100.8')(person, '/invitations/accept', { token, password: PASSWORD })
+    t.equal(elsewhere.status, 303, 'the link was not used up by the refused tries')
+
+    const reset = new Visitor(app)
+    await reset.get('/password-reset')
+    t.equal((await reset.post('/password-reset', { email: 'hasty@example.org' })).status, 303)
+    const resetLink = pathIn((await lastMailTo('hasty@example.org'))!.body_text)
+    const page = await reset.get(resetLink)
+    const resetToken = tokenIn(resetLink)
+    const postReset = fromAddress('198.51.100.9')
+    for (let i = 0; i < 20; i++) t.equal((await postReset(reset, '/password-reset/complete', { token: resetToken, password: 'short' })).status, 422)
+    const limitedReset = await postReset(reset, '/password-reset/complete', { token: resetToken, password: 'a brand new passphrase' })
+    t.equal(limitedReset.status, 429)
+    t.same(errorSummary(limitedReset.html), ['password: Too many attempts. Wait a minute and try again'])
+    t.match(limitedReset.html, `name="token" value="${resetToken}"`)
+    t.match(page.html, `name="token" value="${resetToken}"`)
   })
 })

@@ -4,6 +4,9 @@
 import t from 'tap'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
+import { INVITATION_DAYS } from '../../src/auth/invitations.ts'
+import { HIDE_AFTER_DAYS } from '../../src/freshness/freshness.ts'
+import { STALE_AFTER_DAYS } from '../../src/search/postgres.ts'
 import { freshnessTag } from '../../src/web/present.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor } from './helper.ts'
@@ -83,6 +86,7 @@ t.test('my organisation pages', async (t) => {
     t.match(page.html, `href="/my-organisation/organisations/${A}/services/new"`)
     t.match(page.html, `href="/my-organisation/organisations/${A}/edit"`)
     t.match(text(page.html), 'There are no problems to resolve.')
+    t.match(text(page.html), `A listing not confirmed for ${STALE_AFTER_DAYS} days is marked “Needs confirming” and searches show it as out of date. After ${HIDE_AFTER_DAYS} days it is hidden from searches until you confirm it.`)
   })
 
   t.test('POST /my-organisation/services/:id/confirm → verified now, success banner naming the listing', async (t) => {
@@ -151,6 +155,8 @@ t.test('my organisation pages', async (t) => {
     t.equal(form.status, 200)
     t.match(form.html, `name="version" value="${before.version}"`)
     t.equal(fieldValue(form.html, 'name'), before.name)
+    t.match(form.html, /<input[^>]*id="email"[^>]*autocomplete="off"/, 'the organisation’s email is not filled in with the editor’s own')
+    t.match(form.html, /data-maxlength="5000"/, 'the description’s limit is the API’s')
 
     const empty = await edA.post(`/my-organisation/organisations/${A}/edit`, { name: '  ', description: 'New words', email: '', website: '', charity_number: '', version: before.version })
     t.equal(empty.status, 422)
@@ -207,6 +213,32 @@ t.test('my organisation pages', async (t) => {
     t.same([now.name, now.version], ['Saved first', read.version + 1])
   })
 
+  t.test('POST /my-organisation/organisations/:id/edit with no version, or a garbled one → "this form was out of date", nothing saved', async (t) => {
+    const read = await orgRow(A)
+    await edA.get(`/my-organisation/organisations/${A}/edit`)
+    for (const version of [undefined, 'abc', '1'.repeat(40)]) {
+      const res = await edA.post(`/my-organisation/organisations/${A}/edit`, { name: 'Without a version', description: '', email: '', website: '', charity_number: '', version })
+      t.equal(res.status, 409, `version ${String(version).slice(0, 10)}`)
+      t.same(errorSummary(res.html), ['name: This form was out of date. Here are the details as they are now; make your change again.'])
+      t.notMatch(text(res.html), 'Someone else changed', 'nobody else did')
+      t.match(res.html, `name="version" value="${read.version}"`)
+      t.equal(fieldValue(res.html, 'name'), read.name, 'the form shows what is stored')
+      t.match(text(res.html), 'Without a version', 'what they tried is shown')
+    }
+    t.same(await orgRow(A), read, 'nothing saved')
+  })
+
+  t.test('repeated fields are read as their first value, never a 500', async (t) => {
+    const read = await orgRow(A)
+    await edA.get(`/my-organisation/organisations/${A}/edit`)
+    const res = await edA.post(`/my-organisation/organisations/${A}/edit`, { name: ['First name', 'Second name'], description: '', email: '', website: '', charity_number: '', version: [read.version, 99] })
+    t.equal(res.status, 303)
+    t.equal((await orgRow(A)).name, 'First name')
+    const s = (await servicesOf(A))[0]!
+    const referrals = await edA.post(`/my-organisation/services/${s.id}/referrals`, { referral_capacity: ['nonsense', 'full'] })
+    t.equal(referrals.status, 422, 'the first value is the one chosen, and it is not a choice')
+  })
+
   t.test('POST /my-organisation/problems/:id/resolve → the report is resolved with what was done', async (t) => {
     const s = (await servicesOf(A))[1] ?? (await servicesOf(A))[0]!
     const worker = await signedIn('worker@example.org')
@@ -217,6 +249,7 @@ t.test('my organisation pages', async (t) => {
 
     const page = await edA.get('/my-organisation')
     const card = text(new RegExp(`id="report-${report}"[\\s\\S]*?</form>`).exec(page.html)![0])
+    t.match(page.html, 'data-maxlength="1000"', 'the note’s limit is the API’s: 1000 characters')
     t.match(card, `${s.name} What is wrong The days or times are wrong Details It starts at 11 now Reported 1 November 2026`)
 
     const tooLong = await edA.post(`/my-organisation/problems/${report}/resolve`, { resolution_note: 'x'.repeat(1001) })
@@ -240,6 +273,7 @@ t.test('my organisation pages', async (t) => {
       (await app.db.query<{ subject: string; body_text: string }>('SELECT subject, body_text FROM mail_outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1', [to])).rows[0]
     const form = await edA.get(`/my-organisation/organisations/${A}/invite`)
     t.equal(form.status, 200)
+    t.match(text(form.html), `The link works once, for ${INVITATION_DAYS} days.`)
     const empty = await edA.post(`/my-organisation/organisations/${A}/invite`, { email: ' ' })
     t.equal(empty.status, 422)
     t.same(errorSummary(empty.html), ['email: Enter your colleague’s email address'])

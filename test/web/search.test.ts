@@ -54,6 +54,16 @@ t.test('search and listing pages', async (t) => {
     t.match(page.html, `href="/services/${service.id}/report-problem"`)
   })
 
+  t.test('GET /services/:id shows a paid listing’s prices in pounds', async (t) => {
+    const { rows } = await app.db.query<{ service_id: string; option: string; amount: string }>(
+      `SELECT service_id, option, amount::text FROM cost_option WHERE amount > 0 AND amount <> trunc(amount) ORDER BY service_id LIMIT 1`,
+    )
+    const paid = rows[0]!
+    const page = await new Visitor(app).get(`/services/${paid.service_id}`)
+    t.equal(page.status, 200)
+    t.match(text(page.html), `${paid.option}: £${Number(paid.amount).toFixed(2)}`)
+  })
+
   t.test('GET /services/<unknown> → 404 page in words', async (t) => {
     const page = await new Visitor(app).get('/services/00000000-0000-4000-8000-000000000000')
     t.equal(page.status, 404)
@@ -96,6 +106,8 @@ t.test('search and listing pages', async (t) => {
     const res = await visitor.post(`/services/${api.results[0].id}/report-problem`, { _csrf: 'forged', kind: 'closed' })
     t.equal(res.status, 403)
     t.match(text(res.html), 'This form has expired')
+    const inQuery = await visitor.post(`/services/${api.results[0].id}/report-problem?_csrf=${encodeURIComponent(visitor.csrf)}`, { _csrf: undefined, kind: 'closed' })
+    t.equal(inQuery.status, 403, 'a valid token in the address counts only for sign-out')
     const { rows } = await app.db.query('SELECT 1 FROM problem_report WHERE service_id = $1', [api.results[0].id])
     t.equal(rows.length, 0)
   })
@@ -117,9 +129,50 @@ t.test('search and listing pages', async (t) => {
   })
 
   t.test('sign in keeps only local next addresses', async (t) => {
+    for (const next of ['//evil.example/x', '/\\evil.example', '/\t/evil.example', '/\r\n/x', 'https://evil.example/', '/ /x']) {
+      const visitor = new Visitor(app)
+      await visitor.get('/sign-in')
+      const res = await visitor.post('/sign-in', { email: 'worker@example.org', password: PASSWORD, next })
+      t.equal(res.location, '/search', JSON.stringify(next))
+    }
     const visitor = new Visitor(app)
     await visitor.get('/sign-in')
-    const res = await visitor.post('/sign-in', { email: 'worker@example.org', password: PASSWORD, next: '//evil.example/x' })
-    t.equal(res.location, '/search')
+    const kept = await visitor.post('/sign-in', { email: 'worker@example.org', password: PASSWORD, next: '/services/x?y=1' })
+    t.equal(kept.location, '/services/x?y=1')
+    const already = await visitor.get(`/sign-in?next=${encodeURIComponent('/\t/evil.example')}`)
+    t.equal(already.location, '/search', 'a signed-in visitor is not sent off-site either')
+  })
+
+  t.test('POST /sign-in with a field repeated → 400 page, not 500', async (t) => {
+    const visitor = new Visitor(app)
+    await visitor.get('/sign-in')
+    const res = await visitor.post('/sign-in', { email: ['a@example.org', 'b@example.org'], password: 'x' })
+    t.equal(res.status, 400)
+    t.match(text(res.html), 'The form could not be read')
+  })
+
+  t.test('sign-out with a session that has already ended → home, cookie cleared', async (t) => {
+    const visitor = new Visitor(app)
+    await visitor.signIn('worker@example.org', PASSWORD)
+    await app.db.query('UPDATE auth_session SET revoked_at = $1', [new Date().toISOString()])
+    await visitor.get('/')
+    const res = await visitor.post('/sign-out')
+    t.equal(res.status, 303)
+    t.equal(res.location, '/')
+    t.notOk(visitor.hasCookie('connector_session'))
+  })
+
+  t.test('GET /search beyond the last page → the last page; a garbled page → the first; a typed distance is kept', async (t) => {
+    const visitor = new Visitor(app)
+    const beyond = await visitor.get('/search?postcode=CR0+1AA&q=singing&page=999')
+    t.equal(beyond.status, 303)
+    t.equal(beyond.location, '/search?q=singing&postcode=CR0+1AA&page=3')
+    const garbled = await visitor.get('/search?postcode=CR0+1AA&q=singing&page=1e300')
+    t.equal(garbled.status, 200)
+    t.match(text(garbled.html), 'Showing 1 to 10')
+    const far = await visitor.get('/search?postcode=CR0+1AA&radius_km=50')
+    t.equal(far.status, 200)
+    t.match(far.html, /<option value="50" selected>50 km/)
+    t.match(text(far.html), 'within 50 km of CR0 1AA')
   })
 })

@@ -5,7 +5,7 @@ import t from 'tap'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { readService } from '../../src/manage/store.ts'
-import { documentFromForm, fieldPath, isBlank, keptItems, nestForm, normaliseDate, normaliseTime } from '../../src/web/service-form.ts'
+import { documentFromForm, fieldFor, fieldPath, isBlank, keptItems, maxAt, nestForm, normaliseDate, normaliseTime, numberOr, ukDate } from '../../src/web/service-form.ts'
 import { buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor, type FormValue } from './helper.ts'
 
@@ -80,6 +80,23 @@ t.test('form parser', async (t) => {
   t.test('times and dates as people type them', async (t) => {
     t.same(['9:30', '09.30', '14', '25:00', 'ten'].map(normaliseTime), ['09:30', '09:30', '14:00', '25:00', 'ten'])
     t.same(['2027-03-27', '27/3/2027', '31/02/2027', 'soon'].map(normaliseDate), ['2027-03-27', '2027-03-27', undefined, undefined])
+    t.same(['2027-03-07', '2027-12-31', null].map(ukDate), ['7/3/2027', '31/12/2027', ''], 'stored dates shown as the hints ask for them')
+  })
+
+  t.test('amounts: commas only as thousands separators; "2,50" is passed on as typed, never as 250', async (t) => {
+    t.same(['1,000', '12,500.50', '£4.50', '£1,250', '0', ''].map(numberOr), [1000, 12500.5, 4.5, 1250, 0, null])
+    t.same(['2,50', '1,0000', '1,00', ',5', '4.50p'].map(numberOr), ['2,50', '1,0000', '1,00', ',5', '4.50p'])
+  })
+
+  t.test('limits in the messages are read off the schema', async (t) => {
+    t.same([maxAt('name'), maxAt('taxonomy_terms'), maxAt('locations', 'address', 'city'), maxAt('contacts', 'phones', 'number'), maxAt('fees')], [200, 5, 100, 40, 500])
+    const say = fieldFor({ document: {}, map: { locations: [], schedules: [], cost_options: [], contacts: [3], phones: [[2]], nextLocation: 0 } })
+    t.same(say('/name', { in: 'body', pointer: '/name', detail: 'Too big: expected string to have <=200 characters' }), { field: 'name', text: 'The name must be 200 characters or fewer' })
+    t.same(say('/contacts/0/phones/0/number', { in: 'body', pointer: '/contacts/0/phones/0/number', detail: 'Too big: expected string to have <=40 characters' }), {
+      field: 'contacts-3-phones-2-number',
+      text: 'The phone number must be 40 characters or fewer',
+    })
+    t.same(say('/taxonomy_terms', { in: 'body', pointer: '/taxonomy_terms', detail: 'Too big: expected array to have <=5 items' }), { field: 'taxonomy_terms', text: 'Choose up to 5 types of activity' })
   })
 
   t.test('documentFromForm: removed and empty items left out, venue choices follow the venues that stay', async (t) => {
@@ -138,6 +155,9 @@ t.test('form parser', async (t) => {
     t.equal((built.document.locations as unknown[]).length, 1)
     const orphan = await documentFromForm(app.db, nestForm({ 'locations[0][name]': 'Hall', 'locations[0][remove]': 'yes', 'schedules[4][kind]': 'by_arrangement', 'schedules[4][location]': '0' }))
     t.same(orphan.problems, [{ field: 'schedules-4-location', text: 'Choose a venue that is staying on the listing, or none' }])
+    const costs = await documentFromForm(app.db, nestForm({ 'cost_options[0][option]': 'Per session', 'cost_options[0][amount]': '2,50', 'cost_options[2][option]': 'Per term', 'cost_options[2][amount]': '1,000' }))
+    t.same(costs.problems, [{ field: 'cost_options-0-amount', text: 'Enter an amount in pounds, like 2.50' }], 'only the amount with a decimal comma is asked about')
+    t.match(costs.document, { cost_options: [{ amount: '2,50' }, { amount: 1000 }] })
   })
 })
 
@@ -287,6 +307,8 @@ t.test('listing forms', async (t) => {
     const res = await first.post(edit, mine)
     t.equal(res.status, 409)
     t.same(errorSummary(res.html), ['your-changes: Someone else saved a change to this listing while you were editing'])
+    t.match(res.html, /<h2\b[^>]*>(?:(?!<\/h2>)[\s\S])*Your changes were not saved/, 'the warning’s heading is an h2, next after the h1')
+    t.notMatch(res.html, /<h3\b/)
     const words = text(res.html)
     t.match(words, 'What you entered that differs from the saved listing')
     t.match(words, 'Description My late change')
@@ -295,6 +317,72 @@ t.test('listing forms', async (t) => {
     t.equal(now.name, 'Saved first by the other editor', 'the form shows the listing as saved now')
     t.equal(now.version, String(saved.version), 'with its current version, so saving again is possible')
     t.same(await stored(), saved, 'nothing overwritten')
+  })
+
+  t.test('POST edit page without a version, or a garbled one → the conflict page with the listing as saved now, nothing stored', async (t) => {
+    const before = await stored()
+    const ed = await editor()
+    const form = formFields((await ed.get(edit)).html)
+    form.description = 'Saved without knowing which version it changes'
+    for (const version of [undefined, 'latest', '']) {
+      if (version === undefined) delete form.version
+      else form.version = version
+      const res = await ed.post(edit, form)
+      t.equal(res.status, 409, `version ${String(version)}`)
+      t.same(errorSummary(res.html), ['your-changes: Someone else saved a change to this listing while you were editing'])
+      t.match(text(res.html), 'Description Saved without knowing which version it changes')
+      const now = formFields(res.html)
+      t.equal(now.version, String(before.version), 'the form now carries the version saved')
+      t.equal(now.description, before.document.description, 'and shows the listing as saved')
+      t.notMatch(res.html, /If-Match/)
+    }
+    t.same(await stored(), before, 'nothing stored')
+  })
+
+  t.test('POST edit page with an impossible date → re-shown as typed, with its error; date fields are text, so nothing is blanked', async (t) => {
+    const before = await stored()
+    const ed = await editor()
+    const page = await ed.get(edit)
+    t.notMatch(page.html, /type="date"/)
+    const form = formFields(page.html)
+    const at = before.document.schedules.findIndex((s) => s.opens_at)
+    form[`schedules[${at}][valid_from]`] = '31/02/2027'
+    form[`schedules[${at}][valid_to]`] = '31/7/2028'
+    const res = await ed.post(edit, form)
+    t.equal(res.status, 422)
+    t.same(errorSummary(res.html), [`schedules-${at}-valid_from: Enter a real date, like 27/3/2027`])
+    const typed = formFields(res.html)
+    t.equal(typed[`schedules[${at}][valid_from]`], '31/02/2027', 'the impossible date as typed')
+    t.equal(typed[`schedules[${at}][valid_to]`], '31/7/2028', 'the other date as typed')
+    t.match(res.html, new RegExp(`id="schedules-${at}-valid_from-error"`))
+    t.notMatch(res.html, /type="date"/)
+    t.same(await stored(), before, 'nothing stored')
+    // Put right, both dates are stored, and the page shows them back as the hint asks for them.
+    typed[`schedules[${at}][valid_from]`] = '1/9/2027'
+    const saved = await ed.post(edit, typed)
+    t.equal(saved.status, 303, errorSummary(saved.html).join('; '))
+    t.match((await stored()).document.schedules[at], { valid_from: '2027-09-01', valid_to: '2028-07-31' })
+    const again = formFields((await ed.get(edit)).html)
+    t.same([again[`schedules[${at}][valid_from]`], again[`schedules[${at}][valid_to]`]], ['1/9/2027', '31/7/2028'])
+  })
+
+  t.test('POST edit page with a cost of "2,50" → error on that amount, nothing stored; "1,000" → £1000', async (t) => {
+    const before = await stored()
+    const ed = await editor()
+    const form = formFields((await ed.get(edit)).html)
+    const n = before.document.cost_options.length
+    form[`cost_options[${n}][option]`] = 'Per term'
+    form[`cost_options[${n}][amount]`] = '2,50'
+    const res = await ed.post(edit, form)
+    t.equal(res.status, 422)
+    t.same(errorSummary(res.html), [`cost_options-${n}-amount: Enter an amount in pounds, like 2.50`])
+    t.match(res.html, new RegExp(`id="cost_options-${n}-amount"[^>]*value="2,50"`))
+    t.same(await stored(), before, 'nothing stored')
+    const again = formFields(res.html)
+    again[`cost_options[${n}][amount]`] = '1,000'
+    const saved = await ed.post(edit, again)
+    t.equal(saved.status, 303, errorSummary(saved.html).join('; '))
+    t.match((await stored()).document.cost_options[n], { option: 'Per term', amount: 1000 })
   })
 
   t.test('another organisation’s listing: edit page → 404 page; POST → 404 and nothing changes', async (t) => {
