@@ -89,7 +89,7 @@ interface MatchForm {
 }
 
 
-function readForm(body: Record<string, unknown>): MatchForm {
+function matchFormFrom(body: Record<string, unknown>): MatchForm {
   return {
     postcode: formText(body.postcode),
     travel: formList(body.travel),
@@ -118,7 +118,7 @@ function readForm(body: Record<string, unknown>): MatchForm {
   }
 }
 
-const EMPTY_FORM = readForm({})
+const EMPTY_FORM = matchFormFrom({})
 
 /** A typed number, or NaN (which the schema refuses) when it is empty or not a plain number. */
 const toNumber = (s: string): number => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : Number.NaN)
@@ -391,7 +391,7 @@ const matchPages: FastifyPluginAsync = async (app) => {
 
   // The answers arrive in the body and leave in this page alone: nothing here logs or keeps them.
   app.post('/match', { schema: { hide: true } }, async (request, reply) => {
-    const form = readForm((request.body ?? {}) as Record<string, unknown>)
+    const form = matchFormFrom((request.body ?? {}) as Record<string, unknown>)
     const parsed = MatchProfileSchema.safeParse(profileInput(form))
     if (!parsed.success) return showForm(reply, form, parsed.error.issues.map((issue) => problemFor(issue, form)))
     let response: MatchResponse

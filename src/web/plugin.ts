@@ -15,7 +15,7 @@ import fastifyCsrf from '@fastify/csrf-protection'
 import fastifyFormbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import fastifyView from '@fastify/view'
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import nunjucks from 'nunjucks'
 import type { Config } from '../config.ts'
@@ -79,7 +79,7 @@ function addFilters(env: nunjucks.Environment): void {
   env.addFilter('json', (value: unknown) => new nunjucks.runtime.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')))
 }
 
-/** The path of a Referer header on this site ('' for none, another site's or a malformed one). */
+/** The path and query of a Referer header ('' for none or a malformed one); safeNext vets it after. */
 function refererPath(referer: string | undefined): string {
   if (!referer) return ''
   try {
@@ -91,7 +91,7 @@ function refererPath(referer: string | undefined): string {
 }
 
 /** The pages' own error answers: sign-in for 401, a page in words for the rest. */
-function pageErrorHandler(app: FastifyInstance) {
+function pageErrorHandler() {
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
       request.log.info({ code: error.code }, 'form refused: CSRF token')
@@ -173,7 +173,7 @@ export default fp<WebOptions & { pages: FastifyPluginAsync }>(
 
     await app.register(async (pages) => {
       await pages.register(fastifyFormbody)
-      pages.setErrorHandler(pageErrorHandler(pages))
+      pages.setErrorHandler(pageErrorHandler())
       pages.addHook('preHandler', (request, reply, done) => {
         if (request.method === 'POST') return pages.csrfProtection(request, reply, done)
         done()
