@@ -6,7 +6,9 @@ import { assertPasswordAcceptable, hashPassword, MAX_PASSWORD } from './password
 import { EmailSchema, PrincipalSchema } from './schemas.ts'
 import { audit, createAccount, createSession, findAccountByEmail, principalForSession, revokeSessions, ROLES, setPassword } from './store.ts'
 
-const secret = z.string().min(20).max(200)
+/** The secret in an emailed invitation or password reset link. */
+export const LinkSecretSchema = z.string().min(20).max(200)
+const secret = LinkSecretSchema
 
 /**
  * Invitations (an admin invites anyone, an organisation's editor invites colleagues to it)

@@ -4,6 +4,7 @@
  * editor in the app or by a signed link in the reminder that works without signing in.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { z } from 'zod'
 import type { Db, Queryable } from '../db/db.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { readService, recordVersion } from '../manage/store.ts'
@@ -25,11 +26,9 @@ function sign(key: Buffer, serviceId: string, expires: number): string {
   return createHmac('sha256', key).update(`confirm:${serviceId}:${expires}`).digest('base64url')
 }
 
-export interface ConfirmLink {
-  service: string
-  expires: number
-  sig: string
-}
+/** A signed "still running" link's parts, as the confirm API and the confirm page both check them. */
+export const ConfirmLinkSchema = z.strictObject({ service: z.uuid(), expires: z.number().int(), sig: z.string().min(10).max(100) })
+export type ConfirmLink = z.infer<typeof ConfirmLinkSchema>
 
 export function makeConfirmLink(key: Buffer, serviceId: string, now: Date): ConfirmLink {
   const expires = Math.floor(now.getTime() / 1000) + LINK_DAYS * 86_400

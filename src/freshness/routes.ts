@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { audit } from '../auth/store.ts'
 import { Invalid, ProblemSchema } from '../problem.ts'
-import { checkConfirmLink, confirmService, linkKey, runFreshness } from './freshness.ts'
+import { checkConfirmLink, confirmService, ConfirmLinkSchema, linkKey, runFreshness } from './freshness.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +29,7 @@ const freshnessRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['self-service'],
         summary: 'Confirm a listing is still running with the signed link from a reminder email (no sign-in needed)',
-        body: z.strictObject({ service: z.uuid(), expires: z.number().int(), sig: z.string().min(10).max(100) }),
+        body: ConfirmLinkSchema,
         response: { 200: z.object({ service: z.object({ id: z.uuid(), name: z.string() }), verified_at: z.iso.datetime() }), 400: ProblemSchema, 422: ProblemSchema },
       },
     },

@@ -5,11 +5,12 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { LinkSecretSchema } from '../auth/invitation-routes.ts'
 import { INVITATION_DAYS, previewInvitation, passwordResetState, RESET_MINUTES, type LinkState } from '../auth/invitations.ts'
 import { MAX_PASSWORD } from '../auth/passwords.ts'
 import { EmailSchema } from '../auth/schemas.ts'
 import type { Principal } from '../auth/store.ts'
-import { checkConfirmLink, LINK_DAYS, linkKey, REMIND_AFTER_DAYS } from '../freshness/freshness.ts'
+import { checkConfirmLink, ConfirmLinkSchema, LINK_DAYS, linkKey, REMIND_AFTER_DAYS } from '../freshness/freshness.ts'
 import { OrganizationDocumentSchema } from '../manage/schemas.ts'
 import { readOrganization, readService } from '../manage/store.ts'
 import type { ProblemBody } from '../problem.ts'
@@ -65,9 +66,8 @@ export function refusalOf(status: number, problem: ProblemBody): Refusal {
 
 const TOO_MANY_TRIES = 'Too many attempts. Wait a minute and try again'
 
-/** The longest token the API takes; a longer one is not a link we sent. */
-const MAX_TOKEN = 200
-const linkToken = (token: string) => (token.length <= MAX_TOKEN ? token : '')
+/** A token the API would take, or '' (not a link we sent). */
+const linkToken = (token: string) => (LinkSecretSchema.safeParse(token).success ? token : '')
 
 /** The register page's checks are the API's own schemas, so the page and the API agree. */
 const Org = OrganizationDocumentSchema.shape
@@ -96,8 +96,6 @@ const REGISTER_FIELDS: Record<string, FieldProblem> = {
   '/organization/charity_number': { field: 'charity-number', text: `The charity number must be ${ORG_LIMITS.charity_number} characters or fewer` },
   '/email': { field: 'email', text: 'Enter your email address in the right format, like name@example.org' },
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const invitationPages: FastifyPluginAsync = async (app) => {
   // ----- Invitations -------------------------------------------------------------------------
@@ -246,9 +244,10 @@ const invitationPages: FastifyPluginAsync = async (app) => {
   const readConfirmLink = async (raw: unknown) => {
     const fields = (raw ?? {}) as Record<string, unknown>
     const q = { service: formText(fields.service), expires: formText(fields.expires), sig: formText(fields.sig) }
-    const expires = /^\d{1,12}$/.test(q.expires) ? Number(q.expires) : NaN
-    if (!UUID.test(q.service) || Number.isNaN(expires) || q.sig.length < 10 || q.sig.length > 100) return { problem: 'tampered' as const }
-    const link = { service: q.service.toLowerCase(), expires, sig: q.sig }
+    // The query's text as the confirm API's body: checked by that same schema.
+    const parsed = ConfirmLinkSchema.safeParse({ service: q.service.toLowerCase(), expires: /^\d{1,12}$/.test(q.expires) ? Number(q.expires) : NaN, sig: q.sig })
+    if (!parsed.success) return { problem: 'tampered' as const }
+    const link = parsed.data
     const problem = checkConfirmLink(await linkKey(app.db), link, app.now())
     if (problem) return { problem }
     // Read as editors read it: a listing hidden for going unconfirmed must still be confirmable.
