@@ -20,10 +20,14 @@ export const usingPostgres = DATABASE_URL !== undefined
 
 export const SNAPSHOT_DIR = fileURLToPath(new URL('../.tap/db/', import.meta.url))
 export const DEMO_SNAPSHOT = `${SNAPSHOT_DIR}pglite-demo.tar.gz`
+export const BASE_SNAPSHOT = `${SNAPSHOT_DIR}pglite-base.tar.gz`
 
-/** The PostgreSQL template database prepare.ts fills with the migrated demo directory. */
-export function templateName(url: string): string {
-  return `${new URL(url).pathname.slice(1)}_tpl_demo`
+/**
+ * The PostgreSQL template databases prepare.ts fills: 'base' migrated with the shipped postcodes
+ * and boundaries (an empty directory, as a new service starts), 'demo' with the demo directory too.
+ */
+export function templateName(url: string, kind: 'base' | 'demo'): string {
+  return `${new URL(url).pathname.slice(1)}_tpl_${kind}`
 }
 
 export function withDatabaseName(url: string, name: string): string {
@@ -55,18 +59,21 @@ export interface TestDatabase {
 
 /**
  * A database of this test's own. `demo: true` holds the migrated Croydon demo directory made
- * with FIXED_NOW; `demo: false` is empty: no schema at all.
+ * with FIXED_NOW; `demo: 'empty'` an empty directory as a new service starts (schema, postcodes
+ * and boundaries); `demo: false` nothing at all, not even the schema.
  */
-export async function testDatabase(t: Teardown, { demo }: { demo: boolean }): Promise<TestDatabase> {
+export async function testDatabase(t: Teardown, { demo }: { demo: boolean | 'empty' }): Promise<TestDatabase> {
+  const kind = demo === true ? 'demo' : demo === 'empty' ? 'base' : undefined
   if (!DATABASE_URL) {
-    const db = demo
-      ? await createPgliteDb({ loadDataDir: new Blob([readFileSync(DEMO_SNAPSHOT)], { type: 'application/x-gzip' }) })
+    const snapshot = kind === 'demo' ? DEMO_SNAPSHOT : kind === 'base' ? BASE_SNAPSHOT : undefined
+    const db = snapshot
+      ? await createPgliteDb({ loadDataDir: new Blob([readFileSync(snapshot)], { type: 'application/x-gzip' }) })
       : await createPgliteDb()
     t.teardown(() => db.close())
     return { db }
   }
   const name = `${new URL(DATABASE_URL).pathname.slice(1)}_t${randomBytes(5).toString('hex')}`
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name}${demo ? ` TEMPLATE ${templateName(DATABASE_URL)}` : ''}`))
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}${kind ? ` TEMPLATE ${templateName(DATABASE_URL, kind)}` : ''}`))
   const url = withDatabaseName(DATABASE_URL, name)
   const db = await openDb(pgDatabase(url))
   t.teardown(async () => {
@@ -101,7 +108,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
 /** The whole app over a fresh copy of the demo directory (or an empty one), clock fixed. */
 export async function buildTestApp(
   t: Teardown,
-  options: { demo?: boolean; deps?: AppDeps; config?: Partial<Config> } = {},
+  options: { demo?: boolean | 'empty'; deps?: AppDeps; config?: Partial<Config> } = {},
 ): Promise<FastifyInstance> {
   const { db } = await testDatabase(t, { demo: options.demo ?? true })
   const app = await buildApp(testConfig({ kind: 'pglite', dataDir: 'unused' }, options.config), {

@@ -9,6 +9,7 @@ import {
   PHYSICAL_INTENSITIES,
   REFERRAL_CAPACITIES,
   SCHEDULE_KINDS,
+  SERVICE_AREA_KINDS,
   SERVICE_STATUSES,
   WEEKDAYS,
 } from './vocabulary.ts'
@@ -80,6 +81,7 @@ export const ServiceDetailSchema = ServiceSummarySchema.extend({
   gender_restriction: z.enum(GENDER_RESTRICTIONS),
   audiences: z.array(z.enum(AUDIENCES)),
   languages: z.array(z.string()),
+  interpreter_available: z.boolean().describe('it can arrange an interpreter'),
   newcomer_support: z.array(z.enum(NEWCOMER_SUPPORT)),
   physical_intensity: z.enum(PHYSICAL_INTENSITIES),
   self_referral: z.boolean(),
@@ -105,7 +107,16 @@ export const ServiceDetailSchema = ServiceSummarySchema.extend({
       phones: z.array(z.object({ number: z.string(), description: z.string().nullable() })),
     }),
   ),
-  service_areas: z.array(z.object({ id: uuid, name: z.string(), service_area: z.string().nullable() })),
+  service_areas: z
+    .array(
+      z.object({
+        id: uuid,
+        kind: z.enum(SERVICE_AREA_KINDS),
+        name: z.string(),
+        service_area: z.string().nullable().describe('in words: "Available to anyone living in Croydon, by phone", "Anywhere in England online"'),
+      }),
+    )
+    .describe('where its home visits, telephone or online sessions are available'),
 })
 
 export const OrganizationSchema = z.object({

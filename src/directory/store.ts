@@ -47,7 +47,7 @@ export async function findService(db: Queryable, id: string): Promise<ServiceDet
   const { rows } = await db.query<Timestamps<ServiceDetail>>(
     `SELECT ${SUMMARY_COLUMNS},
        s.url, s.email, s.fees, s.alert, s.typical_attendance, s.minimum_age, s.maximum_age,
-       s.gender_restriction, s.audiences, s.languages, s.newcomer_support, s.physical_intensity,
+       s.gender_restriction, s.audiences, s.languages, s.interpreter_available, s.newcomer_support, s.physical_intensity,
        s.self_referral, s.referral_capacity, s.created_at,
        COALESCE((SELECT json_agg(json_build_object(
            'id', l.id, 'name', l.name, 'description', l.description,
@@ -79,8 +79,8 @@ export async function findService(db: Queryable, id: string): Promise<ServiceDet
                                                ORDER BY p.number)
                                  FROM phone p WHERE p.contact_id = ct.id), '[]')) ORDER BY ct.name, ct.id)
          FROM contact ct WHERE ct.service_id = s.id), '[]') AS contacts,
-       COALESCE((SELECT json_agg(json_build_object('id', sa.id, 'name', sa.name, 'service_area', sa.service_area)
-                                 ORDER BY sa.name)
+       COALESCE((SELECT json_agg(json_build_object('id', sa.id, 'kind', sa.kind, 'name', sa.name, 'service_area', sa.service_area)
+                                 ORDER BY sa.ordinal, sa.id)
          FROM service_area sa WHERE sa.service_id = s.id), '[]') AS service_areas
      FROM service s JOIN organization o ON o.id = s.organization_id
     WHERE s.id = $1`,

@@ -59,7 +59,17 @@ export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const
  * What can stop a person from taking part in a listing (the matcher's hard constraints): the
  * barriers a gap record names.
  */
-export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity', 'cost', 'delivery_mode', 'intensity'] as const
+export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity', 'cost', 'delivery_mode', 'intensity', 'language'] as const
+
+/**
+ * Where a home-visiting, telephone or online service is available: anywhere in England, whole
+ * local authorities or wards, within some kilometres of one of its venues, or a geometry of
+ * its own (from a feed).
+ */
+export const SERVICE_AREA_KINDS = ['england', 'local_authority', 'ward', 'radius', 'geometry'] as const
+
+/** The boundaries the service holds: England, local authority districts and wards. */
+export const BOUNDARY_KINDS = ['country', 'local_authority', 'ward'] as const
 
 /** What an account may do: run the service, find and match, edit its organisations' listings, or report. */
 export const ROLES = ['admin', 'link_worker', 'editor', 'commissioner'] as const
@@ -79,6 +89,9 @@ export const WEEKDAY_NAMES = {
 } as const satisfies Record<(typeof WEEKDAYS)[number], string>
 
 export type DeliveryMode = (typeof DELIVERY_MODES)[number]
+
+/** Ways of taking part without travelling to a venue: what a service area is for. */
+export const REMOTE_DELIVERY_MODES = ['home_visit', 'online_video', 'online_text', 'telephone'] as const satisfies readonly DeliveryMode[]
 export type GroupSize = (typeof GROUP_SIZES)[number]
 export type GenderRestriction = (typeof GENDER_RESTRICTIONS)[number]
 export type Audience = (typeof AUDIENCES)[number]
@@ -90,6 +103,8 @@ export type ServiceStatus = (typeof SERVICE_STATUSES)[number]
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number]
 export type Weekday = (typeof WEEKDAYS)[number]
 export type Barrier = (typeof BARRIERS)[number]
+export type ServiceAreaKind = (typeof SERVICE_AREA_KINDS)[number]
+export type BoundaryKind = (typeof BOUNDARY_KINDS)[number]
 export type Role = (typeof ROLES)[number]
 
 /**
@@ -109,6 +124,8 @@ export const VOCABULARY_CONSTRAINTS = {
   'schedule.schedule_kind_check': SCHEDULE_KINDS,
   'schedule.schedule_byday_check': WEEKDAYS,
   'match_gap.match_gap_barriers_check': BARRIERS,
+  'service_area.service_area_kind_check': SERVICE_AREA_KINDS,
+  'boundary.boundary_kind_check': BOUNDARY_KINDS,
   'account.account_role_check': ROLES,
   'problem_report.problem_report_kind_check': PROBLEM_KINDS,
 } as const satisfies Record<string, readonly string[]>

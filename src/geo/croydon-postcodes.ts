@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'csv-parse/sync'
 import { z } from 'zod'
+import { AreaFeatureCollectionSchema, toMultiPolygon, type MultiPolygon, type Polygon, type Position } from './geojson.ts'
 import { normalisePostcode } from './postcode.ts'
 
 export interface CroydonPostcode {
@@ -19,17 +20,7 @@ export interface CroydonPostcode {
   wardName: string
 }
 
-export type Position = [number, number]
-
-export interface MultiPolygon {
-  type: 'MultiPolygon'
-  coordinates: Position[][][]
-}
-
-export interface Polygon {
-  type: 'Polygon'
-  coordinates: Position[][]
-}
+export type { MultiPolygon, Polygon, Position }
 
 export interface CroydonWard {
   /** ONS ward code (WD19CD), e.g. "E05011487". */
@@ -81,24 +72,8 @@ export function readCroydonPostcodes(): CroydonPostcode[] {
   return out
 }
 
-const position = z.tuple([z.number(), z.number()])
-const polygonCoords = z.array(z.array(position))
-const geometry = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('Polygon'), coordinates: polygonCoords }),
-  z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(polygonCoords) }),
-])
-const featureCollection = z.object({
-  features: z.array(z.object({ properties: z.record(z.string(), z.unknown()), geometry })),
-})
-
-function toMultiPolygon(g: z.infer<typeof geometry>): MultiPolygon {
-  return g.type === 'MultiPolygon'
-    ? { type: 'MultiPolygon', coordinates: g.coordinates }
-    : { type: 'MultiPolygon', coordinates: [g.coordinates] }
-}
-
 function readFeatures(file: string) {
-  return featureCollection.parse(JSON.parse(readFileSync(dataUrl(file), 'utf8'))).features
+  return AreaFeatureCollectionSchema.parse(JSON.parse(readFileSync(dataUrl(file), 'utf8'))).features
 }
 
 let wards: CroydonWard[] | undefined
@@ -114,13 +89,16 @@ export function readCroydonWards(): CroydonWard[] {
   return wards
 }
 
+/** Croydon's ONS local authority code. */
+export const CROYDON_CODE = 'E09000008'
+
 let borough: MultiPolygon | undefined
 
 /** The borough outline, as a MultiPolygon (the source file holds a single Polygon). */
 export function readCroydonBorough(): MultiPolygon {
   if (borough) return borough
-  const [feature] = readFeatures('croydon_borough.geojson')
-  if (!feature) throw new Error('croydon_borough.geojson has no feature')
+  const feature = readFeatures('london_boroughs.geojson').find((f) => f.properties['LAD13CD'] === CROYDON_CODE)
+  if (!feature) throw new Error('london_boroughs.geojson has no Croydon')
   borough = toMultiPolygon(feature.geometry)
   return borough
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -5,7 +6,8 @@ import { createInvitation } from '../auth/invitations.ts'
 import { EmailSchema } from '../auth/schemas.ts'
 import { audit } from '../auth/store.ts'
 import { NotFound, ProblemSchema } from '../problem.ts'
-import { OrganizationDocumentSchema } from './schemas.ts'
+import { OrganizationDocumentSchema, versioned } from './schemas.ts'
+import { createOrganization, readOrganization } from './store.ts'
 
 /**
  * Moderation: an organisation registers itself (its first editor gets an invitation to prove
@@ -27,24 +29,85 @@ const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
           organization: OrganizationDocumentSchema,
           email: EmailSchema,
         }),
-        response: { 202: z.object({ organization_id: z.uuid(), detail: z.string() }), 400: ProblemSchema, 429: ProblemSchema },
+        response: { 202: z.object({ organization_id: z.uuid(), detail: z.string() }), 400: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema },
       },
     },
     async (request, reply) => {
       const { organization: o, email } = request.body
       const now = app.now()
       const id = await app.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: string }>(
-          `INSERT INTO organization (name, description, email, website, charity_number, moderation) VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id`,
-          [o.name, o.description, o.email, o.website, o.charity_number],
-        )
-        const orgId = rows[0]!.id
+        const orgId = randomUUID()
+        await createOrganization(tx, { id: orgId, document: o, moderation: 'pending', by: null, now }, '/organization/local_authority')
         await createInvitation(tx, { email, role: 'editor', organization_id: orgId, invited_by: null, organization_name: o.name }, opts.publicUrl, now)
         await audit(tx, { action: 'organization_register', outcome: 'success', ip: request.ip, email, target_type: 'organization', target_id: orgId }, now)
         return orgId
       })
       return reply.code(202).send({ organization_id: id, detail: 'Registered. Check your email to choose a password; your listings go live once an admin approves the organisation.' })
     },
+  )
+
+  const VersionedOrganization = versioned(OrganizationDocumentSchema)
+
+  app.post(
+    '/admin/organizations',
+    {
+      preHandler: app.authorize('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'Add an organisation directly (approved at once); optionally invite its first editor',
+        description: 'For organisations an admin lists on their behalf: no self-registration limit, no moderation. Its listings are added with POST /api/manage/organizations/{id}/services.',
+        body: z.strictObject({
+          organization: OrganizationDocumentSchema,
+          editor_email: EmailSchema.optional().describe('sent an invitation to edit the organisation’s listings'),
+        }),
+        response: { 201: VersionedOrganization, ...Errors, 422: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { organization, editor_email: email } = request.body
+      const now = app.now()
+      const id = randomUUID()
+      await app.db.transaction(async (tx) => {
+        await createOrganization(tx, { id, document: organization, moderation: 'approved', by: request.principal!.account_id, now }, '/organization/local_authority')
+        if (email) await createInvitation(tx, { email, role: 'editor', organization_id: id, invited_by: request.principal!.account_id, organization_name: organization.name }, opts.publicUrl, now)
+        await audit(tx, { account_id: request.principal!.account_id, action: 'organization_create', outcome: 'success', ip: request.ip, target_type: 'organization', target_id: id, detail: { invited: email !== undefined } }, now)
+      })
+      const org = (await readOrganization(app.db, id))!
+      reply.header('etag', `"${org.version}"`)
+      return reply.code(201).send({ id, organization_id: id, version: org.version, verified_at: null, document: org.document })
+    },
+  )
+
+  app.get(
+    '/admin/organizations',
+    {
+      preHandler: app.authorize('admin'),
+      schema: {
+        tags: ['admin'],
+        summary: 'Every organisation, by name, with whether it is approved and how many listings it has',
+        response: {
+          200: z.array(
+            z.object({
+              id: z.uuid(),
+              name: z.string(),
+              moderation: z.enum(['pending', 'approved']),
+              local_authority: z.object({ code: z.string(), name: z.string() }).nullable(),
+              services: z.number().int(),
+            }),
+          ),
+          ...Errors,
+        },
+      },
+    },
+    async () =>
+      (
+        await app.db.query<{ id: string; name: string; moderation: 'pending' | 'approved'; local_authority: { code: string; name: string } | null; services: number }>(
+          `SELECT o.id, o.name, o.moderation,
+                  (SELECT json_build_object('code', b.code, 'name', b.name) FROM boundary b WHERE b.code = o.local_authority) AS local_authority,
+                  (SELECT count(*)::int FROM service s WHERE s.organization_id = o.id) AS services
+             FROM organization o ORDER BY o.name, o.id`,
+        )
+      ).rows,
   )
 
   app.get(

@@ -10,6 +10,7 @@ import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import { OrganizationDocumentSchema, ServiceDocumentSchema, VersionEntrySchema, versioned } from './schemas.ts'
 import {
   claimVersion,
+  createService,
   diff,
   ifMatchVersion,
   mayEdit,
@@ -148,17 +149,21 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
     '/manage/organizations/:id/services',
     {
       preHandler: editors,
-      schema: { tags: ['self-service'], summary: 'Add a service to your organisation', params: Id, body: ServiceDocumentSchema, response: { 201: VersionedService, ...WriteErrors } },
+      schema: {
+        tags: ['self-service'],
+        summary: 'Add a service to your organisation (confirmed as running from now)',
+        description: 'A home-visiting, telephone or online service given no service_areas is available in its organisation’s local authority (else that of its venues); the response shows the area it was given.',
+        params: Id,
+        body: ServiceDocumentSchema,
+        response: { 201: VersionedService, ...WriteErrors },
+      },
     },
     async (request, reply) => {
       const organizationId = own(request, request.params.id)
       const { rows } = await app.db.query('SELECT 1 FROM organization WHERE id = $1', [organizationId])
       if (rows.length === 0) throw new NotFound('No such record.')
       const id = randomUUID()
-      await app.db.transaction(async (tx) => {
-        await writeService(tx, id, organizationId, request.body, 1)
-        await recordVersion(tx, { type: 'service', id, version: 1, action: 'create', by: request.principal!.account_id, changes: diff(null, request.body), snapshot: request.body }, app.now())
-      })
+      await app.db.transaction((tx) => createService(tx, { id, organizationId, document: request.body, by: request.principal!.account_id, now: app.now() }))
       await write(request, 'service', id, 'service_create')
       reply.code(201)
       return serviceResponse(reply, id)
@@ -171,7 +176,8 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: editors,
       schema: {
         tags: ['self-service'],
-        summary: 'Replace one of your services: its fields, activity types, venues, schedules, costs and contacts (If-Match: the version you read)',
+        summary: 'Replace one of your services: its fields, activity types, venues, schedules, areas, costs and contacts (If-Match: the version you read)',
+        description: 'Saved by one of its organisation’s editors, the listing counts as confirmed as running now (a hidden one comes back); an admin’s edit does not confirm it.',
         params: Id,
         body: ServiceDocumentSchema,
         response: { 200: VersionedService, ...WriteErrors },
@@ -181,10 +187,12 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = request.params.id
       const organizationId = own(request, await organizationOf(app.db, id))
       const want = expected(request)
+      // The organisation saying what its listing is now also says it is running; an admin's edit does not.
+      const confirmedAt = request.principal!.role === 'editor' ? app.now() : undefined
       const version = await app.db.transaction(async (tx) => {
         const before = await readService(tx, id)
         const next = await claimVersion(tx, 'service', id, want)
-        await writeService(tx, id, organizationId, request.body, next)
+        await writeService(tx, id, organizationId, request.body, next, { confirmedAt })
         const after = (await readService(tx, id))!.document
         await recordVersion(tx, { type: 'service', id, version: next, action: 'update', by: request.principal!.account_id, changes: diff(before?.document ?? null, after), snapshot: after }, app.now())
         return next

@@ -17,11 +17,14 @@ import {
   SERVICE_STATUSES,
   WEEKDAYS,
 } from '../directory/vocabulary.ts'
+import { polygonal } from '../geo/geojson.ts'
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 const optionalText = (max: number) => z.string().trim().max(max).nullable().default(null)
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM' })
 const isoDate = z.iso.date({ error: 'must be a real date, YYYY-MM-DD' })
+/** An ONS (GSS) area code: E09000008 is Croydon, E05011464 Bensham Manor ward. */
+const gssCode = (what: string) => z.string().trim().toUpperCase().regex(/^[EWSN]\d{8}$/, { error: `must be the ONS code of a ${what}, like ${what === 'ward' ? 'E05011464' : 'E09000008'}` })
 
 export const OrganizationDocumentSchema = z.strictObject({
   name: text(200),
@@ -29,6 +32,10 @@ export const OrganizationDocumentSchema = z.strictObject({
   email: z.email().nullable().default(null),
   website: z.url({ protocol: /^https?$/ }).nullable().default(null),
   charity_number: optionalText(40),
+  local_authority: gssCode('local authority')
+    .nullable()
+    .default(null)
+    .describe('ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise'),
 })
 export type OrganizationDocument = z.infer<typeof OrganizationDocumentSchema>
 
@@ -71,6 +78,28 @@ export const ScheduleDocumentSchema = z
   )
   .refine((s) => !(s.opens_at && s.closes_at) || s.opens_at < s.closes_at, { error: 'opens_at must be before closes_at', path: ['closes_at'] })
 
+/**
+ * Where a home-visiting, telephone or online service is available. Saved without one, such a
+ * service is given its organisation's local authority (else that of its venues), and the
+ * document read back says so.
+ */
+export const ServiceAreaDocumentSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('england').describe('anywhere in England (national telephone and online services)') }),
+  z.strictObject({ kind: z.literal('local_authority').describe('the whole of a local authority'), code: gssCode('local authority') }),
+  z.strictObject({ kind: z.literal('ward').describe('the whole of a ward'), code: gssCode('ward') }),
+  z.strictObject({
+    kind: z.literal('radius').describe('within some kilometres of one of its venues'),
+    km: z.number().min(0.5).max(100).multipleOf(0.1),
+    location_index: z.number().int().min(0).describe('which of the locations'),
+  }),
+  z.strictObject({
+    kind: z.literal('geometry').describe('an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)'),
+    name: text(200).describe('what people call it, as in "only for people living in …"'),
+    geojson: polygonal(5000),
+  }),
+])
+export type ServiceAreaDocument = z.infer<typeof ServiceAreaDocumentSchema>
+
 export const ServiceDocumentSchema = z
   .strictObject({
     name: text(200),
@@ -87,7 +116,8 @@ export const ServiceDocumentSchema = z
     maximum_age: z.number().int().min(0).max(120).nullable().default(null),
     gender_restriction: z.enum(GENDER_RESTRICTIONS).default('none'),
     audiences: z.array(z.enum(AUDIENCES)).default([]),
-    languages: z.array(z.string().regex(/^[a-z]{2,3}$/)).min(1).default(['en']),
+    languages: z.array(z.string().regex(/^[a-z]{2,3}$/)).min(1).default(['en']).describe('ISO 639 codes of the languages sessions are held in'),
+    interpreter_available: z.boolean().default(false).describe('it can arrange an interpreter for someone who speaks another language'),
     newcomer_support: z.array(z.enum(NEWCOMER_SUPPORT)).default([]),
     physical_intensity: z.enum(PHYSICAL_INTENSITIES).default('none'),
     self_referral: z.boolean().default(true),
@@ -95,6 +125,11 @@ export const ServiceDocumentSchema = z
     taxonomy_terms: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1).max(5).describe('activity type codes'),
     locations: z.array(LocationDocumentSchema).max(20).default([]),
     schedules: z.array(ScheduleDocumentSchema).max(50).default([]),
+    service_areas: z
+      .array(ServiceAreaDocumentSchema)
+      .max(50)
+      .default([])
+      .describe('where its home visits, telephone or online sessions are available; empty: its organisation’s local authority'),
     cost_options: z
       .array(z.strictObject({ option: text(200), amount: z.number().min(0).max(10_000), amount_description: optionalText(200), concessions: optionalText(500) }))
       .max(20)
@@ -114,6 +149,13 @@ export const ServiceDocumentSchema = z
   .refine((s) => s.minimum_age === null || s.maximum_age === null || s.minimum_age <= s.maximum_age, { error: 'minimum_age is above maximum_age', path: ['maximum_age'] })
   .refine((s) => !s.delivery_modes.includes('venue') || s.locations.length > 0, { error: 'a service at a venue needs a location', path: ['locations'] })
   .refine((s) => s.schedules.every((x) => x.location_index === null || x.location_index < s.locations.length), { error: 'location_index must point at one of the locations', path: ['schedules'] })
+  .superRefine((s, ctx) => {
+    s.service_areas.forEach((a, i) => {
+      if (a.kind === 'radius' && a.location_index >= s.locations.length) {
+        ctx.addIssue({ code: 'custom', message: 'location_index must point at one of the locations', path: ['service_areas', i, 'location_index'] })
+      }
+    })
+  })
 export type ServiceDocument = z.infer<typeof ServiceDocumentSchema>
 
 /** A stored document with its version (the ETag an update must send back in If-Match). */

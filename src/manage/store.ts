@@ -6,6 +6,7 @@
 import type { Queryable } from '../db/db.ts'
 import { Invalid, NotFound, Problem } from '../problem.ts'
 import type { Principal } from '../auth/store.ts'
+import { areasToStore, READ_AREAS_SQL, writeServiceAreas } from './areas.ts'
 import type { OrganizationDocument, ServiceDocument } from './schemas.ts'
 
 export type RecordType = 'organization' | 'service'
@@ -52,7 +53,7 @@ export async function organizationOf(db: Queryable, serviceId: string): Promise<
 
 export async function readOrganization(db: Queryable, id: string): Promise<{ version: number; document: OrganizationDocument } | undefined> {
   const { rows } = await db.query<OrganizationDocument & { version: number }>(
-    'SELECT name, description, email, website, charity_number, version FROM organization WHERE id = $1',
+    'SELECT name, description, email, website, charity_number, local_authority, version FROM organization WHERE id = $1',
     [id],
   )
   if (!rows[0]) return undefined
@@ -75,6 +76,7 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
        'fees', s.fees, 'alert', s.alert, 'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
        'typical_attendance', s.typical_attendance, 'minimum_age', s.minimum_age, 'maximum_age', s.maximum_age,
        'gender_restriction', s.gender_restriction, 'audiences', s.audiences, 'languages', s.languages,
+       'interpreter_available', s.interpreter_available,
        'newcomer_support', s.newcomer_support, 'physical_intensity', s.physical_intensity,
        'self_referral', s.self_referral, 'referral_capacity', s.referral_capacity,
        'taxonomy_terms', ARRAY(SELECT t.code FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
@@ -105,7 +107,8 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
        'contacts', coalesce((SELECT json_agg(json_build_object('name', ct.name, 'title', ct.title, 'email', ct.email,
             'phones', coalesce((SELECT json_agg(json_build_object('number', p.number, 'description', p.description) ORDER BY p.id)
                                   FROM phone p WHERE p.contact_id = ct.id), '[]')) ORDER BY ct.id)
-          FROM contact ct WHERE ct.service_id = s.id), '[]')
+          FROM contact ct WHERE ct.service_id = s.id), '[]'),
+       'service_areas', ${READ_AREAS_SQL('s', 'SELECT sal3.location_id, row_number() OVER (ORDER BY sal3.id) AS i FROM service_at_location sal3 WHERE sal3.service_id = s.id')}
      ) AS document
      FROM service s WHERE s.id = $1`,
     [id],
@@ -143,11 +146,53 @@ export async function claimVersion(db: Queryable, type: RecordType, id: string, 
   return expected + 1
 }
 
-export async function writeOrganization(db: Queryable, id: string, doc: OrganizationDocument, version: number): Promise<void> {
+/** A local authority the organisation names must be one whose boundary we hold. */
+async function checkAuthority(db: Queryable, doc: OrganizationDocument, pointer: string): Promise<void> {
+  if (doc.local_authority === null) return
+  const { rowCount } = await db.query(`SELECT 1 FROM boundary WHERE code = $1 AND kind = 'local_authority'`, [doc.local_authority])
+  if (rowCount === 0) {
+    throw new Invalid(`There is no local authority with the code ${doc.local_authority}.`, [{ in: 'body', pointer, detail: 'not a local authority we hold' }])
+  }
+}
+
+export async function writeOrganization(db: Queryable, id: string, doc: OrganizationDocument, version: number, pointer = '/local_authority'): Promise<void> {
+  await checkAuthority(db, doc, pointer)
   await db.query(
-    'UPDATE organization SET name = $2, description = $3, email = $4, website = $5, charity_number = $6, version = $7 WHERE id = $1',
-    [id, doc.name, doc.description, doc.email, doc.website, doc.charity_number, version],
+    'UPDATE organization SET name = $2, description = $3, email = $4, website = $5, charity_number = $6, local_authority = $7, version = $8 WHERE id = $1',
+    [id, doc.name, doc.description, doc.email, doc.website, doc.charity_number, doc.local_authority, version],
   )
+}
+
+/**
+ * Adds an organisation: approved (created by an admin, or the demo), or pending until an admin
+ * approves it (registered by itself). Its first version is kept in its history.
+ */
+export async function createOrganization(
+  db: Queryable,
+  o: { id: string; document: OrganizationDocument; moderation: 'pending' | 'approved'; by: string | null; now: Date },
+  pointer = '/local_authority',
+): Promise<void> {
+  await checkAuthority(db, o.document, pointer)
+  const d = o.document
+  await db.query(
+    `INSERT INTO organization (id, name, description, email, website, charity_number, local_authority, moderation, approved_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 'approved' THEN $9::timestamptz END)`,
+    [o.id, d.name, d.description, d.email, d.website, d.charity_number, d.local_authority, o.moderation, o.now.toISOString()],
+  )
+  await recordVersion(db, { type: 'organization', id: o.id, version: 1, action: 'create', by: o.by, changes: diff(null, d), snapshot: d }, o.now)
+}
+
+/**
+ * Adds a service to an organisation. A listing is confirmed as running at the moment it is
+ * created (it cannot be staler than its own creation); its first version is kept.
+ */
+export async function createService(
+  db: Queryable,
+  s: { id: string; organizationId: string; document: ServiceDocument; by: string | null; now: Date },
+): Promise<void> {
+  await writeService(db, s.id, s.organizationId, s.document, 1, { confirmedAt: s.now })
+  const stored = (await readService(db, s.id))!.document
+  await recordVersion(db, { type: 'service', id: s.id, version: 1, action: 'create', by: s.by, changes: diff(null, stored), snapshot: stored }, s.now)
 }
 
 /**
@@ -155,26 +200,36 @@ export async function writeOrganization(db: Queryable, id: string, doc: Organiza
  * organisation also uses is copied rather than changed under them), schedules, costs and
  * contacts. Venues no longer listed are unlinked, and removed when nothing else uses them.
  */
-export async function writeService(db: Queryable, id: string, organizationId: string, doc: ServiceDocument, version: number): Promise<void> {
+export async function writeService(
+  db: Queryable,
+  id: string,
+  organizationId: string,
+  doc: ServiceDocument,
+  version: number,
+  options: { confirmedAt?: Date } = {},
+): Promise<void> {
   const { rows: terms } = await db.query<{ id: string; code: string }>('SELECT id, code FROM taxonomy_term WHERE code = ANY ($1)', [doc.taxonomy_terms])
   const unknown = doc.taxonomy_terms.filter((c) => !terms.some((t) => t.code === c))
   if (unknown.length > 0) {
     throw new Invalid(`Unknown activity type: ${unknown.join(', ')}`, unknown.map((c) => ({ in: 'body' as const, pointer: `/taxonomy_terms/${doc.taxonomy_terms.indexOf(c)}`, detail: `${c} is not a taxonomy term code` })))
   }
   // A pending organisation's services, and hidden (long unconfirmed) ones, are held inactive;
-  // the chosen status waits for approval or confirmation.
+  // the chosen status waits for approval or confirmation. A write that confirms the listing
+  // is running brings a hidden one back.
+  const confirmedAt = options.confirmedAt?.toISOString() ?? null
   const { rows: held } = await db.query<{ held: boolean }>(
     `SELECT (SELECT moderation = 'pending' FROM organization WHERE id = $2)
-            OR coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = $1), false) AS held`,
-    [id, organizationId],
+            OR ($3::timestamptz IS NULL AND coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = $1), false)) AS held`,
+    [id, organizationId, confirmedAt],
   )
   const pending = held[0]!.held
   await db.query(
     `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
                           typical_attendance, minimum_age, maximum_age, gender_restriction, audiences, languages, newcomer_support,
-                          physical_intensity, self_referral, referral_capacity, version, status_before_hidden)
+                          physical_intensity, self_referral, referral_capacity, version, status_before_hidden,
+                          interpreter_available, verified_at)
      VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $23 THEN 'inactive' ELSE $7 END, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             CASE WHEN $23 THEN $7 END)
+             CASE WHEN $23 THEN $7 END, $24, $25)
      ON CONFLICT (id) DO UPDATE SET
        name = EXCLUDED.name, description = EXCLUDED.description, url = EXCLUDED.url, email = EXCLUDED.email,
        status = EXCLUDED.status, fees = EXCLUDED.fees, alert = EXCLUDED.alert, delivery_modes = EXCLUDED.delivery_modes,
@@ -182,10 +237,12 @@ export async function writeService(db: Queryable, id: string, organizationId: st
        maximum_age = EXCLUDED.maximum_age, gender_restriction = EXCLUDED.gender_restriction, audiences = EXCLUDED.audiences,
        languages = EXCLUDED.languages, newcomer_support = EXCLUDED.newcomer_support, physical_intensity = EXCLUDED.physical_intensity,
        self_referral = EXCLUDED.self_referral, referral_capacity = EXCLUDED.referral_capacity, version = EXCLUDED.version,
-       status_before_hidden = EXCLUDED.status_before_hidden`,
+       status_before_hidden = EXCLUDED.status_before_hidden, interpreter_available = EXCLUDED.interpreter_available,
+       verified_at = coalesce($25, service.verified_at),
+       hidden_at = CASE WHEN $25::timestamptz IS NULL THEN service.hidden_at END`,
     [id, organizationId, doc.name, doc.description, doc.url, doc.email, doc.status, doc.fees, doc.alert, doc.delivery_modes, doc.group_size,
       doc.typical_attendance, doc.minimum_age, doc.maximum_age, doc.gender_restriction, doc.audiences, doc.languages, doc.newcomer_support,
-      doc.physical_intensity, doc.self_referral, doc.referral_capacity, version, pending],
+      doc.physical_intensity, doc.self_referral, doc.referral_capacity, version, pending, doc.interpreter_available, confirmedAt],
   )
   await db.query('DELETE FROM service_taxonomy_term WHERE service_id = $1 AND NOT (taxonomy_term_id = ANY ($2::uuid[]))', [id, terms.map((t) => t.id)])
   await db.query(
@@ -202,6 +259,7 @@ export async function writeService(db: Queryable, id: string, organizationId: st
     [id, organizationId],
   )
   const salIds: string[] = []
+  const locationIds: string[] = []
   for (const [i, loc] of doc.locations.entries()) {
     const current = loc.id === undefined ? undefined : linked.find((l) => l.location_id === loc.id)
     if (loc.id !== undefined && !current) {
@@ -238,6 +296,7 @@ export async function writeService(db: Queryable, id: string, organizationId: st
       [id, locationId],
     )
     salIds.push(sal[0]!.id)
+    locationIds.push(locationId)
   }
   const dropped = linked.filter((l) => !salIds.includes(l.sal_id)).map((l) => l.sal_id)
   if (dropped.length > 0) {
@@ -247,6 +306,8 @@ export async function writeService(db: Queryable, id: string, organizationId: st
       [linked.filter((l) => dropped.includes(l.sal_id)).map((l) => l.location_id)],
     )
   }
+
+  await writeServiceAreas(db, id, await areasToStore(db, organizationId, doc), doc, locationIds)
 
   // Schedules, costs and contacts: replaced whole.
   await db.query('DELETE FROM schedule WHERE service_id = $1 OR service_at_location_id = ANY ($2::uuid[])', [id, salIds])

@@ -10,6 +10,8 @@ import { correctQuery } from '../search/correct.ts'
 
 /** At most this many listings are weighed for one match: the nearest, plus those covering the place. */
 export const MAX_CANDIDATES = 200
+/** At most this many home, phone and online services whose area stops short of the place are named as near-misses. */
+const MAX_OUTSIDE_AREA = 20
 /** At most this many of the nearest venues are looked at (bounds a search for something rare in a dense area). */
 const MAX_VENUES_SCANNED = 10_000
 
@@ -68,11 +70,30 @@ relevant AS (
      WHERE ${SERVES_A_NEED}
      LIMIT $6) covering
 ),
+nearby_areas AS (
+  -- Home, phone and online services whose area does not cover the place but comes within the
+  -- radius: not for this person, but worth naming as a near-miss that says where they serve.
+  SELECT sa.service_id, min(ST_Distance(sa.geom, h.g)) AS distance
+    FROM here h
+    JOIN service_area sa ON ST_DWithin(sa.geom, h.g, $3::float8)
+    JOIN service s ON s.id = sa.service_id
+   WHERE s.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text']
+     AND s.id NOT IN (SELECT service_id FROM relevant WHERE distance IS NULL)
+     AND ${SERVES_A_NEED}
+   GROUP BY sa.service_id
+   ORDER BY 2, 1
+   LIMIT ${MAX_OUTSIDE_AREA}
+),
 chosen AS (
-  SELECT s.*, r.distance, r.area_covers
-    FROM (SELECT service_id, min(distance) AS distance, bool_or(distance IS NULL) AS area_covers
-            FROM relevant GROUP BY service_id
-           ORDER BY min(distance) NULLS FIRST, service_id LIMIT $6) r
+  -- Covering services first, then venues nearest first, then services whose area ends nearby.
+  SELECT s.*, r.area_covers, r.ord
+    FROM (SELECT service_id, bool_or(area_covers) AS area_covers,
+                 min(CASE WHEN area_covers THEN -1 WHEN distance IS NULL THEN 1e9 ELSE distance END) AS ord
+            FROM (SELECT service_id, distance, distance IS NULL AS area_covers FROM relevant
+                  UNION ALL
+                  SELECT service_id, NULL, false FROM nearby_areas) x
+           GROUP BY service_id
+           ORDER BY 3, 1 LIMIT $6) r
     JOIN service s ON s.id = r.service_id
 ),
 venues AS (
@@ -106,6 +127,9 @@ SELECT coalesce(json_agg(json_build_object(
                   WHERE st.service_id = c.id AND x IS NOT NULL ORDER BY x),
   'price', coalesce((SELECT min(co.amount) FROM cost_option co WHERE co.service_id = c.id AND co.amount > 0), 0),
   'area_covers', c.area_covers,
+  'interpreter_available', c.interpreter_available,
+  'areas', coalesce((SELECT json_agg(json_build_object('kind', sa.kind, 'name', sa.name) ORDER BY sa.ordinal, sa.id)
+                        FROM service_area sa WHERE sa.service_id = c.id), '[]'),
   'venues', coalesce(v.venues, '[]'),
   'schedules', coalesce((
      SELECT json_agg(json_build_object(
@@ -119,7 +143,7 @@ SELECT coalesce(json_agg(json_build_object(
                JOIN schedule sc ON sc.service_at_location_id = sal.id WHERE sal.service_id = c.id) x), '[]'),
   'text_hits', ARRAY(SELECT q.i FROM queries q
                       WHERE numnode(q.tsq) > 0 AND to_tsvector('english', c.name || ' ' || c.description) @@ q.tsq ORDER BY q.i)
-) ORDER BY c.distance NULLS FIRST, c.id), '[]') AS candidates
+) ORDER BY c.ord, c.id), '[]') AS candidates
   FROM chosen c
   LEFT JOIN venues v ON v.service_id = c.id
 `

@@ -1,6 +1,6 @@
 /**
- * Stores gap records: what was needed (activity-type codes), which barriers excluded the
- * near-misses, the coarse area and the date. Never the profile, its words or the time of day.
+ * Stores gap records: what was needed (activity-type codes, and the language when that was
+ * what excluded listings), which barriers excluded the near-misses, the coarse area and the date. Never the profile, its words or the time of day.
  */
 import type { Queryable } from '../db/db.ts'
 import type { Place } from '../geo/locate.ts'
@@ -38,13 +38,13 @@ export async function coarseArea(db: Queryable, place: Place): Promise<Area> {
 export async function recordGaps(db: Queryable, gaps: Gap[], area: Area, now: Date): Promise<void> {
   if (gaps.length === 0) return
   await db.query(
-    `INSERT INTO match_gap (recorded_on, need_kind, need_terms, barriers, found, outcode, ward_code, ward_name, lsoa_code)
+    `INSERT INTO match_gap (recorded_on, need_kind, need_terms, barriers, found, language, outcode, ward_code, ward_name, lsoa_code)
      SELECT $1::date, g.kind, ARRAY(SELECT json_array_elements_text(g.terms)), ARRAY(SELECT json_array_elements_text(g.barriers)),
-            g.found, $3, $4, $5, $6
-       FROM json_to_recordset($2::json) AS g (kind text, terms json, barriers json, found int)`,
+            g.found, g.language, $3, $4, $5, $6
+       FROM json_to_recordset($2::json) AS g (kind text, terms json, barriers json, found int, language text)`,
     [
       ukNow(now).date,
-      JSON.stringify(gaps.map((g) => ({ kind: g.kind, terms: g.terms, barriers: g.barriers, found: g.found }))),
+      JSON.stringify(gaps.map((g) => ({ kind: g.kind, terms: g.terms, barriers: g.barriers, found: g.found, language: g.language }))),
       area.outcode,
       area.ward_code,
       area.ward_name,

@@ -12,6 +12,7 @@ import type {
   PhysicalIntensity,
   ReferralCapacity,
   ScheduleKind,
+  ServiceAreaKind,
   Weekday,
 } from '../directory/vocabulary.ts'
 
@@ -53,7 +54,10 @@ export interface Candidate {
   maximum_age: number | null
   gender_restriction: GenderRestriction
   audiences: Audience[]
+  /** ISO 639 codes of the languages its sessions are held in. */
   languages: string[]
+  /** It can arrange an interpreter for someone who speaks another language. */
+  interpreter_available: boolean
   newcomer_support: NewcomerSupport[]
   physical_intensity: PhysicalIntensity
   referral_capacity: ReferralCapacity
@@ -65,6 +69,8 @@ export interface Candidate {
   price: number
   /** A home, phone or online service whose service area covers the person's place. */
   area_covers: boolean
+  /** Where its home, phone or online sessions are available (to say why they do not reach someone). */
+  areas: { kind: ServiceAreaKind; name: string }[]
   /** Its venues near the person, nearest first. */
   venues: CandidateVenue[]
   schedules: CandidateSchedule[]

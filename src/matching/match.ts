@@ -17,7 +17,7 @@ import {
   type ScoreParts,
 } from './schemas.ts'
 import { describeSchedule, fitsAvailability, isCurrent, nextSessions, ukNow } from './sessions.ts'
-import { AUDIENCE_WORDS, featureWords, km, listWords, minutes, pounds, transitKm, transitMinutes, WALK_M_PER_MIN, WHEELCHAIR_M_PER_MIN } from './words.ts'
+import { AUDIENCE_WORDS, featureWords, km, languageName, listWords, minutes, pounds, transitKm, transitMinutes, WALK_M_PER_MIN, WHEELCHAIR_M_PER_MIN } from './words.ts'
 
 /** Fewer results than this for an interest or need, meeting every hard constraint, is a gap. */
 export const GAP_THRESHOLD = 3
@@ -92,8 +92,7 @@ function scoreParts(profile: MatchProfile, e: Evaluated, needs: Need[], now: Dat
     (c.minimum_age ?? 0) <= profile.age &&
     (c.maximum_age ?? 120) >= profile.age &&
     ((c.minimum_age ?? 0) >= 50 || (c.maximum_age ?? 120) <= 30)
-  const language = prefs.language !== undefined && prefs.language !== 'en' && c.languages.includes(prefs.language)
-  const audience = prefs.audiences.some((a) => c.audiences.includes(a)) || language ? 1 : forAge ? 0.5 : 0
+  const audience = sharedAudiences(profile, c).length > 0 || inTheirLanguage(profile, c) ? 1 : forAge ? 0.5 : 0
   const support = c.newcomer_support
   const firstVisit = !prefs.accompanied_first_visit
     ? 0
@@ -110,6 +109,27 @@ function scoreParts(profile: MatchProfile, e: Evaluated, needs: Need[], now: Dat
     freshness: isStale(c, now) ? 0 : 1,
     capacity: c.referral_capacity === 'open' ? 1 : c.referral_capacity === 'waiting_list' ? 0.3 : 0,
   }
+}
+
+/** The language they need or would like, when it is not English. */
+function theirLanguage(profile: MatchProfile): string | undefined {
+  const l = profile.language_need ?? profile.preferences.language
+  return l === 'en' ? undefined : l
+}
+
+/** Sessions are held in their (non-English) language. */
+function inTheirLanguage(profile: MatchProfile, c: Candidate): boolean {
+  const l = theirLanguage(profile)
+  return l !== undefined && c.languages.includes(l)
+}
+
+/**
+ * The specialist audiences they asked for that the listing is for. A language community counts
+ * only when it speaks their language: a Polish club is no better a fit for a Tamil speaker
+ * than a mixed group.
+ */
+function sharedAudiences(profile: MatchProfile, c: Candidate) {
+  return c.audiences.filter((a) => profile.preferences.audiences.includes(a) && (a !== 'language_community' || inTheirLanguage(profile, c)))
 }
 
 function round(n: number): number {
@@ -167,9 +187,13 @@ function explain(profile: MatchProfile, e: Evaluated, needs: Need[], ctx: MatchC
     else reasons.push(size)
   }
   reasons.push(venue ? journeyWords(profile, venue.distance_m) : DELIVERY_WORDS[e.option.delivery as keyof typeof DELIVERY_WORDS])
-  const audiences = c.audiences.filter((a) => prefs.audiences.includes(a))
-  if (audiences.length > 0) reasons.push(listWords(audiences.map((a) => AUDIENCE_WORDS[a])))
+  const audiences = sharedAudiences(profile, c)
+  if (audiences.length > 0) reasons.push(listWords(audiences.map((a) => (a === 'language_community' ? `for ${languageName(theirLanguage(profile)!)} speakers` : AUDIENCE_WORDS[a]))))
+  else if (inTheirLanguage(profile, c)) reasons.push(`in ${languageName(theirLanguage(profile)!)}`)
   else if (prefs.audiences.length > 0 && !e.fits.some((f) => needs[f.need]!.kind === 'practical')) unmet.push(`not specifically ${listWords(prefs.audiences.map((a) => AUDIENCE_WORDS[a]))}`)
+  if (profile.language_need !== undefined && !c.languages.includes(profile.language_need) && c.interpreter_available) {
+    reasons.push(`an interpreter can be arranged for ${languageName(profile.language_need)}`)
+  }
   if (prefs.accompanied_first_visit) {
     const s = c.newcomer_support
     if (s.includes('accompanied_first_visit')) reasons.push('a volunteer can come with you the first time')
@@ -235,7 +259,9 @@ export function matchProfile(profile: MatchProfile, candidates: Candidate[], ctx
         a.e.candidate.name.localeCompare(b.e.candidate.name) ||
         a.e.candidate.id.localeCompare(b.e.candidate.id),
     )
-  const results = ranked.slice(0, profile.limit).map(({ e, parts, score, practical }, i): MatchResult => {
+  // Each section has its own limit, so asking for practical help never hides every activity.
+  const shown = [...ranked.filter((r) => r.practical).slice(0, profile.limit), ...ranked.filter((r) => !r.practical).slice(0, profile.limit)]
+  const results = shown.map(({ e, parts, score, practical }, i): MatchResult => {
     const c = e.candidate
     const venue = e.option.venue
     const { reasons, unmet } = explain(profile, e, needs, ctx)
@@ -286,7 +312,9 @@ export function matchProfile(profile: MatchProfile, candidates: Candidate[], ctx
       .slice(0, NEAR_MISSES)
       .map(nearMiss)
     const barriers = BARRIERS.filter((b: Barrier) => misses.some((m) => m.fails.some((f) => f.barrier === b)))
-    const forWhat = need.kind === 'any' ? '' : ` for ${need.label}`
+    const language = barriers.includes('language') ? (profile.language_need ?? null) : null
+    const inLanguage = language ? ` in ${languageName(language)} (or with an interpreter)` : ''
+    const forWhat = `${need.kind === 'any' ? '' : ` for ${need.label}`}${inLanguage}`
     const what = found === 0 ? `Nothing${forWhat}` : `Only ${found} option${found === 1 ? '' : 's'}${forWhat}`
     const nearest =
       misses.length === 0
@@ -299,6 +327,7 @@ export function matchProfile(profile: MatchProfile, candidates: Candidate[], ctx
         terms: need.terms,
         found,
         barriers,
+        language,
         message: `${what} meets everything they need near ${ctx.areaLabel}.${nearest}`,
         near_misses: misses,
         recorded: false,

@@ -3,14 +3,15 @@
  * runs, can afford it and can manage it. A listing that fails any of them is never ranked; it
  * may be named as a near-miss, with what it fails.
  */
-import { PHYSICAL_INTENSITIES, type AccessibilityFeature, type Audience, type DeliveryMode } from '../directory/vocabulary.ts'
+import { PHYSICAL_INTENSITIES, REMOTE_DELIVERY_MODES, type AccessibilityFeature, type Audience, type DeliveryMode } from '../directory/vocabulary.ts'
 import type { Candidate, CandidateSchedule, CandidateVenue } from './candidate.ts'
 import type { Barrier, MatchProfile, Travel } from './schemas.ts'
 import { describeSchedule, fitsAvailability, isCurrent, ukNow } from './sessions.ts'
-import { transitKm, km, listWords, MISSING_FEATURE_WORDS, pounds } from './words.ts'
+import { livingWhere } from '../directory/area-words.ts'
+import { transitKm, km, languageName, listAlternatives, listWords, MISSING_FEATURE_WORDS, pounds } from './words.ts'
 
 /** Ways of taking part that do not need the person to travel. */
-export const REMOTE_MODES = ['home_visit', 'online_video', 'online_text', 'telephone'] as const satisfies readonly DeliveryMode[]
+export const REMOTE_MODES = REMOTE_DELIVERY_MODES
 type RemoteMode = (typeof REMOTE_MODES)[number]
 
 /** Audiences a listing is only for: offered only to people who say they belong. */
@@ -83,7 +84,21 @@ export function listingFailures(profile: MatchProfile, c: Candidate): Failure[] 
   if (max !== undefined && PHYSICAL_INTENSITIES.indexOf(c.physical_intensity) > PHYSICAL_INTENSITIES.indexOf(max)) {
     failures.push({ barrier: 'intensity', detail: `is ${c.physical_intensity} exercise` })
   }
+  const language = profile.language_need
+  if (language !== undefined && !speaks(c, language)) {
+    failures.push({ barrier: 'language', detail: `is held in ${listWords(c.languages.map(languageName))}, with no ${languageName(language)} and no interpreter` })
+  }
   return failures
+}
+
+/** Someone who needs this language can take part: sessions are held in it, or an interpreter can be arranged. */
+export function speaks(c: Candidate, language: string): boolean {
+  return c.languages.includes(language) || c.interpreter_available
+}
+
+/** "in Sutton", "in Bensham Manor ward, Croydon or within 5 km of St Mark’s Hall" */
+function coveredWords(c: Candidate): string {
+  return c.areas.length > 0 ? `only for people living ${listAlternatives(c.areas.map((a) => livingWhere(a.kind, a.name)))}` : 'not available where they live'
 }
 
 function timeFailure(profile: MatchProfile, schedules: CandidateSchedule[], today: string): Failure | null {
@@ -128,7 +143,7 @@ export function options(profile: MatchProfile, c: Candidate, now: Date): Option[
   for (const mode of REMOTE_MODES) {
     if (!c.delivery_modes.includes(mode)) continue
     const failures: Failure[] = []
-    if (!c.area_covers) failures.push({ barrier: 'distance', detail: `${REMOTE_WORDS[mode]} but does not cover their area` })
+    if (!c.area_covers) failures.push({ barrier: 'distance', detail: `${REMOTE_WORDS[mode]} but ${coveredWords(c)}` })
     if (profile.text_only_contact && (mode === 'telephone' || mode === 'online_video')) {
       failures.push({ barrier: 'delivery_mode', detail: `${REMOTE_WORDS[mode]}, and they need text-only contact` })
     }
@@ -148,9 +163,13 @@ export function options(profile: MatchProfile, c: Candidate, now: Date): Option[
  */
 export function bestOption(profile: MatchProfile, c: Candidate, now: Date): { option: Option; failures: Failure[] } {
   const common = listingFailures(profile, c)
+  // For someone housebound every venue fails alike ("meets in person only"), so a way from
+  // home that fails says more about why the listing is out of reach.
+  const atHome = (o: Option) => (profile.travel.housebound && o.venue === null ? 0 : 1)
   const ranked = options(profile, c, now).sort(
     (a, b) =>
       a.failures.length - b.failures.length ||
+      atHome(a) - atHome(b) ||
       (a.venue?.distance_m ?? Infinity) - (b.venue?.distance_m ?? Infinity),
   )
   const option = ranked[0]!

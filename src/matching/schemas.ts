@@ -22,6 +22,7 @@ export const ACCESS_NEEDS = ['step_free', 'seating', 'accessible_toilet', 'heari
 export { BARRIERS, type Barrier }
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM' })
+const language = z.string().regex(/^[a-z]{2,3}$/, { error: 'must be an ISO 639 language code, like ta' })
 const termCode = z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'must be a taxonomy term code' })
 
 export const TravelSchema = z
@@ -65,6 +66,9 @@ export const MatchProfileSchema = z
     access: z.array(z.enum(ACCESS_NEEDS)).default([]).describe('venue features they need'),
     max_physical_intensity: z.enum(PHYSICAL_INTENSITIES).optional().describe('the most physically demanding they can manage'),
     text_only_contact: z.boolean().default(false).describe('cannot use the telephone or video calls'),
+    language_need: language
+      .optional()
+      .describe('ISO 639 code of a language they need sessions in, or an interpreter for (a hard constraint). An unmet need is a gap naming the language'),
     availability: z.array(AvailabilitySchema).max(14).optional().describe('when they can go; absent means any time'),
     age: z.number().int().min(0).max(120).optional().describe('for age limits; never stored'),
     gender: z.enum(['man', 'woman', 'other']).optional().describe('for men-only and women-only groups; never stored'),
@@ -73,13 +77,13 @@ export const MatchProfileSchema = z
         group_size: z.enum(['one_to_one', 'small', 'any']).default('any').describe('one-to-one, a small group, or larger groups are fine'),
         audiences: z.array(z.enum(AUDIENCES)).default([])
           .describe('specialist groups they would like or belong to; groups only for new parents, carers or people with dementia are offered only when listed'),
-        language: z.string().regex(/^[a-z]{2,3}$/).optional().describe('ISO 639 code of a language they would like sessions in'),
+        language: language.optional().describe('ISO 639 code of a language they would like sessions in (a preference; see language_need)'),
         accompanied_first_visit: z.boolean().default(false).describe('wants someone to go with them the first time'),
         free_only: z.boolean().default(false),
         max_cost: z.number().min(0).max(100).optional().describe('most they can pay per session, in pounds'),
       })
       .default({ group_size: 'any', audiences: [], accompanied_first_visit: false, free_only: false }),
-    limit: z.number().int().min(1).max(50).default(10).describe('how many results'),
+    limit: z.number().int().min(1).max(50).default(10).describe('how many results in each section: practical help, and their interests'),
   })
   .refine((p) => (p.latitude === undefined) === (p.longitude === undefined), { error: 'latitude and longitude go together', path: ['longitude'] })
   .refine((p) => (p.postcode !== undefined) !== (p.latitude !== undefined), { error: 'give a postcode or latitude/longitude (one of them)', path: ['postcode'] })
@@ -148,6 +152,7 @@ export const GapSchema = z.object({
   terms: z.array(z.string()).describe('the activity types it stands for'),
   found: z.number().int().describe('results that meet every hard constraint (fewer than 3)'),
   barriers: z.array(z.enum(BARRIERS)).describe('what excluded the near-misses'),
+  language: z.string().nullable().describe('the language they need (ISO 639), when it excluded listings'),
   message: z.string(),
   near_misses: z.array(NearMissSchema),
   recorded: z.boolean().describe('a gap record (need, barriers, postcode district, date; nothing about the person) was stored'),
@@ -158,7 +163,7 @@ export const MatchResponseSchema = z.object({
   place: PlaceSchema,
   reach_km: z.number().describe('the furthest they can travel, as given'),
   considered: z.number().int().describe('listings looked at'),
-  results: z.array(MatchResultSchema),
+  results: z.array(MatchResultSchema).describe('practical help first, then their interests, each section up to `limit` long'),
   gaps: z.array(GapSchema),
 })
 export type MatchResponse = z.infer<typeof MatchResponseSchema>

@@ -69,6 +69,13 @@ export const AUDIENCE_WORDS: Record<Audience, string> = {
   language_community: 'for a language community',
 }
 
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en-GB'], { type: 'language', fallback: 'code' })
+
+/** "Tamil" for "ta"; the code itself for one Intl does not know. */
+export function languageName(code: string): string {
+  return LANGUAGE_NAMES.of(code) ?? code
+}
+
 /** "a, b and c" */
 export function listWords(items: string[]): string {
   if (items.length <= 1) return items.join('')
@@ -80,4 +87,10 @@ export function featureWords(features: AccessibilityFeature[]): string {
   const words = features.map((f) => FEATURE_WORDS[f])
   if (features[0] === 'step_free' && words.length > 1) return `step-free with ${listWords(words.slice(1))}`
   return listWords(words)
+}
+
+/** "a, b or c" */
+export function listAlternatives(items: string[]): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`
 }

@@ -84,6 +84,7 @@ const barrier: Words<typeof BARRIERS> = {
   cost: 'Cost',
   delivery_mode: 'How it is delivered',
   intensity: 'Too physical',
+  language: 'Language',
 }
 const problem_kind: Words<typeof PROBLEM_KINDS> = {
   closed: 'It has closed or stopped running',

@@ -74,7 +74,7 @@ function formFields<K extends string>(body: unknown, names: readonly K[]): Recor
   return Object.fromEntries(names.map((n) => [n, formText(raw[n])])) as Record<K, string>
 }
 
-const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number'] as const
+const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number', 'local_authority'] as const
 type OrgForm = Record<(typeof ORG_FIELDS)[number], string>
 
 /** What the organisation form sends to the API: empty optional fields are "none". */
@@ -86,6 +86,7 @@ function orgDocument(form: OrgForm): OrganizationDocument {
     email: orNull(form.email),
     website: orNull(form.website),
     charity_number: orNull(form.charity_number),
+    local_authority: orNull(form.local_authority),
   }
 }
 
@@ -95,6 +96,7 @@ const orgForm = (doc: OrganizationDocument): OrgForm => ({
   email: doc.email ?? '',
   website: doc.website ?? '',
   charity_number: doc.charity_number ?? '',
+  local_authority: doc.local_authority ?? '',
 })
 
 /** Plain words for each field the organisation API refuses. */

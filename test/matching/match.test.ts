@@ -52,7 +52,9 @@ t.test('hard constraints: each one excludes, and says why', async (t) => {
     ['wrong time', { availability: [{ days: ['MO', 'TU'], from: '09:00', to: '17:00' }] }, { schedules: [weekly(['TU'], '18:30', '20:00')] }, 'time', 'only runs Tuesdays 18:30–20:00'],
     ['housebound', { travel: { housebound: true } }, {}, 'delivery_mode', 'meets in person only'],
     ['phone for text-only', { text_only_contact: true, travel: { housebound: true } }, { delivery_modes: ['telephone'], venues: [], area_covers: true }, 'delivery_mode', 'is by telephone, and they need text-only contact'],
-    ['remote outside its area', { travel: { housebound: true } }, { delivery_modes: ['home_visit'], venues: [], area_covers: false }, 'distance', 'is by home visit but does not cover their area'],
+    ['remote outside its area', { travel: { housebound: true } }, { delivery_modes: ['home_visit'], venues: [], area_covers: false, areas: [{ kind: 'local_authority', name: 'Sutton' }] }, 'distance', 'is by home visit but only for people living in Sutton'],
+    ['remote outside its wards', { travel: { housebound: true } }, { delivery_modes: ['telephone'], venues: [], area_covers: false, areas: [{ kind: 'ward', name: 'Waddon ward, Croydon' }, { kind: 'radius', name: 'within 3 km of St Mark’s Hall' }] }, 'distance', 'is by telephone but only for people living in Waddon ward, Croydon or within 3 km of St Mark’s Hall'],
+    ['language', { language_need: 'ta' }, { languages: ['en', 'pl'] }, 'language', 'is held in English and Polish, with no Tamil and no interpreter'],
   ]
   for (const [name, p, c, barrier, detail] of cases) {
     const listing = candidate(c)
@@ -168,4 +170,50 @@ t.test('the profile schema refuses identifying fields and anything unknown', asy
   t.notOk(MatchProfileSchema.safeParse({ ...base, preferences: { notes: 'x' } }).success, 'nested unknown fields too')
   t.notOk(MatchProfileSchema.safeParse({ postcode: 'CR0 1AA', travel: {} }).success, 'some way of getting about is required')
   t.notOk(MatchProfileSchema.safeParse({ postcode: 'CR0 1AA', travel: { housebound: true, walk_km: 1 } }).success, 'housebound, or travel, not both')
+})
+
+t.test('a language need: met by sessions in the language or an interpreter; unmet, a gap naming it', async (t) => {
+  const tamil = candidate({ name: 'Tamil elders', languages: ['ta', 'en'] })
+  const interpreted = candidate({ name: 'With interpreters', interpreter_available: true })
+  const english = candidate({ name: 'English only' })
+  const p = profile({ language_need: 'ta' })
+  const outcome = matchProfile(p, [tamil, interpreted, english], CTX)
+  t.same(outcome.results.map((r) => r.service.name).sort(), ['Tamil elders', 'With interpreters'], 'not the English-only group')
+  t.ok(outcome.results.find((r) => r.service.name === 'With interpreters')!.reasons.includes('an interpreter can be arranged for Tamil'))
+  t.ok(outcome.results.find((r) => r.service.name === 'Tamil elders')!.reasons.includes('in Tamil'))
+  const [gap] = outcome.gaps
+  t.equal(gap!.found, 2)
+  t.same(gap!.barriers, ['language'])
+  t.equal(gap!.language, 'ta', 'the gap names the language')
+  t.match(gap!.message, /^Only 2 options for arts and crafts in Tamil \(or with an interpreter\) meets everything/)
+  const none = matchProfile(profile({ language_need: 'so' }), [english, candidate({ languages: ['pl'] })], CTX)
+  t.same(none.results, [])
+  t.equal(none.gaps[0]!.language, 'so')
+  t.match(none.gaps[0]!.near_misses[0]!.summary, /is held in English, with no Somali and no interpreter/)
+  const distance = matchProfile(profile({ language_need: 'ta', travel: { walk_km: 0.2 } }), [tamil], CTX)
+  t.same(distance.gaps[0]!.barriers, ['distance'])
+  t.equal(distance.gaps[0]!.language, null, 'a gap for another reason does not name the language')
+})
+
+t.test('a language community scores only for people who speak its language', async (t) => {
+  const polish = candidate({ name: 'Polish club', audiences: ['language_community'], languages: ['pl'] })
+  const mixed = candidate({ name: 'Mixed group' })
+  const tamilSpeaker = profile({ preferences: { audiences: ['language_community'], language: 'ta' } })
+  const forTamil = matchProfile(tamilSpeaker, [polish, mixed], CTX).results
+  t.same(forTamil.map((r) => [r.service.name, r.score_parts.audience]), [['Mixed group', 0], ['Polish club', 0]].sort(), 'a Polish club is no better for a Tamil speaker')
+  t.notOk(forTamil.find((r) => r.service.name === 'Polish club')!.reasons.some((w) => /language|Polish/.test(w)))
+  const polishSpeaker = profile({ preferences: { audiences: ['language_community'], language: 'pl' } })
+  const forPolish = matchProfile(polishSpeaker, [polish, mixed], CTX).results
+  t.equal(forPolish[0]!.service.name, 'Polish club')
+  t.equal(forPolish[0]!.score_parts.audience, 1)
+  t.ok(forPolish[0]!.reasons.includes('for Polish speakers'))
+})
+
+t.test('practical help comes first but has its own limit: interests are listed too', async (t) => {
+  const housing = Array.from({ length: 4 }, (_, i) => candidate({ name: `Housing ${i}`, terms: ['housing'] }))
+  const crafts = Array.from({ length: 3 }, (_, i) => candidate({ name: `Crafts ${i}` }))
+  const outcome = matchProfile(profile({ practical_needs: ['housing'], limit: 2 }), [...housing, ...crafts], CTX)
+  t.same(outcome.results.map((r) => r.section), ['practical', 'practical', 'interest', 'interest'])
+  t.same(outcome.results.map((r) => r.rank), [1, 2, 3, 4])
+  t.ok(outcome.results.slice(2).every((r) => r.service.name.startsWith('Crafts')))
 })

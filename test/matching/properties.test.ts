@@ -58,6 +58,8 @@ const candidateArb = (index: number) =>
       terms: fc.subarray(TERMS, { minLength: 1, maxLength: 3 }),
       price: fc.constantFrom(0, 0, 1, 2.5, 6),
       area_covers: fc.boolean(),
+      languages: fc.subarray(['en', 'pl', 'ta'], { minLength: 1 }),
+      interpreter_available: fc.boolean(),
       venues: fc.array(
         fc.record({ distance_m: fc.integer({ min: 0, max: 12_000 }), features: fc.subarray([...ACCESSIBILITY_FEATURES]) }),
         { maxLength: 2 },
@@ -86,7 +88,8 @@ const candidateArb = (index: number) =>
           maximum_age: r.ages[1],
           gender_restriction: r.gender_restriction,
           audiences: r.audiences,
-          languages: ['en'],
+          languages: r.languages,
+          interpreter_available: r.interpreter_available,
           newcomer_support: r.newcomer_support,
           physical_intensity: r.physical_intensity,
           referral_capacity: r.referral_capacity,
@@ -94,6 +97,7 @@ const candidateArb = (index: number) =>
           terms: r.terms,
           price: r.price,
           area_covers: r.area_covers,
+          areas: r.area_covers ? [] : [{ kind: 'local_authority', name: 'Sutton' }],
           venues,
           schedules,
           text_hits: r.text_hits,
@@ -115,6 +119,7 @@ const profileArb = fc
     access: fc.subarray(['step_free', 'seating', 'hearing_loop'] as const),
     max_physical_intensity: fc.option(fc.constantFrom(...PHYSICAL_INTENSITIES), { nil: undefined }),
     text_only_contact: fc.boolean(),
+    language_need: fc.option(fc.constantFrom('en', 'pl', 'ta', 'so'), { nil: undefined }),
     availability: fc.option(
       fc.array(fc.record({ days: fc.subarray([...WEEKDAYS], { minLength: 1 }), from: hhmm, to: fc.constantFrom('17:00', '22:00') }), {
         minLength: 1,
@@ -145,6 +150,7 @@ const profileArb = fc
       access: r.access,
       max_physical_intensity: r.max_physical_intensity,
       text_only_contact: r.text_only_contact,
+      language_need: r.language_need,
       availability: r.availability,
       age: r.age,
       gender: r.gender,
@@ -193,6 +199,7 @@ function listingOk(p: MatchProfile, c: Candidate): boolean {
   if (c.price > 0 && (p.preferences.free_only || (p.preferences.max_cost !== undefined && c.price > p.preferences.max_cost))) return false
   const order = ['none', 'light', 'moderate', 'vigorous']
   if (p.max_physical_intensity && order.indexOf(c.physical_intensity) > order.indexOf(p.max_physical_intensity)) return false
+  if (p.language_need !== undefined && !c.languages.includes(p.language_need) && !c.interpreter_available) return false
   return true
 }
 
@@ -231,13 +238,24 @@ t.test('no ranked result ever breaks a hard constraint of its profile', async (t
     fc.property(profileArb, directoryArb, ({ profile, ctx }, directory) => {
       const { results } = matchProfile(profile, directory, ctx)
       const byId = new Map(directory.map((c) => [c.id, c]))
-      if (results.length > profile.limit) return false
+      // Each section (practical help, interests) holds at most `limit`.
+      if (results.filter((r) => r.section === 'practical').length > profile.limit) return false
+      if (results.filter((r) => r.section === 'interest').length > profile.limit) return false
       if (new Set(results.map((r) => r.service.id)).size !== results.length) return false
       for (const r of results) {
         const c = byId.get(r.service.id)!
         if (!listingOk(profile, c) || !wayOk(profile, c, r.delivery, r.location?.id ?? null)) return false
         if (!serves(profile, ctx, c).some((n) => n.ok)) return false
       }
+      // Every section is as full as the feasible listings allow: practical help never crowds out interests.
+      const feasibleIn = (practical: boolean) =>
+        directory.filter((c) => {
+          const fits = serves(profile, ctx, c)
+          const isPractical = fits.slice(0, profile.practical_needs.length).some((n) => n.ok)
+          return feasible(profile, c) && fits.some((n) => n.ok) && isPractical === practical
+        }).length
+      if (results.filter((r) => r.section === 'practical').length !== Math.min(profile.limit, feasibleIn(true))) return false
+      if (results.filter((r) => r.section === 'interest').length !== Math.min(profile.limit, feasibleIn(false))) return false
       // Practical help first; within a section, best score first.
       for (let i = 1; i < results.length; i++) {
         const [a, b] = [results[i - 1]!, results[i]!]

@@ -1,0 +1,28 @@
+/**
+ * Service areas in words, as listings, Open Referral and the matcher's near-misses show them:
+ * "Available to anyone living in Croydon", "Anywhere in England by phone", "only for people
+ * living in Sutton".
+ */
+import type { DeliveryMode, ServiceAreaKind } from './vocabulary.ts'
+
+/** "by phone or online", "with home visits": how a remote service reaches people. */
+export function remoteWords(modes: readonly DeliveryMode[]): string {
+  const ways = [
+    ...(modes.includes('home_visit') ? ['with home visits'] : []),
+    ...(modes.includes('telephone') ? ['by phone'] : []),
+    ...(modes.includes('online_video') || modes.includes('online_text') ? ['online'] : []),
+  ]
+  return ways.length <= 1 ? (ways[0] ?? '') : `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)}`
+}
+
+/** "in Croydon", "within 5 km of St Mark’s Hall": where someone must live to be covered. */
+export function livingWhere(kind: ServiceAreaKind, name: string): string {
+  return kind === 'radius' ? name : `in ${name}`
+}
+
+/** The description an area is shown with: "Available to anyone living in Croydon, by phone", "Anywhere in England by phone". */
+export function areaSentence(kind: ServiceAreaKind, name: string, modes: readonly DeliveryMode[]): string {
+  const how = remoteWords(modes)
+  if (kind === 'england') return `Anywhere in England${how ? ` ${how}` : ''}`
+  return `Available to anyone living ${livingWhere(kind, name)}${how ? `, ${how}` : ''}`
+}
