@@ -32,6 +32,9 @@ ALTER TABLE service_area ADD CONSTRAINT service_area_shape_check CHECK (
   END);
 CREATE INDEX service_area_location_idx ON service_area (location_id);
 
+-- A listing's venues in the order its editor gave them (areas and schedules name them by place).
+ALTER TABLE service_at_location ADD COLUMN ordinal smallint NOT NULL DEFAULT 0;
+
 -- The local authority an organisation mainly works in: its remote services' default area.
 ALTER TABLE organization ADD COLUMN local_authority text REFERENCES boundary (code);
 

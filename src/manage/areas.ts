@@ -82,10 +82,13 @@ export async function writeServiceAreas(
   locationIds: string[],
 ): Promise<void> {
   const codes = areas.flatMap((a) => (a.kind === 'local_authority' || a.kind === 'ward' ? [a.code] : a.kind === 'england' ? [ENGLAND] : []))
-  const { rows: known } = await db.query<{ code: string; kind: string; name: string; parent: string | null }>(
-    `SELECT b.code, b.kind, b.name, p.name AS parent FROM boundary b LEFT JOIN boundary p ON p.code = b.parent_code WHERE b.code = ANY ($1::text[])`,
-    [codes],
-  )
+  const { rows: known } =
+    codes.length === 0
+      ? { rows: [] }
+      : await db.query<{ code: string; kind: string; name: string; parent: string | null }>(
+          `SELECT b.code, b.kind, b.name, p.name AS parent FROM boundary b LEFT JOIN boundary p ON p.code = b.parent_code WHERE b.code = ANY ($1::text[])`,
+          [codes],
+        )
   const rows: AreaRow[] = []
   for (const [i, a] of areas.entries()) {
     const at = `/service_areas/${i}`

@@ -88,10 +88,10 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
                           FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1),
             'accessibility', coalesce((SELECT json_agg(json_build_object('feature', x.feature, 'details', x.details) ORDER BY x.feature)
                                          FROM accessibility x WHERE x.location_id = l.id), '[]'))
-            ORDER BY sal.id)
+            ORDER BY sal.ordinal, sal.id)
           FROM service_at_location sal JOIN location l ON l.id = sal.location_id WHERE sal.service_id = s.id), '[]'),
        'schedules', coalesce((SELECT json_agg(json_build_object(
-            'location_index', (SELECT i - 1 FROM (SELECT sal2.id, row_number() OVER (ORDER BY sal2.id) AS i
+            'location_index', (SELECT i - 1 FROM (SELECT sal2.id, row_number() OVER (ORDER BY sal2.ordinal, sal2.id) AS i
                                                     FROM service_at_location sal2 WHERE sal2.service_id = s.id) o
                                 WHERE o.id = sc.service_at_location_id),
             'kind', sc.kind, 'byday', sc.byday, 'week_of_month', sc.week_of_month, 'on_date', sc.on_date::text,
@@ -108,7 +108,7 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
             'phones', coalesce((SELECT json_agg(json_build_object('number', p.number, 'description', p.description) ORDER BY p.id)
                                   FROM phone p WHERE p.contact_id = ct.id), '[]')) ORDER BY ct.id)
           FROM contact ct WHERE ct.service_id = s.id), '[]'),
-       'service_areas', ${READ_AREAS_SQL('s', 'SELECT sal3.location_id, row_number() OVER (ORDER BY sal3.id) AS i FROM service_at_location sal3 WHERE sal3.service_id = s.id')}
+       'service_areas', ${READ_AREAS_SQL('s', 'SELECT sal3.location_id, row_number() OVER (ORDER BY sal3.ordinal, sal3.id) AS i FROM service_at_location sal3 WHERE sal3.service_id = s.id')}
      ) AS document
      FROM service s WHERE s.id = $1`,
     [id],
@@ -268,32 +268,31 @@ export async function writeService(
     let locationId: string
     if (current && !current.shared) {
       locationId = current.location_id
-      await db.query('UPDATE location SET name = $2, description = $3, latitude = $4, longitude = $5, transport_notes = $6 WHERE id = $1', [
-        locationId, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes,
-      ])
-      await db.query('DELETE FROM address WHERE location_id = $1', [locationId])
-      await db.query('DELETE FROM accessibility WHERE location_id = $1', [locationId])
+      await db.query(
+        `WITH a AS (DELETE FROM address WHERE location_id = $1), x AS (DELETE FROM accessibility WHERE location_id = $1)
+         UPDATE location SET name = $2, description = $3, latitude = $4, longitude = $5, transport_notes = $6 WHERE id = $1`,
+        [locationId, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
+      )
     } else {
-      // A new venue, or a copy of one another organisation also uses (theirs stays as it is).
+      // A new venue, or a copy of one another organisation also uses (theirs stays as it is):
+      // a venue written through this path belongs to this listing alone.
       const { rows } = await db.query<{ id: string }>(
-        'INSERT INTO location (name, description, latitude, longitude, transport_notes) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-        [loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
+        `WITH l AS (INSERT INTO location (name, description, latitude, longitude, transport_notes) VALUES ($2, $3, $4, $5, $6) RETURNING id),
+              moved AS (UPDATE service_at_location SET location_id = (SELECT id FROM l) WHERE id = $1)
+         SELECT id FROM l`,
+        [current?.sal_id ?? null, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
       )
       locationId = rows[0]!.id
-      if (current) await db.query('UPDATE service_at_location SET location_id = $2 WHERE id = $1', [current.sal_id, locationId])
     }
+    // Its address and access, and its place in the listing's order of venues.
     const a = loc.address
-    await db.query(
-      `INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code) VALUES ($1, $2, $3, $4, $4, $5)`,
-      [locationId, a.address_1, a.address_2, a.city, a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2')],
-    )
-    for (const x of loc.accessibility) {
-      await db.query('INSERT INTO accessibility (location_id, feature, details) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [locationId, x.feature, x.details])
-    }
     const { rows: sal } = await db.query<{ id: string }>(
-      `INSERT INTO service_at_location (service_id, location_id) VALUES ($1, $2)
-       ON CONFLICT (service_id, location_id) DO UPDATE SET location_id = EXCLUDED.location_id RETURNING id`,
-      [id, locationId],
+      `WITH a AS (INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code) VALUES ($2, $4, $5, $6, $6, $7)),
+            x AS (INSERT INTO accessibility (location_id, feature, details)
+                  SELECT $2, f.feature, f.details FROM json_to_recordset($8::json) AS f (feature text, details text) ON CONFLICT DO NOTHING)
+       INSERT INTO service_at_location (service_id, location_id, ordinal) VALUES ($1, $2, $3)
+       ON CONFLICT (service_id, location_id) DO UPDATE SET ordinal = EXCLUDED.ordinal RETURNING id`,
+      [id, locationId, i, a.address_1, a.address_2, a.city, a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2'), JSON.stringify(loc.accessibility)],
     )
     salIds.push(sal[0]!.id)
     locationIds.push(locationId)
@@ -311,23 +310,27 @@ export async function writeService(
 
   // Schedules, costs and contacts: replaced whole.
   await db.query('DELETE FROM schedule WHERE service_id = $1 OR service_at_location_id = ANY ($2::uuid[])', [id, salIds])
-  for (const s of doc.schedules) {
-    const sal = s.location_index === null ? null : salIds[s.location_index]!
-    await db.query(
-      `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [sal ? null : id, sal, s.kind, s.byday, s.week_of_month, s.on_date, s.opens_at, s.closes_at, s.valid_from, s.valid_to, s.description],
-    )
-  }
-  await db.query('DELETE FROM cost_option WHERE service_id = $1', [id])
-  for (const c of doc.cost_options) {
-    await db.query('INSERT INTO cost_option (service_id, option, amount, amount_description, concessions) VALUES ($1, $2, $3, $4, $5)', [
-      id, c.option, c.amount, c.amount_description, c.concessions,
-    ])
-  }
+  await db.query(
+    `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
+     SELECT CASE WHEN s.sal IS NULL THEN $1::uuid END, s.sal, s.kind, s.byday, s.week_of_month, s.on_date, s.opens_at::time, s.closes_at::time,
+            s.valid_from, s.valid_to, s.description
+       FROM json_to_recordset($2::json) AS s (sal uuid, kind text, byday text[], week_of_month int, on_date date, opens_at text, closes_at text,
+                                              valid_from date, valid_to date, description text)`,
+    [id, JSON.stringify(doc.schedules.map((x) => ({ ...x, sal: x.location_index === null ? null : salIds[x.location_index]! })))],
+  )
+  await db.query(
+    `WITH gone AS (DELETE FROM cost_option WHERE service_id = $1)
+     INSERT INTO cost_option (service_id, option, amount, amount_description, concessions)
+     SELECT $1, c.option, c.amount, c.amount_description, c.concessions
+       FROM json_to_recordset($2::json) AS c (option text, amount numeric, amount_description text, concessions text)`,
+    [id, JSON.stringify(doc.cost_options)],
+  )
   await db.query('DELETE FROM contact WHERE service_id = $1', [id])
-  for (const c of doc.contacts) {
-    const { rows } = await db.query<{ id: string }>('INSERT INTO contact (service_id, name, title, email) VALUES ($1, $2, $3, $4) RETURNING id', [id, c.name, c.title, c.email])
-    for (const p of c.phones) await db.query('INSERT INTO phone (contact_id, number, description) VALUES ($1, $2, $3)', [rows[0]!.id, p.number, p.description])
-  }
+  await db.query(
+    `WITH c AS (SELECT gen_random_uuid() AS id, c.* FROM json_to_recordset($2::json) AS c (name text, title text, email text, phones json)),
+          added AS (INSERT INTO contact (id, service_id, name, title, email) SELECT c.id, $1, c.name, c.title, c.email FROM c)
+     INSERT INTO phone (contact_id, number, description)
+     SELECT c.id, p.number, p.description FROM c, json_to_recordset(c.phones) AS p (number text, description text)`,
+    [id, JSON.stringify(doc.contacts)],
+  )
 }
