@@ -2,25 +2,33 @@
  * Connector's demo directory for Croydon: a pure, deterministic function of (seed, now).
  * All randomness comes from pure-rand seeded with `seed`; every date is derived from `now`.
  *
+ * The output is what Croydon's organisations would write: an organisation document and, for
+ * each listing, the service document an editor sends (`src/manage/schemas.ts`) with when it was
+ * last confirmed. `load.ts` creates them through the manage store, as the API does, so the demo
+ * holds nothing an organisation could not create: each listing's venue is its own location (no
+ * venue shared between listings), schedules have no notes, costs no valid dates.
+ *
  * What the data guarantees, by construction (and `test/demo/generate.test.ts` checks):
- *  - >= 80 organisations, >= 300 services, venues in all 28 wards, every venue at the exact
- *    centroid of a real postcode from src/geo/data/croydon_area_postcodes.csv
- *    (address.postal_code is that postcode, normalised "CR0 4BG").
+ *  - >= 80 organisations, each with local_authority E09000008 (Croydon) and a listing;
+ *    >= 300 listings; venues in all 28 wards, every venue at the exact centroid of a real
+ *    postcode from src/geo/data/croydon_area_postcodes.csv (its address's postal_code is that
+ *    postcode, normalised "CR0 4BG"). Every document is one ServiceDocumentSchema accepts as it is.
  *  - Every taxonomy term (20 codes) and every value of every vocabulary in
  *    src/directory/vocabulary.ts is used; monthly schedules use week_of_month 1, 2, 3, 4 and -1;
- *    free and paid services (some with concessions); self-referral true and false; en plus
- *    ur, ta, pl, so, gu, pa, tw, yo, pt, es (language_community services).
- *  - verified_at: most within 90 days of `now`; some 90-180 days; some 180-365 (stale);
- *    some over 365 (to be hidden); a few null.
+ *    free and paid services (some with concessions); self-referral and interpreters both ways;
+ *    en plus ur, ta, pl, so, gu, pa, tw, yo, pt, es (language_community services).
+ *  - confirmed_at: most within 90 days of `now`; some 90-180 days; some 180-365 (stale);
+ *    some over 365 (to be hidden), a few of them two years and more. None is unconfirmed:
+ *    creating a listing confirms it.
  *  - Phone numbers only from Ofcom's drama ranges (020 7946 0000-0999, 07700 900000-900999);
  *    emails and websites only on example.org / example.com / example.net. Every service has a
  *    contact with at least one phone.
- *  - Venue services have service_at_location rows, with their schedules on the
- *    service_at_location; services without a venue have service_area rows and service-level
- *    schedules. A service_area extent is the borough outline, or one ward's MultiPolygon (a
- *    service covering several wards has one row per ward, so every extent is a valid geometry).
+ *  - Venue services have locations, with their schedules at a location (location_index);
+ *    services without a venue have service areas and service-wide schedules. A service area is
+ *    the borough ({kind: 'local_authority', code: 'E09000008'}) or a list of wards (one
+ *    {kind: 'ward', code} each, codes from src/geo/data/croydon_wards_2018.geojson).
  *  - Persona listings (anchors in PERSONA_POSTCODES; all persona services are active, open to
- *    referrals and verified in the last 60 days):
+ *    referrals and confirmed in the last 60 days):
  *    Derek (75, Waddon, no car, small groups): small/one-to-one lunch clubs, craft and social
  *      groups (6-10 people) within 1.5 km, paired with and without accompanied_first_visit;
  *      a home-visiting and a telephone befriending service covering Waddon; large groups nearby.
@@ -28,9 +36,9 @@
  *      daytimes at step_free venues within 1.2 km, plus decoys within 1.2 km: one evening-only,
  *      one at a venue without step_free, one weekend-only.
  *    Jane (housebound, mental health): exactly 5 services with audience mental_health and a
- *      non-venue delivery mode; 2 cover the whole borough (borough outline), 3 home-visiting
- *      ones cover only NORTH_CENTRAL_WARDS (Jane's ward Bensham Manor is in all three; no
- *      SOUTH_WARDS ward is in any). So Jane has 5; GAP_POSTCODES.south (Coulsdon) has 2.
+ *      non-venue delivery mode; 2 cover the whole borough, 3 home-visiting ones cover only
+ *      NORTH_CENTRAL_WARDS (Jane's ward Bensham Manor is in all three; no SOUTH_WARDS ward is in
+ *      any). So Jane has 5; GAP_POSTCODES.south (Coulsdon) has 2.
  *    Mike (50, COPD, men's groups, facing eviction, Selhurst): 2 housing drop-ins within 1.5 km
  *      (plus a borough-wide housing phone line); 4 men's groups (audience men, mens-groups;
  *      darts, pub quiz, shed, brew and banter) of intensity none/light within 1.5 km, 3 of them
@@ -42,8 +50,9 @@
  *        4 km of them (venues are kept 4.5 km from every New Addington postcode and from both
  *        ward polygons); such groups exist in central Croydon, all venue-only, no service area.
  */
+import type { OrganizationDocument, ServiceDocument } from '../manage/schemas.ts'
 import {
-  readCroydonBorough,
+  CROYDON_CODE,
   readCroydonPostcodes,
   readCroydonWards,
   type CroydonPostcode,
@@ -88,10 +97,10 @@ import {
   type Template,
   type TimeSlot,
 } from './templates.ts'
-import type { DemoData, TermCode } from './types.ts'
+import type { DemoDirectory, DemoService, TermCode } from './types.ts'
 
 export type * from './types.ts'
-export { DEMO_TABLES } from './types.ts'
+export { demoListings, type DemoListing } from './listings.ts'
 export { NEW_ADDINGTON_WARDS, NORTH_CENTRAL_WARDS, SOUTH_WARDS } from './places.ts'
 
 export const DEMO_SEED = 20261121
@@ -120,7 +129,7 @@ export const YOUNG_ADULT_GAP_METRES = 4000
 const YOUNG_ADULT_MARGIN_METRES = 4500
 
 // ---------------------------------------------------------------------------------------------
-// Drafts: the generator's working model, turned into rows at the end.
+// Drafts: the generator's working model, turned into documents at the end.
 
 interface OrgDraft {
   id: string
@@ -130,7 +139,12 @@ interface OrgDraft {
   charityNumber: string | null
 }
 
+/**
+ * A place groups meet. Several listings may meet at one venue; each listing's document
+ * describes it in full, and the store gives each listing its own location.
+ */
 interface Venue {
+  /** Tells venues apart inside the generator only (and keeps the seed's draws as they were). */
   id: string
   kind: VenueKind
   name: string
@@ -154,7 +168,6 @@ interface SchedDraft {
   validFrom: string | null
   validTo: string | null
   description: string
-  notes: string | null
 }
 
 interface CostDraft {
@@ -164,13 +177,12 @@ interface CostDraft {
   concessions: string | null
 }
 
-/** Where a non-venue service reaches: the whole borough, or a list of wards (one row each). */
+/** Where a non-venue service reaches: the whole borough, or a list of wards (one area each). */
 type AreaDraft = { kind: 'borough' } | { kind: 'wards'; wards: readonly string[] }
 
 interface Site {
   venue: Venue
   schedules: SchedDraft[]
-  description: string | null
 }
 
 interface SvcDraft {
@@ -193,9 +205,11 @@ interface SvcDraft {
   newcomer: NewcomerSupport[]
   intensity: PhysicalIntensity
   selfReferral: boolean
+  interpreter: boolean
   capacity: ReferralCapacity
   status: ServiceStatus
-  verifiedAt: string | null
+  /** ISO date-time, set by finalise(). */
+  confirmedAt: string
   /** Persona and showcase services stay active, open and freshly verified. */
   pinned: boolean
   terms: TermCode[]
@@ -219,7 +233,9 @@ interface ServiceInput {
   newcomer?: NewcomerSupport[]
   intensity?: PhysicalIntensity
   selfReferral?: boolean
-  sites?: { venue: Venue; schedules: SchedDraft[]; description?: string }[]
+  /** It can book an interpreter (the advice services do). */
+  interpreter?: boolean
+  sites?: Site[]
   areas?: AreaDraft[]
   schedules?: SchedDraft[]
   cost?: { costs: CostDraft[]; fees: string | null }
@@ -342,7 +358,7 @@ class Builder {
   readonly #wardGeoms = new Map<string, MultiPolygon>()
   readonly #southGeoms: MultiPolygon[] = []
   readonly #naGeoms: MultiPolygon[] = []
-  readonly #borough: MultiPolygon
+  readonly #wardCodes = new Map<string, string>()
   readonly #usedPostcodes = new Set<string>()
   readonly #serviceNames = new Set<string>()
   readonly #orgNames = new Set<string>()
@@ -367,13 +383,13 @@ class Builder {
     }
     for (const ward of readCroydonWards()) {
       this.#wardGeoms.set(ward.name, ward.geometry)
+      this.#wardCodes.set(ward.name, ward.code)
       if ((SOUTH_WARDS as readonly string[]).includes(ward.name)) this.#southGeoms.push(ward.geometry)
       if ((NEW_ADDINGTON_WARDS as readonly string[]).includes(ward.name)) this.#naGeoms.push(ward.geometry)
     }
     if (this.#wardGeoms.size !== 28 || this.#southGeoms.length !== SOUTH_WARDS.length) {
       throw new Error('ward file does not match SOUTH_WARDS')
     }
-    this.#borough = readCroydonBorough()
     const phones: string[] = []
     for (let i = 0; i < 1000; i++) phones.push(`020 7946 ${String(i).padStart(4, '0')}`)
     for (let i = 0; i < 1000; i++) phones.push(`07700 900${String(i).padStart(3, '0')}`)
@@ -589,12 +605,13 @@ class Builder {
       newcomer: input.newcomer ?? [],
       intensity: input.intensity ?? 'none',
       selfReferral: input.selfReferral ?? true,
+      interpreter: input.interpreter ?? false,
       capacity: 'open',
       status: 'active',
-      verifiedAt: null,
+      confirmedAt: '',
       pinned: input.pinned ?? false,
       terms: [...input.terms],
-      sites: (input.sites ?? []).map((x) => ({ venue: x.venue, schedules: x.schedules, description: x.description ?? null })),
+      sites: input.sites ?? [],
       areas: input.areas ?? [],
       schedules: input.schedules ?? [],
       costs: input.cost?.costs ?? [],
@@ -620,7 +637,6 @@ class Builder {
       validFrom: null,
       validTo: null,
       description: `${dayText}, ${clock(opens)} to ${clock(closes)}`,
-      notes: null,
       ...extra,
     }
   }
@@ -636,7 +652,6 @@ class Builder {
       validFrom: null,
       validTo: null,
       description: `${ORDINALS[String(week)]} ${WEEKDAY_NAMES[day]} of the month, ${clock(opens)} to ${clock(closes)}`,
-      notes: null,
     }
   }
 
@@ -658,7 +673,6 @@ class Builder {
       validFrom: null,
       validTo: null,
       description: `${longDate(d)}, ${clock(opens)} to ${clock(closes)}`,
-      notes: 'One-off event.',
     }
   }
 
@@ -673,7 +687,6 @@ class Builder {
       validFrom: null,
       validTo: null,
       description,
-      notes: null,
     }
   }
 
@@ -694,11 +707,12 @@ class Builder {
     const days = rng.sample(pool, Math.min(plan.perWeek ?? 1, pool.length))
     if (plan.course) {
       const start = this.daysFromNow(rng.int(-14, 21))
-      return this.weekly(days, opens, closes, {
+      const course = this.weekly(days, opens, closes, {
         validFrom: isoDate(start),
         validTo: isoDate(new Date(start.getTime() + 35 * DAY_MS)),
-        notes: 'Six-week course; book a place.',
       })
+      // A schedule document has no notes: the course's words go in its description.
+      return { ...course, description: `${course.description}. Six-week course; book a place.` }
     }
     return this.weekly(days, opens, closes)
   }
@@ -801,31 +815,15 @@ class Builder {
     return n
   }
 
-  // --- geometry for service areas ------------------------------------------------------------
+  // --- service areas ------------------------------------------------------------------------
 
-  /**
-   * Service area rows for an area: the borough outline, or one row per ward (each ward's own
-   * MultiPolygon, so every extent is a valid geometry; adjacent wards merged into one
-   * MultiPolygon would share edges and be invalid).
-   */
-  extents(area: AreaDraft): { name: string; serviceArea: string; extent: string }[] {
-    if (area.kind === 'borough') {
-      return [
-        {
-          name: 'Croydon (whole borough)',
-          serviceArea: 'Anyone living in the London Borough of Croydon.',
-          extent: JSON.stringify(this.#borough),
-        },
-      ]
-    }
+  /** An area as a service document gives it: the borough, or one ward area per ward. */
+  serviceAreas(area: AreaDraft): ServiceDocument['service_areas'] {
+    if (area.kind === 'borough') return [{ kind: 'local_authority', code: CROYDON_CODE }]
     return area.wards.map((w) => {
-      const g = this.#wardGeoms.get(w)
-      if (!g) throw new Error(`no ward geometry for ${w}`)
-      return {
-        name: `${w} ward`,
-        serviceArea: `Available to people living in ${w} ward.`,
-        extent: JSON.stringify(g),
-      }
+      const code = this.#wardCodes.get(w)
+      if (!code) throw new Error(`no ward called ${w}`)
+      return { kind: 'ward', code }
     })
   }
 
@@ -1123,6 +1121,7 @@ function mike(b: Builder, advice: OrgDraft): void {
     description: 'Free advice if you are behind on rent, have had a notice from your landlord or are worried about losing your home. Bring any letters.',
     terms: ['housing', 'practical-support'],
     groupSize: 'one_to_one',
+    interpreter: true,
     ages: [18, null],
     sites: [{ venue: library, schedules: [b.weekly(['WE'], '10:00', '13:00')] }],
     cost: b.free(),
@@ -1133,6 +1132,7 @@ function mike(b: Builder, advice: OrgDraft): void {
     description: 'Caseworkers and a duty solicitor help tenants facing eviction, possession hearings or disrepair. Appointments and walk-ins.',
     terms: ['housing', 'practical-support', 'debt-and-benefits'],
     groupSize: 'one_to_one',
+    interpreter: true,
     ages: [18, null],
     sites: [{ venue: centre, schedules: [b.weekly(['TH'], '14:00', '17:00')] }],
     cost: b.free(),
@@ -1506,6 +1506,7 @@ function boroughWide(b: Builder): OrgDraft {
     terms: ['housing', 'practical-support'],
     delivery: ['telephone'],
     groupSize: 'one_to_one',
+    interpreter: true,
     ages: [18, null],
     areas: [{ kind: 'borough' }],
     schedules: [b.weekly(['MO', 'TU', 'WE', 'TH', 'FR'], '09:30', '16:30')],
@@ -1517,6 +1518,7 @@ function boroughWide(b: Builder): OrgDraft {
     description: 'Benefits checks, debt help and form filling by appointment.',
     terms: ['debt-and-benefits', 'practical-support'],
     groupSize: 'one_to_one',
+    interpreter: true,
     ages: [18, null],
     sites: [{ venue: ward('New Addington North', 'library'), schedules: [b.byArrangement('By appointment on Tuesdays and Fridays.')] }],
     cost: b.free(),
@@ -1705,25 +1707,30 @@ function fillWards(b: Builder): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Finishing: freshness, status, the holes, and rows.
+// Finishing: freshness, status, the holes, and documents.
 
 function finalise(b: Builder): void {
   const rng = b.rng
   const verified = (minDays: number, maxDays: number) =>
     new Date(b.now.getTime() - rng.int(minDays * 24, maxDays * 24) * 3_600_000 - rng.int(0, 3599) * 1000).toISOString()
 
-  for (const s of b.services.filter((x) => x.pinned)) s.verifiedAt = verified(1, 60)
+  // Creating a listing confirms it, so none is unconfirmed. Five were listed two years ago or
+  // more and never confirmed since: fixed ages that take no draws from the seed, so the
+  // statuses drawn below are the seed's as they have always been.
+  const listedLongAgo = (k: number) => new Date(b.now.getTime() - (730 + 61 * k) * DAY_MS).toISOString()
+
+  for (const s of b.services.filter((x) => x.pinned)) s.confirmedAt = verified(1, 60)
 
   const loose = rng.shuffle(b.services.filter((x) => !x.pinned))
-  const buckets: [number, () => string | null][] = [
-    [5, () => null],
+  const buckets: [number, (k: number) => string][] = [
+    [5, listedLongAgo],
     [8, () => verified(366, 720)],
     [22, () => verified(181, 364)],
     [30, () => verified(91, 179)],
   ]
   let i = 0
-  for (const [count, make] of buckets) for (let k = 0; k < count; k++) (loose[i++] as SvcDraft).verifiedAt = make()
-  for (; i < loose.length; i++) (loose[i] as SvcDraft).verifiedAt = verified(0, 89)
+  for (const [count, make] of buckets) for (let k = 0; k < count; k++) (loose[i++] as SvcDraft).confirmedAt = make(k)
+  for (; i < loose.length; i++) (loose[i] as SvcDraft).confirmedAt = verified(0, 89)
 
   const statusOrder = rng.shuffle(b.services.filter((x) => !x.pinned))
   const statuses: [ServiceStatus, number][] = [['inactive', 4], ['temporarily closed', 4], ['defunct', 3]]
@@ -1769,170 +1776,99 @@ function finalise(b: Builder): void {
   if (janes.length !== 5) throw new Error(`expected 5 non-venue mental health services, got ${janes.length}`)
 }
 
-function toRows(b: Builder): DemoData {
-  const rng = b.rng
-  const data: DemoData = {
-    organization: [],
-    location: [],
-    address: [],
-    accessibility: [],
-    service: [],
-    service_at_location: [],
-    service_area: [],
-    schedule: [],
-    cost_option: [],
-    contact: [],
-    phone: [],
-    service_taxonomy_term: [],
+function locationDocument(v: Venue): ServiceDocument['locations'][number] {
+  return {
+    name: v.name,
+    description: v.description,
+    latitude: v.pc.lat,
+    longitude: v.pc.lon,
+    transport_notes: v.transportNotes,
+    address: { address_1: v.address1, address_2: v.address2, city: v.city, postal_code: v.pc.postcode },
+    accessibility: [...v.features].map(([feature, details]) => ({ feature, details })),
   }
-  for (const o of b.orgs) {
-    data.organization.push({
-      id: o.id,
-      name: o.name,
-      description: o.description,
-      email: `hello@${o.domain}`,
-      website: `https://${o.domain}`,
-      logo: null,
-      charity_number: o.charityNumber,
-    })
-  }
-  const usedVenues = new Set(b.services.flatMap((s) => s.sites.map((x) => x.venue.id)))
-  for (const v of b.venues) {
-    if (!usedVenues.has(v.id)) continue
-    data.location.push({
-      id: v.id,
-      location_type: 'physical',
-      name: v.name,
-      description: v.description,
-      latitude: v.pc.lat,
-      longitude: v.pc.lon,
-      transport_notes: v.transportNotes,
-    })
-    data.address.push({
-      id: rng.uuid(),
-      location_id: v.id,
-      attention: null,
-      address_1: v.address1,
-      address_2: v.address2,
-      city: v.city,
-      region: null,
-      state_province: 'Greater London',
-      postal_code: v.pc.postcode,
-      country: 'GB',
-      address_type: 'physical',
-    })
-    for (const [feature, details] of v.features) {
-      data.accessibility.push({ id: rng.uuid(), location_id: v.id, feature, details, url: null })
-    }
-  }
-  for (const s of b.services) {
-    data.service.push({
-      id: s.id,
-      organization_id: s.org.id,
-      name: s.name,
-      description: s.description,
-      url: s.url,
-      email: s.email,
-      status: s.status,
-      fees: s.fees,
-      alert: s.alert,
-      delivery_modes: s.delivery,
-      group_size: s.groupSize,
-      typical_attendance: s.attendance,
-      minimum_age: s.minAge,
-      maximum_age: s.maxAge,
-      gender_restriction: s.gender,
-      audiences: s.audiences,
-      languages: s.languages,
-      newcomer_support: s.newcomer,
-      physical_intensity: s.intensity,
-      self_referral: s.selfReferral,
-      referral_capacity: s.capacity,
-      verified_at: s.verifiedAt,
-    })
-  }
-  const schedule = (d: SchedDraft, serviceId: string | null, salId: string | null) => {
-    data.schedule.push({
-      id: rng.uuid(),
-      service_id: serviceId,
-      service_at_location_id: salId,
-      kind: d.kind,
-      byday: d.byday,
-      week_of_month: d.week,
-      on_date: d.onDate,
-      opens_at: d.opens,
-      closes_at: d.closes,
-      valid_from: d.validFrom,
-      valid_to: d.validTo,
-      description: d.description,
-      notes: d.notes,
-    })
-  }
-  for (const s of b.services) {
-    for (const site of s.sites) {
-      const salId = rng.uuid()
-      data.service_at_location.push({ id: salId, service_id: s.id, location_id: site.venue.id, description: site.description })
-      for (const d of site.schedules) schedule(d, null, salId)
-    }
-  }
-  for (const s of b.services) {
-    for (const e of s.areas.flatMap((a) => b.extents(a))) {
-      data.service_area.push({
-        id: rng.uuid(),
-        service_id: s.id,
-        name: e.name,
-        service_area: e.serviceArea,
-        extent: e.extent,
-        extent_type: 'geojson',
-        uri: null,
-      })
-    }
-    for (const d of s.schedules) schedule(d, s.id, null)
-  }
-  for (const s of b.services) {
-    for (const c of s.costs) {
-      data.cost_option.push({
-        id: rng.uuid(),
-        service_id: s.id,
-        option: c.option,
-        amount: c.amount,
-        amount_description: c.amountDescription,
-        concessions: c.concessions,
-        valid_from: null,
-        valid_to: null,
-      })
-    }
-  }
-  for (const s of b.services) {
-    const first = rng.pick(FIRST_NAMES)
-    const surname = rng.pick(SURNAMES)
-    const contactId = rng.uuid()
-    data.contact.push({
-      id: contactId,
-      service_id: s.id,
-      name: `${first} ${surname}`,
-      title: rng.pick(['Group organiser', 'Volunteer coordinator', 'Service lead', 'Centre manager', 'Project worker']),
-      email: rng.chance(0.8) ? `${first.toLowerCase()}.${surname.toLowerCase()}@${s.org.domain}` : null,
-    })
-    const phones = rng.chance(0.2) ? 2 : 1
-    for (let k = 0; k < phones; k++) {
-      const number = b.nextPhone()
-      data.phone.push({
-        id: rng.uuid(),
-        contact_id: contactId,
-        number,
-        description: number.startsWith('07700') ? 'Mobile (calls and texts)' : k === 0 ? 'Main line' : 'Office',
-      })
-    }
-  }
-  for (const s of b.services) {
-    for (const code of s.terms) data.service_taxonomy_term.push({ id: rng.uuid(), service_id: s.id, taxonomy_term_code: code })
-  }
-  return data
 }
 
-/** Build the demo directory. Pure: the same seed and `now` always give deep-equal data. */
-export function generateDemo(options: { seed: number; now: Date }): DemoData {
+function scheduleDocument(d: SchedDraft, locationIndex: number | null): ServiceDocument['schedules'][number] {
+  return {
+    location_index: locationIndex,
+    kind: d.kind,
+    byday: d.byday,
+    week_of_month: d.week,
+    on_date: d.onDate,
+    opens_at: d.opens,
+    closes_at: d.closes,
+    valid_from: d.validFrom,
+    valid_to: d.validTo,
+    description: d.description,
+  }
+}
+
+function serviceDocument(b: Builder, s: SvcDraft): ServiceDocument {
+  const rng = b.rng
+  const first = rng.pick(FIRST_NAMES)
+  const surname = rng.pick(SURNAMES)
+  const title = rng.pick(['Group organiser', 'Volunteer coordinator', 'Service lead', 'Centre manager', 'Project worker'])
+  const email = rng.chance(0.8) ? `${first.toLowerCase()}.${surname.toLowerCase()}@${s.org.domain}` : null
+  const phones = Array.from({ length: rng.chance(0.2) ? 2 : 1 }, (_, k) => {
+    const number = b.nextPhone()
+    return { number, description: number.startsWith('07700') ? 'Mobile (calls and texts)' : k === 0 ? 'Main line' : 'Office' }
+  })
+  return {
+    name: s.name,
+    description: s.description,
+    url: s.url,
+    email: s.email,
+    status: s.status,
+    fees: s.fees,
+    alert: s.alert,
+    delivery_modes: s.delivery,
+    group_size: s.groupSize,
+    typical_attendance: s.attendance,
+    minimum_age: s.minAge,
+    maximum_age: s.maxAge,
+    gender_restriction: s.gender,
+    audiences: s.audiences,
+    languages: s.languages,
+    interpreter_available: s.interpreter,
+    newcomer_support: s.newcomer,
+    physical_intensity: s.intensity,
+    self_referral: s.selfReferral,
+    referral_capacity: s.capacity,
+    taxonomy_terms: s.terms,
+    locations: s.sites.map((site) => locationDocument(site.venue)),
+    schedules: [
+      ...s.sites.flatMap((site, i) => site.schedules.map((d) => scheduleDocument(d, i))),
+      ...s.schedules.map((d) => scheduleDocument(d, null)),
+    ],
+    service_areas: s.areas.flatMap((a) => b.serviceAreas(a)),
+    cost_options: s.costs.map((c) => ({ option: c.option, amount: c.amount, amount_description: c.amountDescription, concessions: c.concessions })),
+    contacts: [{ name: `${first} ${surname}`, title, email, phones }],
+  }
+}
+
+function organizationDocument(o: OrgDraft): OrganizationDocument {
+  return {
+    name: o.name,
+    description: o.description,
+    email: `hello@${o.domain}`,
+    website: `https://${o.domain}`,
+    charity_number: o.charityNumber,
+    local_authority: CROYDON_CODE,
+  }
+}
+
+function toDirectory(b: Builder): DemoDirectory {
+  const services = new Map<string, DemoService[]>()
+  for (const s of b.services) {
+    const list = services.get(s.org.id) ?? []
+    list.push({ id: s.id, document: serviceDocument(b, s), confirmed_at: s.confirmedAt })
+    services.set(s.org.id, list)
+  }
+  return { organizations: b.orgs.map((o) => ({ id: o.id, document: organizationDocument(o), services: services.get(o.id) ?? [] })) }
+}
+
+/** Build the demo directory. Pure: the same seed and `now` always give deep-equal documents. */
+export function generateDemo(options: { seed: number; now: Date }): DemoDirectory {
   if (!Number.isFinite(options.now.getTime())) throw new Error('generateDemo: invalid now')
   const b = new Builder(options.seed, options.now)
   derek(b)
@@ -1944,5 +1880,5 @@ export function generateDemo(options: { seed: number; now: Date }): DemoData {
   showcase(b)
   fillWards(b)
   finalise(b)
-  return toRows(b)
+  return toDirectory(b)
 }

@@ -1,52 +1,72 @@
+import type { z } from 'zod'
 import type { Db } from '../db/db.ts'
-import { DEMO_TABLES, type DemoData } from './generate.ts'
-
-// Every table but the term links, which are inserted by term code after the others.
-const TABLES = DEMO_TABLES.filter((t) => t !== 'service_taxonomy_term')
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
+import { OrganizationDocumentSchema, ServiceDocumentSchema } from '../manage/schemas.ts'
+import { createOrganization, createService } from '../manage/store.ts'
+import { Problem } from '../problem.ts'
+import type { DemoDirectory } from './types.ts'
 
 // An arbitrary constant shared by every instance, so only one loads the demo into an empty database.
 const DEMO_LOCK = 7_310_526_002
 
-export type DemoCounts = Record<string, number>
+export interface DemoCounts {
+  organizations: number
+  services: number
+}
 
 /**
- * Loads generated demo data in one transaction, unless the directory already holds an
- * organisation (then it does nothing and returns undefined). Each table is one INSERT of a
- * JSON array, so PostgreSQL checks every row against the schema's constraints.
+ * Loads the demo directory in one transaction, unless the directory already holds an
+ * organisation (then it does nothing and returns undefined). It takes the path an admin and
+ * the organisations' editors take: each document is checked against the API's schema and
+ * written by the manage store, each listing created (and so confirmed) at its `confirmed_at`.
+ * Nothing is written to a table any other way; one refused document rolls the whole load back.
+ * Needs the boundaries loaded first (service areas name wards and local authorities).
  */
-export async function loadDemoIfEmpty(db: Db, data: DemoData): Promise<DemoCounts | undefined> {
+export async function loadDemoIfEmpty(db: Db, demo: DemoDirectory): Promise<DemoCounts | undefined> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_LOCK])
     const existing = await tx.query('SELECT 1 FROM organization LIMIT 1')
     if (existing.rowCount > 0) return undefined
-    const counts: DemoCounts = {}
-    for (const table of TABLES) {
-      const rows: readonly object[] = data[table]
-      if (rows.length === 0) continue
-      const columns = Object.keys(rows[0]!)
-      // Column names come from our generator, never from a request; still, refuse anything odd.
-      if (!columns.every((c) => IDENTIFIER.test(c))) throw new Error(`Unexpected column in demo table ${table}`)
-      const list = columns.join(', ')
-      const result = await tx.query(
-        `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)`,
-        [JSON.stringify(rows)],
-      )
-      counts[table] = result.rowCount
+    const counts: DemoCounts = { organizations: 0, services: 0 }
+    for (const o of demo.organizations) {
+      const what = `organisation ${o.document.name}`
+      // An organisation is created when its first listing was (every demo organisation has one).
+      if (o.services.length === 0) throw new DemoRefused(what, 'it has no listings')
+      const created = new Date(Math.min(...o.services.map((s) => Date.parse(s.confirmed_at))))
+      const document = checked(OrganizationDocumentSchema, o.document, what)
+      await refusedAs(what, () => createOrganization(tx, { id: o.id, document, moderation: 'approved', by: null, now: created }))
+      counts.organizations++
+      for (const s of o.services) {
+        const what = `listing ${s.document.name}`
+        const document = checked(ServiceDocumentSchema, s.document, what)
+        await refusedAs(what, () => createService(tx, { id: s.id, organizationId: o.id, document, by: null, now: new Date(s.confirmed_at) }))
+        counts.services++
+      }
     }
-    const links = data.service_taxonomy_term
-    const linked = await tx.query(
-      `INSERT INTO service_taxonomy_term (id, service_id, taxonomy_term_id)
-       SELECT x.id, x.service_id, t.id
-         FROM json_to_recordset($1::json) AS x (id uuid, service_id uuid, taxonomy_term_code text)
-         JOIN taxonomy_term t ON t.code = x.taxonomy_term_code`,
-      [JSON.stringify(links)],
-    )
-    if (linked.rowCount !== links.length) {
-      throw new Error(`Demo data names ${links.length - linked.rowCount} taxonomy term code(s) the taxonomy lacks`)
-    }
-    counts.service_taxonomy_term = linked.rowCount
     return counts
   })
+}
+
+export class DemoRefused extends Error {
+  override name = 'DemoRefused'
+  constructor(what: string, why: string, cause?: unknown) {
+    super(`The demo ${what} was refused: ${why}`, { cause })
+  }
+}
+
+/** The document as the API's schema reads it; refused as the API would refuse it. */
+function checked<T extends z.ZodType>(schema: T, document: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(document)
+  if (!result.success) throw new DemoRefused(what, result.error.issues.map((i) => `/${i.path.map(String).join('/')}: ${i.message}`).join('; '))
+  return result.data
+}
+
+/** Runs one store write; a refusal (400/404/409 problem) names the record and why. */
+async function refusedAs(what: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write()
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error
+    const fields = (error.errors ?? []).map((e) => `${e.pointer}: ${e.detail}`)
+    throw new DemoRefused(what, `${error.detail ?? error.title}${fields.length > 0 ? ` (${fields.join('; ')})` : ''}`, error)
+  }
 }

@@ -7,7 +7,11 @@ export interface DemoPluginOptions {
   seed: number | undefined
 }
 
-/** On the first start of an empty directory, loads the Croydon demo data (when enabled). */
+/**
+ * On the first start of an empty directory, loads the Croydon demo data (when enabled), through
+ * the manage store as organisations would write it: after the geo plugin has loaded the
+ * boundaries its service areas name.
+ */
 export default fp<DemoPluginOptions>(
   async (app, opts) => {
     if (!opts.enabled) return
@@ -17,5 +21,5 @@ export default fp<DemoPluginOptions>(
     const counts = await loadDemoIfEmpty(app.db, generateDemo({ seed, now: app.now() }))
     if (counts) app.log.info({ seed, counts }, 'loaded the Croydon demo directory into an empty database')
   },
-  { name: 'demo-data', dependencies: ['db'] },
+  { name: 'demo-data', dependencies: ['db', 'geo'] },
 )

@@ -1,6 +1,6 @@
 /**
  * Rows of the directory's tables as plain objects, with exactly the SQL column names: what the
- * demo generator writes and what the ORUK queries read back. One definition per table shape.
+ * ORUK queries read back. One definition per table shape.
  */
 import type { AccessibilityFeature } from './vocabulary.ts'
 

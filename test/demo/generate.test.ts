@@ -17,18 +17,17 @@ import {
 } from '../../src/directory/vocabulary.ts'
 import {
   DEMO_SEED,
-  DEMO_TABLES,
   GAP_POSTCODES,
   NEW_ADDINGTON_WARDS,
   NORTH_CENTRAL_WARDS,
   PERSONA_POSTCODES,
   SOUTH_WARDS,
   YOUNG_ADULT_GAP_METRES,
+  demoListings,
   generateDemo,
-  type DemoData,
-  type LocationRow,
-  type ServiceRow,
+  type DemoListing,
 } from '../../src/demo/generate.ts'
+import { OrganizationDocumentSchema, ServiceDocumentSchema, type ServiceDocument } from '../../src/manage/schemas.ts'
 
 // DEMO_TEST_SEED / DEMO_TEST_NOW run the same checks against another seed or date.
 const SEED = Number(process.env.DEMO_TEST_SEED ?? DEMO_SEED)
@@ -44,6 +43,7 @@ interface Multi {
   type: 'MultiPolygon'
   coordinates: Pos[][][]
 }
+type Location = ServiceDocument['locations'][number]
 
 const csv: Record<string, string>[] = parse(
   readFileSync(new URL('../../src/geo/data/croydon_area_postcodes.csv', import.meta.url), 'utf8'),
@@ -54,12 +54,16 @@ const csvByPostcode = new Map(csv.map((r) => [compact(r.postcode ?? ''), r]))
 const naPostcodes = csv.filter((r) => (NEW_ADDINGTON_WARDS as readonly string[]).includes(r.croydon_ward_nm ?? '') && r.lat)
 
 const wardsFile = JSON.parse(readFileSync(new URL('../../src/geo/data/croydon_wards_2018.geojson', import.meta.url), 'utf8')) as {
-  features: { properties: { WD19NM: string }; geometry: Multi }[]
+  features: { properties: { WD19CD: string; WD19NM: string }; geometry: Multi }[]
 }
 const wardGeom = new Map(wardsFile.features.map((f) => [f.properties.WD19NM, f.geometry]))
-const boroughFile = JSON.parse(readFileSync(new URL('../../src/geo/data/croydon_borough.geojson', import.meta.url), 'utf8')) as {
-  features: { geometry: { type: 'Polygon'; coordinates: Pos[][] } }[]
+const wardByCode = new Map(wardsFile.features.map((f) => [f.properties.WD19CD, { name: f.properties.WD19NM, geometry: f.geometry }]))
+const CROYDON = 'E09000008'
+const boroughsFile = JSON.parse(readFileSync(new URL('../../src/geo/data/london_boroughs.geojson', import.meta.url), 'utf8')) as {
+  features: { properties: { LAD13CD: string }; geometry: Multi | { type: 'Polygon'; coordinates: Pos[][] } }[]
 }
+const croydonShape = boroughsFile.features.find((f) => f.properties.LAD13CD === CROYDON)!.geometry
+const croydon: Multi = croydonShape.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [croydonShape.coordinates] } : croydonShape
 const termCodes = [...readFileSync(new URL('../../sql/002_taxonomy.sql', import.meta.url), 'utf8').matchAll(
   /\('[0-9a-f-]{36}', '[0-9a-f-]{36}', '([a-z][a-z0-9-]*)'/g,
 )].map((m) => m[1] as string)
@@ -90,43 +94,34 @@ function csvPoint(postcode: string): { lat: number; lon: number; ward: string } 
   return { lat: Number(r.lat), lon: Number(r.lon), ward: r.croydon_ward_nm ?? '' }
 }
 
-// --- indexes over the generated data -------------------------------------------------------
+// --- views of the generated documents ------------------------------------------------------
 
-function index(d: DemoData) {
-  const locations = new Map(d.location.map((l) => [l.id, l]))
-  const addressByLocation = new Map(d.address.map((a) => [a.location_id, a]))
-  const features = new Map<string, Set<string>>()
-  for (const a of d.accessibility) features.set(a.location_id, (features.get(a.location_id) ?? new Set()).add(a.feature))
-  const terms = new Map<string, Set<string>>()
-  for (const x of d.service_taxonomy_term) terms.set(x.service_id, (terms.get(x.service_id) ?? new Set()).add(x.taxonomy_term_code))
-  const sites = new Map<string, LocationRow[]>()
-  const salService = new Map<string, string>()
-  for (const sal of d.service_at_location) {
-    salService.set(sal.id, sal.service_id)
-    sites.set(sal.service_id, [...(sites.get(sal.service_id) ?? []), locations.get(sal.location_id) as LocationRow])
-  }
-  const schedules = new Map<string, DemoData['schedule']>()
-  for (const s of d.schedule) {
-    const sid = s.service_id ?? salService.get(s.service_at_location_id ?? '') ?? ''
-    schedules.set(sid, [...(schedules.get(sid) ?? []), s])
-  }
-  const areas = new Map<string, Multi[]>()
-  for (const a of d.service_area) areas.set(a.service_id, [...(areas.get(a.service_id) ?? []), JSON.parse(a.extent) as Multi])
-  return { locations, addressByLocation, features, terms, sites, schedules, areas }
-}
+/** A listing, with its document as `doc` to keep the checks short. */
+type Listing = DemoListing & { doc: ServiceDocument }
 
-const ix = index(data)
-const hasTerm = (s: ServiceRow, code: string) => ix.terms.get(s.id)?.has(code) ?? false
-const sitesOf = (s: ServiceRow) => ix.sites.get(s.id) ?? []
-const near = (s: ServiceRow, postcode: string, metres: number) => {
+const listingsOf = (d: Parameters<typeof demoListings>[0]): Listing[] => demoListings(d).map((s) => ({ ...s, doc: s.document }))
+const S = listingsOf(data)
+const locations = S.flatMap((s) => s.doc.locations)
+const schedules = S.flatMap((s) => s.doc.schedules)
+const costs = S.flatMap((s) => s.doc.cost_options)
+const hasTerm = (s: Listing, code: string) => s.doc.taxonomy_terms.includes(code)
+const sitesOf = (s: Listing) => s.doc.locations
+const near = (s: Listing, postcode: string, metres: number) => {
   const p = csvPoint(postcode)
-  return sitesOf(s).some((l) => haversine(p.lat, p.lon, l.latitude as number, l.longitude as number) <= metres)
+  return sitesOf(s).some((l) => haversine(p.lat, p.lon, l.latitude, l.longitude) <= metres)
 }
-const stepFree = (l: LocationRow) => ix.features.get(l.id)?.has('step_free') ?? false
-const live = (s: ServiceRow) => s.status === 'active' && s.referral_capacity !== 'full'
-const coversPostcode = (s: ServiceRow, postcode: string) => {
+const stepFree = (l: Location) => l.accessibility.some((a) => a.feature === 'step_free')
+const live = (s: Listing) => s.doc.status === 'active' && s.doc.referral_capacity !== 'full'
+/** The outlines a service's areas stand for, from the shipped boundary files. */
+const outlines = (s: Listing): Multi[] =>
+  s.doc.service_areas.map((a) => {
+    if (a.kind === 'local_authority' && a.code === CROYDON) return croydon
+    if (a.kind === 'ward' && wardByCode.has(a.code)) return wardByCode.get(a.code)!.geometry
+    throw new Error(`${s.doc.name}: unexpected area ${JSON.stringify(a)}`)
+  })
+const coversPostcode = (s: Listing, postcode: string) => {
   const p = csvPoint(postcode)
-  return (ix.areas.get(s.id) ?? []).some((g) => contains(g, p.lat, p.lon))
+  return outlines(s).some((g) => contains(g, p.lat, p.lon))
 }
 
 // --- tests ---------------------------------------------------------------------------------
@@ -141,65 +136,48 @@ t.test('deterministic, seeded and fast', async (t) => {
   t.ok(isDeepStrictEqual(again, data), 'same seed and now give deep-equal data')
   const other = generateDemo({ seed: SEED + 1, now: NOW })
   t.not(JSON.stringify(other), json, 'a different seed gives different data')
-  t.not(other.service[0]?.id, data.service[0]?.id)
-  t.not(other.location.map((l) => l.latitude).join(), data.location.map((l) => l.latitude).join(), 'venues move with the seed')
+  t.not(listingsOf(other)[0]?.id, S[0]?.id)
+  t.not(listingsOf(other).flatMap((s) => s.doc.locations.map((l) => l.latitude)).join(), locations.map((l) => l.latitude).join(), 'venues move with the seed')
   t.ok(firstRunMs < 2000, `first run took ${Math.round(firstRunMs)} ms`)
   const later = generateDemo({ seed: SEED, now: new Date(NOW.getTime() + 100 * 86_400_000) })
-  t.not(later.service[0]?.verified_at, data.service[0]?.verified_at, 'dates follow now')
+  t.not(listingsOf(later)[0]?.confirmed_at, S[0]?.confirmed_at, 'dates follow now')
 })
 
-t.test('tables, columns and ids', async (t) => {
-  t.same(Object.keys(data), [...DEMO_TABLES])
-  const columns: Record<keyof DemoData, string[]> = {
-    organization: ['id', 'name', 'description', 'email', 'website', 'logo', 'charity_number'],
-    location: ['id', 'location_type', 'name', 'description', 'latitude', 'longitude', 'transport_notes'],
-    address: ['id', 'location_id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type'],
-    accessibility: ['id', 'location_id', 'feature', 'details', 'url'],
-    service: ['id', 'organization_id', 'name', 'description', 'url', 'email', 'status', 'fees', 'alert', 'delivery_modes', 'group_size', 'typical_attendance', 'minimum_age', 'maximum_age', 'gender_restriction', 'audiences', 'languages', 'newcomer_support', 'physical_intensity', 'self_referral', 'referral_capacity', 'verified_at'],
-    service_at_location: ['id', 'service_id', 'location_id', 'description'],
-    service_area: ['id', 'service_id', 'name', 'service_area', 'extent', 'extent_type', 'uri'],
-    schedule: ['id', 'service_id', 'service_at_location_id', 'kind', 'byday', 'week_of_month', 'on_date', 'opens_at', 'closes_at', 'valid_from', 'valid_to', 'description', 'notes'],
-    cost_option: ['id', 'service_id', 'option', 'amount', 'amount_description', 'concessions', 'valid_from', 'valid_to'],
-    contact: ['id', 'service_id', 'name', 'title', 'email'],
-    phone: ['id', 'contact_id', 'number', 'description'],
-    service_taxonomy_term: ['id', 'service_id', 'taxonomy_term_code'],
-  }
+t.test('documents an organisation could send, as they are; fixed ids', async (t) => {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-  const ids = new Set<string>()
-  let rows = 0
-  for (const table of DEMO_TABLES) {
-    const bad = (data[table] as object[]).filter((r) => JSON.stringify(Object.keys(r)) !== JSON.stringify(columns[table]))
-    t.equal(bad.length, 0, `${table} rows all have exactly its columns`)
-    for (const r of data[table] as { id: string }[]) {
-      ids.add(r.id)
-      rows++
-    }
-    t.equal((data[table] as { id: string }[]).filter((r) => !uuid.test(r.id)).length, 0, `${table} ids are UUID v4`)
-  }
-  t.equal(ids.size, rows, 'ids are unique')
+  const ids = [...data.organizations.map((o) => o.id), ...S.map((s) => s.id)]
+  t.same(ids.filter((id) => !uuid.test(id)), [], 'organisation and listing ids are UUID v4')
+  t.equal(new Set(ids).size, ids.length, 'ids are unique')
+  t.same(Object.keys(data), ['organizations'])
+  t.same(
+    data.organizations.filter((o) => !isDeepStrictEqual(OrganizationDocumentSchema.parse(o.document), o.document)).map((o) => o.document.name),
+    [],
+    'every organisation document is one the schema accepts unchanged',
+  )
+  const refused = S.filter((s) => !ServiceDocumentSchema.safeParse(s.doc).success).map((s) => s.doc.name)
+  t.same(refused, [], 'every service document is accepted')
+  const changed = S.filter((s) => !isDeepStrictEqual(ServiceDocumentSchema.parse(s.doc), s.doc)).map((s) => s.doc.name)
+  t.same(changed, [], 'and unchanged by it: every field given, nothing to trim or default')
+  t.same(S.filter((s) => s.doc.locations.some((l) => l.id !== undefined)).map((s) => s.doc.name), [], 'every venue is new to the directory (no location ids)')
+  t.same(S.filter((s) => Number.isNaN(Date.parse(s.confirmed_at)) || new Date(s.confirmed_at).toISOString() !== s.confirmed_at).map((s) => s.doc.name), [], 'confirmed_at is an ISO date-time')
 })
 
 t.test('size and spread', async (t) => {
-  t.ok(data.organization.length >= 80, `${data.organization.length} organisations`)
-  t.ok(data.service.length >= 300, `${data.service.length} services`)
-  const perOrg = new Map<string, number>()
-  for (const s of data.service) perOrg.set(s.organization_id, (perOrg.get(s.organization_id) ?? 0) + 1)
-  t.equal(perOrg.size, data.organization.length, 'every organisation runs a service')
-  t.ok(Math.max(...perOrg.values()) <= 8, 'at most 8 services per organisation')
-  t.ok(data.service.filter((s) => sitesOf(s).length === 2).length >= 5, 'some services run at two locations')
-  const wards = new Set(data.address.map((a) => csvPoint(a.postal_code).ward))
+  t.ok(data.organizations.length >= 80, `${data.organizations.length} organisations`)
+  t.ok(S.length >= 300, `${S.length} services`)
+  const perOrg = data.organizations.map((o) => o.services.length)
+  t.ok(perOrg.every((n) => n >= 1), 'every organisation runs a service')
+  t.ok(Math.max(...perOrg) <= 8, 'at most 8 services per organisation')
+  t.ok(data.organizations.every((o) => o.document.local_authority === CROYDON), 'every organisation works in Croydon (E09000008)')
+  t.ok(S.filter((s) => sitesOf(s).length === 2).length >= 5, 'some services run at two locations')
+  const wards = new Set(locations.map((l) => csvPoint(l.address.postal_code).ward))
   t.equal(wards.size, 28, 'venues in all 28 wards')
 })
 
 t.test('every location is at a real postcode centroid', async (t) => {
   const cities = new Set(['Croydon', 'Purley', 'Coulsdon', 'Thornton Heath', 'South Norwood', 'New Addington', 'Sanderstead', 'Kenley', 'Selsdon', 'Norbury', 'Addiscombe', 'Upper Norwood', 'Shirley', 'South Croydon', 'Selhurst'])
-  t.equal(data.address.length, data.location.length)
-  for (const l of data.location) {
-    const a = ix.addressByLocation.get(l.id)
-    if (!a) {
-      t.fail(`${l.name} has no address`)
-      continue
-    }
+  for (const l of locations) {
+    const a = l.address
     const row = csvByPostcode.get(compact(a.postal_code))
     if (!row || !row.croydon_ward_cd) {
       t.fail(`${a.postal_code} is not a Croydon postcode`)
@@ -207,140 +185,121 @@ t.test('every location is at a real postcode centroid', async (t) => {
     }
     if (l.latitude !== Number(row.lat) || l.longitude !== Number(row.lon)) t.fail(`${l.name} is not at ${a.postal_code}`)
     if (!/^[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}$/.test(a.postal_code)) t.fail(`${a.postal_code} is not normalised`)
-    if (!cities.has(a.city) || a.state_province !== 'Greater London' || a.country !== 'GB') t.fail(`${l.name}: odd address ${JSON.stringify(a)}`)
-    if (l.location_type !== 'physical') t.fail(`${l.name} is not physical`)
+    if (!cities.has(a.city)) t.fail(`${l.name}: odd address ${JSON.stringify(a)}`)
   }
   t.pass('checked')
 })
 
 t.test('every vocabulary value and every term is used', async (t) => {
-  const used = (values: readonly string[], seen: Iterable<string>, label: string) => {
+  const used = (values: readonly (string | number | boolean)[], seen: Iterable<string | number | boolean>, label: string) => {
     const s = new Set(seen)
     t.same(values.filter((v) => !s.has(v)), [], `all ${label} used`)
   }
-  const S = data.service
-  used(DELIVERY_MODES, S.flatMap((s) => s.delivery_modes), 'delivery modes')
-  used(GROUP_SIZES, S.map((s) => s.group_size), 'group sizes')
-  used(GENDER_RESTRICTIONS, S.map((s) => s.gender_restriction), 'gender restrictions')
-  used(AUDIENCES, S.flatMap((s) => s.audiences), 'audiences')
-  used(NEWCOMER_SUPPORT, S.flatMap((s) => s.newcomer_support), 'newcomer support')
-  used(PHYSICAL_INTENSITIES, S.map((s) => s.physical_intensity), 'intensities')
-  used(REFERRAL_CAPACITIES, S.map((s) => s.referral_capacity), 'referral capacities')
-  used(SERVICE_STATUSES, S.map((s) => s.status), 'statuses')
-  used(ACCESSIBILITY_FEATURES, data.accessibility.map((a) => a.feature), 'accessibility features')
-  used(SCHEDULE_KINDS, data.schedule.map((s) => s.kind), 'schedule kinds')
-  used(WEEKDAYS, data.schedule.flatMap((s) => s.byday), 'weekdays')
+  const D = S.map((s) => s.doc)
+  used(DELIVERY_MODES, D.flatMap((s) => s.delivery_modes), 'delivery modes')
+  used(GROUP_SIZES, D.map((s) => s.group_size), 'group sizes')
+  used(GENDER_RESTRICTIONS, D.map((s) => s.gender_restriction), 'gender restrictions')
+  used(AUDIENCES, D.flatMap((s) => s.audiences), 'audiences')
+  used(NEWCOMER_SUPPORT, D.flatMap((s) => s.newcomer_support), 'newcomer support')
+  used(PHYSICAL_INTENSITIES, D.map((s) => s.physical_intensity), 'intensities')
+  used(REFERRAL_CAPACITIES, D.map((s) => s.referral_capacity), 'referral capacities')
+  used(SERVICE_STATUSES, D.map((s) => s.status), 'statuses')
+  used(ACCESSIBILITY_FEATURES, locations.flatMap((l) => l.accessibility.map((a) => a.feature)), 'accessibility features')
+  used(SCHEDULE_KINDS, schedules.map((s) => s.kind), 'schedule kinds')
+  used(WEEKDAYS, schedules.flatMap((s) => s.byday), 'weekdays')
   t.same(
-    [...new Set(data.schedule.filter((s) => s.kind === 'monthly').map((s) => s.week_of_month))].sort(),
+    [...new Set(schedules.filter((s) => s.kind === 'monthly').map((s) => s.week_of_month))].sort(),
     [-1, 1, 2, 3, 4],
     'monthly schedules in weeks 1-4 and the last',
   )
   t.equal(termCodes.length, 20, 'the taxonomy has 20 codes')
-  used(termCodes, data.service_taxonomy_term.map((x) => x.taxonomy_term_code), 'taxonomy terms')
-  t.same(data.service_taxonomy_term.filter((x) => !termCodes.includes(x.taxonomy_term_code)), [], 'only real term codes')
-  used(['en', 'ur', 'ta', 'pl', 'so', 'gu', 'pa', 'tw', 'yo', 'pt', 'es'], S.flatMap((s) => s.languages), 'languages')
-  const community = S.filter((s) => s.audiences.includes('language_community') && s.languages.some((l) => l !== 'en'))
+  used(termCodes, D.flatMap((s) => s.taxonomy_terms), 'taxonomy terms')
+  t.same(D.flatMap((s) => s.taxonomy_terms).filter((c) => !termCodes.includes(c)), [], 'only real term codes')
+  used(['en', 'ur', 'ta', 'pl', 'so', 'gu', 'pa', 'tw', 'yo', 'pt', 'es'], D.flatMap((s) => s.languages), 'languages')
+  const community = D.filter((s) => s.audiences.includes('language_community') && s.languages.some((l) => l !== 'en'))
   t.ok(community.length >= 10, `${community.length} language community services in other languages`)
-  t.ok(S.some((s) => s.self_referral) && S.some((s) => !s.self_referral), 'self-referral both ways')
+  used([true, false], D.map((s) => s.self_referral), 'self-referral both ways:')
+  used([true, false], D.map((s) => s.interpreter_available), 'interpreters both ways:')
 })
 
-t.test('rows satisfy the schema constraints', async (t) => {
-  const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/
-  const date = /^\d{4}-\d{2}-\d{2}$/
-  for (const s of data.service) {
-    if (s.minimum_age !== null && s.maximum_age !== null && s.minimum_age > s.maximum_age) t.fail(`${s.name}: ages`)
-    if (s.delivery_modes.length === 0) t.fail(`${s.name}: no delivery mode`)
-    if (s.typical_attendance !== null && s.typical_attendance <= 0) t.fail(`${s.name}: attendance`)
-    if (!/^([a-z]{2,3})(,[a-z]{2,3})*$/.test(s.languages.join(','))) t.fail(`${s.name}: languages`)
-    const venue = s.delivery_modes.includes('venue')
-    if (venue !== sitesOf(s).length > 0) t.fail(`${s.name}: venue services (only) have locations`)
-    if (s.delivery_modes.some((m) => m !== 'venue') && !ix.areas.has(s.id)) t.fail(`${s.name}: no service area`)
-    if (!ix.schedules.has(s.id)) t.fail(`${s.name}: no schedule`)
+t.test('what the schema leaves open: schedules, venues and areas where they belong', async (t) => {
+  for (const s of S) {
+    const venue = s.doc.delivery_modes.includes('venue')
+    if (venue !== sitesOf(s).length > 0) t.fail(`${s.doc.name}: venue services (only) have locations`)
+    if (s.doc.delivery_modes.some((m) => m !== 'venue') !== s.doc.service_areas.length > 0) t.fail(`${s.doc.name}: non-venue services (only) name their areas`)
+    if (s.doc.schedules.length === 0) t.fail(`${s.doc.name}: no schedule`)
+    sitesOf(s).forEach((l, i) => {
+      if (!s.doc.schedules.some((x) => x.location_index === i)) t.fail(`${s.doc.name}: no schedule at ${l.name}`)
+    })
+    if (!venue && s.doc.schedules.some((x) => x.location_index !== null)) t.fail(`${s.doc.name}: a schedule at a venue it does not have`)
+    if (s.doc.schedules.some((x) => x.valid_from && x.valid_to && x.valid_from > x.valid_to)) t.fail(`${s.doc.name}: valid_from after valid_to`)
   }
-  for (const x of data.schedule) {
-    if ((x.service_id === null) === (x.service_at_location_id === null)) t.fail('schedule must belong to exactly one parent')
-    const timed = x.opens_at !== null && x.closes_at !== null
-    if (timed && !(hhmm.test(x.opens_at as string) && hhmm.test(x.closes_at as string) && (x.opens_at as string) < (x.closes_at as string))) t.fail(`bad times ${JSON.stringify(x)}`)
-    const ok =
-      x.kind === 'weekly'
-        ? x.byday.length > 0 && x.week_of_month === null && x.on_date === null && timed
-        : x.kind === 'monthly'
-          ? x.byday.length === 1 && x.week_of_month !== null && x.on_date === null && timed
-          : x.kind === 'one_off'
-            ? x.byday.length === 0 && x.week_of_month === null && x.on_date !== null && date.test(x.on_date) && timed
-            : x.byday.length === 0 && x.week_of_month === null && x.on_date === null
-    if (!ok) t.fail(`schedule shape ${JSON.stringify(x)}`)
-    if (x.valid_from && x.valid_to && x.valid_from > x.valid_to) t.fail('valid_from after valid_to')
-  }
-  const oneOffs = data.schedule.filter((x) => x.kind === 'one_off').map((x) => (Date.parse(x.on_date as string) - NOW.getTime()) / 86_400_000)
+  const oneOffs = schedules.filter((x) => x.kind === 'one_off').map((x) => (Date.parse(x.on_date as string) - NOW.getTime()) / 86_400_000)
   t.ok(oneOffs.length > 0 && oneOffs.every((d) => d >= 7 && d <= 60), 'one-off dates are a few weeks after now')
-  for (const a of data.service_area) {
-    const g = JSON.parse(a.extent) as Multi
-    if (g.type !== 'MultiPolygon' || a.extent_type !== 'geojson') t.fail(`${a.name}: extent`)
-  }
-  t.ok(data.cost_option.every((c) => c.amount >= 0 && Math.round(c.amount * 100) === c.amount * 100), 'amounts fit numeric(8,2)')
+  t.ok(costs.every((c) => Math.round(c.amount * 100) === c.amount * 100), 'amounts in whole pence')
+  const areas = S.flatMap((s) => s.doc.service_areas)
+  t.ok(areas.length > 0)
+  t.same(
+    areas.filter((a) => !(a.kind === 'local_authority' && a.code === CROYDON) && !(a.kind === 'ward' && wardByCode.has(a.code))),
+    [],
+    'every area is the borough (E09000008) or one of its 28 wards',
+  )
   t.pass('checked')
 })
 
 t.test('costs', async (t) => {
-  const positive = new Set(data.cost_option.filter((c) => c.amount > 0).map((c) => c.service_id))
-  t.ok(positive.size >= 30, `${positive.size} paid services`)
-  t.ok(data.service.length - positive.size >= 150, 'most services are free')
-  t.ok(data.cost_option.some((c) => c.amount === 0), 'some explicit £0 options')
-  t.ok(data.cost_option.filter((c) => c.amount > 0 && c.concessions).length >= 5, 'some concessions')
+  const paid = S.filter((s) => s.doc.cost_options.some((c) => c.amount > 0))
+  t.ok(paid.length >= 30, `${paid.length} paid services`)
+  t.ok(S.length - paid.length >= 150, 'most services are free')
+  t.ok(costs.some((c) => c.amount === 0), 'some explicit £0 options')
+  t.ok(costs.filter((c) => c.amount > 0 && c.concessions).length >= 5, 'some concessions')
 })
 
-t.test('verified_at spread relative to now', async (t) => {
-  const ages = data.service.map((s) => (s.verified_at === null ? null : (NOW.getTime() - Date.parse(s.verified_at)) / 86_400_000))
-  const n = (f: (d: number) => boolean) => ages.filter((d) => d !== null && f(d)).length
-  t.ok(ages.every((d) => d === null || d >= 0), 'nothing verified in the future')
-  t.ok(n((d) => d < 90) > data.service.length * 0.6, `${n((d) => d < 90)} within 90 days`)
+t.test('confirmed_at spread relative to now', async (t) => {
+  const ages = S.map((s) => (NOW.getTime() - Date.parse(s.confirmed_at)) / 86_400_000)
+  const n = (f: (d: number) => boolean) => ages.filter(f).length
+  t.ok(ages.every((d) => d >= 0), 'nothing confirmed in the future')
+  t.ok(n((d) => d < 90) > S.length * 0.6, `${n((d) => d < 90)} within 90 days`)
   t.ok(n((d) => d >= 90 && d < 180) >= 10, 'some 90-180 days')
   t.ok(n((d) => d >= 180 && d <= 365) >= 10, 'some 180-365 days')
   t.ok(n((d) => d > 365) >= 5, 'some over a year')
-  t.ok(ages.filter((d) => d === null).length >= 3, 'a few never verified')
+  t.ok(n((d) => d >= 730) >= 3, 'a few listed two years ago or more and never confirmed since')
 })
 
 t.test('contact details are fictional', async (t) => {
   const phone = /^(020 7946 0\d{3}|07700 900\d{3})$/
   const email = /^[a-z0-9._-]+@([a-z0-9-]+\.)*example\.(org|com|net)$/
   const web = /^https:\/\/([a-z0-9-]+\.)*example\.(org|com|net)(\/[a-z0-9-]*)?$/
-  t.same(data.phone.filter((p) => !phone.test(p.number)), [], 'phones in Ofcom drama ranges')
-  const emails = [...data.organization.map((o) => o.email), ...data.service.map((s) => s.email), ...data.contact.map((c) => c.email)].filter((e) => e !== null)
+  const contacts = S.flatMap((s) => s.doc.contacts)
+  t.same(contacts.flatMap((c) => c.phones).filter((p) => !phone.test(p.number)), [], 'phones in Ofcom drama ranges')
+  const emails = [...data.organizations.map((o) => o.document.email), ...S.map((s) => s.doc.email), ...contacts.map((c) => c.email)].filter((e) => e !== null)
   t.same(emails.filter((e) => !email.test(e)), [], 'emails on example domains')
-  const webs = [...data.organization.map((o) => o.website), ...data.service.map((s) => s.url)].filter((w) => w !== null)
+  const webs = [...data.organizations.map((o) => o.document.website), ...S.map((s) => s.doc.url)].filter((w) => w !== null)
   t.same(webs.filter((w) => !web.test(w)), [], 'websites on example domains')
-  const phonesByContact = new Set(data.phone.map((p) => p.contact_id))
-  const withPhone = new Set(data.contact.filter((c) => phonesByContact.has(c.id)).map((c) => c.service_id))
-  t.equal(withPhone.size, data.service.length, 'every service has a contact with a phone')
+  t.same(S.filter((s) => !s.doc.contacts.some((c) => c.phones.length > 0)).map((s) => s.doc.name), [], 'every service has a contact with a phone')
 })
 
 t.test('hole (a): no step-free arts and crafts in the south', async (t) => {
-  const south = (l: LocationRow) => {
-    const a = ix.addressByLocation.get(l.id)
-    const ward = a ? csvPoint(a.postal_code).ward : ''
-    return (
-      (SOUTH_WARDS as readonly string[]).includes(ward) ||
-      SOUTH_WARDS.some((w) => contains(wardGeom.get(w) as Multi, l.latitude as number, l.longitude as number))
-    )
-  }
+  const south = (l: Location) =>
+    (SOUTH_WARDS as readonly string[]).includes(csvPoint(l.address.postal_code).ward) ||
+    SOUTH_WARDS.some((w) => contains(wardGeom.get(w) as Multi, l.latitude, l.longitude))
   t.equal(SOUTH_WARDS.filter((w) => wardGeom.has(w)).length, 7, 'SOUTH_WARDS are real ward names')
-  const crafts = data.service.filter((s) => hasTerm(s, 'arts-and-crafts'))
+  const crafts = S.filter((s) => hasTerm(s, 'arts-and-crafts'))
   const offending = crafts.filter((s) => sitesOf(s).some((l) => south(l) && stepFree(l)))
-  t.same(offending.map((s) => s.name), [], 'no arts-and-crafts service at a step-free southern venue')
+  t.same(offending.map((s) => s.doc.name), [], 'no arts-and-crafts service at a step-free southern venue')
   t.ok(crafts.filter((s) => sitesOf(s).some(south)).length >= 3, 'arts-and-crafts services do exist in the south')
   t.ok(crafts.filter((s) => live(s) && sitesOf(s).some((l) => !south(l) && stepFree(l))).length >= 5, 'and at step-free venues elsewhere')
 })
 
 t.test('hole (b): no young adults’ social groups in or near New Addington', async (t) => {
   t.ok(naPostcodes.length > 300, 'New Addington postcodes found')
-  const young = data.service.filter((s) => hasTerm(s, 'social-groups') && s.maximum_age !== null && s.maximum_age <= 30)
+  const young = S.filter((s) => hasTerm(s, 'social-groups') && s.doc.maximum_age !== null && s.doc.maximum_age <= 30)
   t.ok(young.filter(live).length >= 2, `${young.length} young adults' social groups exist`)
   for (const s of young) {
-    if (ix.areas.has(s.id)) t.fail(`${s.name} has a service area`)
+    if (s.doc.service_areas.length > 0) t.fail(`${s.doc.name} has a service area`)
     for (const l of sitesOf(s)) {
-      const d = Math.min(...naPostcodes.map((r) => haversine(l.latitude as number, l.longitude as number, Number(r.lat), Number(r.lon))))
-      if (d <= YOUNG_ADULT_GAP_METRES) t.fail(`${s.name} is ${Math.round(d)} m from New Addington`)
+      const d = Math.min(...naPostcodes.map((r) => haversine(l.latitude, l.longitude, Number(r.lat), Number(r.lon))))
+      if (d <= YOUNG_ADULT_GAP_METRES) t.fail(`${s.doc.name} is ${Math.round(d)} m from New Addington`)
     }
   }
   const na = csvPoint(GAP_POSTCODES.newAddington)
@@ -351,22 +310,22 @@ t.test('hole (b): no young adults’ social groups in or near New Addington', as
 t.test('Derek: small groups near Waddon, with and without an escort', async (t) => {
   const home = PERSONA_POSTCODES.derek
   t.ok(['Waddon', 'Broad Green'].includes(csvPoint(home).ward), 'Derek lives in Waddon or Broad Green')
-  const nearby = data.service.filter((s) => live(s) && near(s, home, 1500) && (s.minimum_age ?? 0) <= 75 && (s.maximum_age ?? 120) >= 75)
-  const small = nearby.filter((s) => s.group_size !== 'large' && (s.typical_attendance === null || s.typical_attendance <= 10))
+  const nearby = S.filter((s) => live(s) && near(s, home, 1500) && (s.doc.minimum_age ?? 0) <= 75 && (s.doc.maximum_age ?? 120) >= 75)
+  const small = nearby.filter((s) => s.doc.group_size !== 'large' && (s.doc.typical_attendance === null || s.doc.typical_attendance <= 10))
   t.ok(small.length >= 6, `${small.length} small or one-to-one services within 1.5 km`)
-  t.ok(small.filter((s) => s.newcomer_support.includes('accompanied_first_visit')).length >= 2, 'some offer an accompanied first visit')
-  t.ok(small.filter((s) => !s.newcomer_support.includes('accompanied_first_visit')).length >= 2, 'some do not')
-  t.ok(nearby.filter((s) => s.group_size === 'large').length >= 2, 'large groups nearby too')
-  const lunchA = data.service.find((s) => s.name === 'Waddon Friendship Lunch Club')
-  const lunchB = data.service.find((s) => s.name === 'Duppas Hill Lunch Club')
+  t.ok(small.filter((s) => s.doc.newcomer_support.includes('accompanied_first_visit')).length >= 2, 'some offer an accompanied first visit')
+  t.ok(small.filter((s) => !s.doc.newcomer_support.includes('accompanied_first_visit')).length >= 2, 'some do not')
+  t.ok(nearby.filter((s) => s.doc.group_size === 'large').length >= 2, 'large groups nearby too')
+  const lunchA = S.find((s) => s.doc.name === 'Waddon Friendship Lunch Club')?.doc
+  const lunchB = S.find((s) => s.doc.name === 'Duppas Hill Lunch Club')?.doc
   t.ok(lunchA && lunchB, 'the twin lunch clubs exist')
   if (lunchA && lunchB) {
     t.same(lunchA.newcomer_support, ['accompanied_first_visit', 'welcome_call'])
     t.same(lunchB.newcomer_support, [])
     t.same([lunchA.group_size, lunchA.minimum_age, lunchA.physical_intensity], [lunchB.group_size, lunchB.minimum_age, lunchB.physical_intensity])
-    t.same([...(ix.terms.get(lunchA.id) ?? [])], [...(ix.terms.get(lunchB.id) ?? [])])
+    t.same(lunchA.taxonomy_terms, lunchB.taxonomy_terms)
   }
-  const befriending = data.service.filter((s) => hasTerm(s, 'befriending') && s.delivery_modes.includes('home_visit') && coversPostcode(s, home))
+  const befriending = S.filter((s) => hasTerm(s, 'befriending') && s.doc.delivery_modes.includes('home_visit') && coversPostcode(s, home))
   t.ok(befriending.length >= 1, 'a home-visiting befriending service covers Derek')
 })
 
@@ -374,13 +333,13 @@ t.test('Priti: weekday daytime parent and baby groups, step-free, near Thornton 
   const home = PERSONA_POSTCODES.priti
   t.equal(csvPoint(home).ward, 'Thornton Heath')
   t.match(home, /^CR7 /)
-  const parents = data.service.filter((s) => live(s) && s.audiences.includes('new_parents') && hasTerm(s, 'parent-and-baby') && near(s, home, 1200))
-  const sched = (s: ServiceRow) => ix.schedules.get(s.id) ?? []
-  const weekdayDaytime = (s: ServiceRow) =>
+  const parents = S.filter((s) => live(s) && s.doc.audiences.includes('new_parents') && hasTerm(s, 'parent-and-baby') && near(s, home, 1200))
+  const sched = (s: Listing) => s.doc.schedules
+  const weekdayDaytime = (s: Listing) =>
     sched(s).length > 0 &&
     sched(s).every((x) => x.kind === 'weekly' && x.byday.every((d) => !['SA', 'SU'].includes(d)) && (x.opens_at as string) >= '08:00' && (x.closes_at as string) <= '17:00')
   const good = parents.filter((s) => weekdayDaytime(s) && sitesOf(s).every(stepFree))
-  t.ok(good.length >= 4, `${good.length} weekday daytime step-free groups: ${good.map((s) => s.name).join(', ')}`)
+  t.ok(good.length >= 4, `${good.length} weekday daytime step-free groups: ${good.map((s) => s.doc.name).join(', ')}`)
   t.ok(parents.some((s) => sched(s).every((x) => (x.opens_at as string) >= '18:00')), 'an evening-only decoy')
   t.ok(parents.some((s) => weekdayDaytime(s) && sitesOf(s).some((l) => !stepFree(l))), 'a decoy without step-free access')
   t.ok(parents.some((s) => sched(s).every((x) => x.byday.length > 0 && x.byday.every((d) => d === 'SA' || d === 'SU'))), 'a weekend-only decoy')
@@ -389,23 +348,19 @@ t.test('Priti: weekday daytime parent and baby groups, step-free, near Thornton 
 t.test('Jane: five mental health services at home, fewer in the south', async (t) => {
   const jane = PERSONA_POSTCODES.jane
   t.equal(csvPoint(jane).ward, 'Bensham Manor')
-  const atHome = data.service.filter((s) => s.audiences.includes('mental_health') && s.delivery_modes.some((m) => m !== 'venue'))
+  const atHome = S.filter((s) => s.doc.audiences.includes('mental_health') && s.doc.delivery_modes.some((m) => m !== 'venue'))
   t.equal(atHome.length, 5, 'exactly five non-venue mental health services')
   t.ok(atHome.every(live), 'all active and open')
-  const boroughWide = atHome.filter((s) => data.service_area.some((a) => a.service_id === s.id && a.name === 'Croydon (whole borough)'))
-  t.equal(boroughWide.length, 2, 'two cover the whole borough')
-  const outline = boroughFile.features[0]?.geometry.coordinates
-  for (const s of boroughWide) {
-    const extents = ix.areas.get(s.id) ?? []
-    t.same(extents, [{ type: 'MultiPolygon', coordinates: [outline] }], `${s.name} uses the borough outline`)
-  }
+  const boroughWide = atHome.filter((s) => isDeepStrictEqual(s.doc.service_areas, [{ kind: 'local_authority', code: CROYDON }]))
+  t.equal(boroughWide.length, 2, 'two cover the whole borough, by its code')
   const local = atHome.filter((s) => !boroughWide.includes(s))
   t.equal(local.length, 3)
   for (const s of local) {
-    t.ok(s.delivery_modes.includes('home_visit'), `${s.name} visits at home`)
-    const wardsCovered = data.service_area.filter((a) => a.service_id === s.id).map((a) => a.name.replace(/ ward$/, ''))
-    t.same(wardsCovered.filter((w) => !(NORTH_CENTRAL_WARDS as readonly string[]).includes(w)), [], `${s.name} covers only north/central wards`)
-    t.same(wardsCovered.filter((w) => (SOUTH_WARDS as readonly string[]).includes(w)), [], `${s.name} covers no southern ward`)
+    t.ok(s.doc.delivery_modes.includes('home_visit'), `${s.doc.name} visits at home`)
+    t.ok(s.doc.service_areas.every((a) => a.kind === 'ward'), `${s.doc.name} names wards`)
+    const wardsCovered = s.doc.service_areas.map((a) => (a.kind === 'ward' ? wardByCode.get(a.code)?.name : undefined))
+    t.same(wardsCovered.filter((w) => !(NORTH_CENTRAL_WARDS as readonly (string | undefined)[]).includes(w)), [], `${s.doc.name} covers only north/central wards`)
+    t.same(wardsCovered.filter((w) => (SOUTH_WARDS as readonly (string | undefined)[]).includes(w)), [], `${s.doc.name} covers no southern ward`)
   }
   t.equal(atHome.filter((s) => coversPostcode(s, jane)).length, 5, 'Jane is covered by all five')
   t.equal(csvPoint(GAP_POSTCODES.south).ward, 'Coulsdon Town')
@@ -415,14 +370,14 @@ t.test('Jane: five mental health services at home, fewer in the south', async (t
 t.test('Mike: housing help and men’s groups near Selhurst, and a vigorous decoy', async (t) => {
   const home = PERSONA_POSTCODES.mike
   t.ok(['Thornton Heath', 'Selhurst'].includes(csvPoint(home).ward))
-  const housing = data.service.filter((s) => live(s) && hasTerm(s, 'housing') && near(s, home, 1500))
+  const housing = S.filter((s) => live(s) && hasTerm(s, 'housing') && near(s, home, 1500))
   t.ok(housing.length >= 2, `${housing.length} housing services within 1.5 km`)
-  const mens = data.service.filter((s) => live(s) && s.audiences.includes('men') && hasTerm(s, 'mens-groups') && near(s, home, 1500))
-  const gentle = mens.filter((s) => s.physical_intensity === 'none' || s.physical_intensity === 'light')
+  const mens = S.filter((s) => live(s) && s.doc.audiences.includes('men') && hasTerm(s, 'mens-groups') && near(s, home, 1500))
+  const gentle = mens.filter((s) => s.doc.physical_intensity === 'none' || s.doc.physical_intensity === 'light')
   t.ok(gentle.length >= 3, `${gentle.length} gentle men's groups`)
-  t.ok(gentle.filter((s) => s.gender_restriction === 'men_only').length >= 2, 'some men only')
-  const text = gentle.map((s) => `${s.name} ${s.description}`.toLowerCase()).join(' ')
+  t.ok(gentle.filter((s) => s.doc.gender_restriction === 'men_only').length >= 2, 'some men only')
+  const text = gentle.map((s) => `${s.doc.name} ${s.doc.description}`.toLowerCase()).join(' ')
   for (const word of ['darts', 'quiz', 'shed']) t.match(text, word, `a group mentions ${word}`)
-  const decoy = mens.filter((s) => s.physical_intensity === 'vigorous' && /football|five-a-side/i.test(s.name))
+  const decoy = mens.filter((s) => s.doc.physical_intensity === 'vigorous' && /football|five-a-side/i.test(s.doc.name))
   t.equal(decoy.length, 1, 'one vigorous football decoy nearby')
 })

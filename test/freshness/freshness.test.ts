@@ -56,7 +56,7 @@ t.test('reminders, stale, hidden, and confirmation by signed link', async (t) =>
     t.match(await state(), { status: 'inactive', hidden_at: now })
     t.equal(await found(), undefined, 'no longer offered by search')
     const history = (await app.db.query<{ action: string }>(`SELECT action FROM record_version WHERE record_id = $1 ORDER BY id`, [X.id])).rows
-    t.same(history.map((h) => h.action), ['hide'])
+    t.same(history.map((h) => h.action), ['create', 'hide'], 'created (by the demo, through the editing path), then hidden')
   })
 
   t.test('the signed link: tampered and expired links fail; a good one confirms and brings it back', async (t) => {

@@ -11,20 +11,22 @@ const PASSWORD = 'a long and unusual passphrase'
 
 t.test('self-service editing', async (t) => {
   const app = await buildTestApp(t)
-  // Organisation A: one whose service shares a venue with another organisation's service.
-  const { rows: shared } = await app.db.query<{ org: string; service: string; location: string; other_service: string }>(
-    `SELECT s.organization_id AS org, s.id AS service, sal.location_id AS location, s2.id AS other_service
+  // Organisation A: a listing at one venue, and another organisation's listing elsewhere.
+  const { rows: venues } = await app.db.query<{ org: string; service: string; location: string }>(
+    `SELECT s.organization_id AS org, s.id AS service, min(sal.location_id::text)::uuid AS location
        FROM service s JOIN service_at_location sal ON sal.service_id = s.id
-       JOIN service_at_location sal2 ON sal2.location_id = sal.location_id AND sal2.service_id <> s.id
-       JOIN service s2 ON s2.id = sal2.service_id AND s2.organization_id <> s.organization_id
       WHERE s.delivery_modes = '{venue}'
+      GROUP BY s.id HAVING count(*) = 1
       ORDER BY s.id LIMIT 1`,
   )
-  const A = shared[0]!
   const { rows: others } = await app.db.query<{ org: string; service: string }>(
     'SELECT organization_id AS org, id AS service FROM service WHERE organization_id <> $1 ORDER BY id LIMIT 1',
-    [A.org],
+    [venues[0]!.org],
   )
+  // Every venue written through the API belongs to one listing, but directories from before that
+  // rule can hold a venue two organisations share: make one, to show it is copied, not changed.
+  await app.db.query('INSERT INTO service_at_location (service_id, location_id) VALUES ($1, $2)', [others[0]!.service, venues[0]!.location])
+  const A = { ...venues[0]!, other_service: others[0]!.service }
   const B = others[0]!
   const hash = await hashPassword(PASSWORD)
   await createAdmin(app.db, 'admin@example.org', PASSWORD, FIXED_NOW)
@@ -136,15 +138,16 @@ t.test('self-service editing', async (t) => {
     const res = await get(edA, `${svc}/versions`)
     t.equal(res.statusCode, 200)
     const history = res.json() as { version: number; action: string; changed_by: string; changes: Record<string, { from: unknown; to: unknown }> }[]
-    t.same(history.map((h) => h.action), ['update', 'update', 'confirm', 'referral_status'])
-    t.match(history[0], { version: 2, changed_by: 'ed.a@example.org', changes: { name: { to: 'Renamed Friendship Group' }, group_size: { to: 'small' } } })
-    t.match(history[3], { changes: { referral_capacity: { to: 'full' } } })
+    t.same(history.map((h) => h.action), ['create', 'update', 'update', 'confirm', 'referral_status'], 'from its creation (by the demo, through the same document path)')
+    t.match(history[0], { version: 1, changed_by: null })
+    t.match(history[1], { version: 2, changed_by: 'ed.a@example.org', changes: { name: { to: 'Renamed Friendship Group' }, group_size: { to: 'small' } } })
+    t.match(history[4], { changes: { referral_capacity: { to: 'full' } } })
     t.equal((await app.inject({ method: 'POST', url: `${svc}/versions/2/restore`, headers: { cookie: edA } })).statusCode, 404, 'not a route for editors')
     t.equal((await app.inject({ method: 'POST', url: `/api/admin/services/${A.service}/versions/2/restore`, headers: { cookie: edA } })).statusCode, 403)
     const restored = await app.inject({ method: 'POST', url: `/api/admin/services/${A.service}/versions/2/restore`, headers: { cookie: admin } })
     t.equal(restored.statusCode, 200, restored.body)
     t.match(restored.json().document, { name: 'Renamed Friendship Group', referral_capacity: 'open' })
-    t.equal(restored.json().document.description, history[0]!.changes.description?.to ?? restored.json().document.description)
+    t.equal(restored.json().document.description, history[1]!.changes.description?.to ?? restored.json().document.description)
     const last = ((await get(admin, `${svc}/versions`)).json() as { action: string; changed_by: string }[]).at(-1)
     t.match(last, { action: 'restore', changed_by: 'admin@example.org' })
   })

@@ -1,13 +1,13 @@
 // POST /api/match over the demo directory: the four people of the British Red Cross / Co-op
 // report as acceptance cases, gap records, bad input, and the OpenAPI description.
 import t from 'tap'
-import { DEMO_SEED, GAP_POSTCODES, PERSONA_POSTCODES, generateDemo } from '../../src/demo/generate.ts'
+import { DEMO_SEED, GAP_POSTCODES, PERSONA_POSTCODES, demoListings, generateDemo } from '../../src/demo/generate.ts'
 import type { MatchResponse } from '../../src/matching/schemas.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 
-const demo = generateDemo({ seed: DEMO_SEED, now: FIXED_NOW })
-const service = (id: string) => demo.service.find((s) => s.id === id)!
-const termsOf = (id: string) => demo.service_taxonomy_term.filter((l) => l.service_id === id).map((l) => l.taxonomy_term_code)
+const listings = demoListings(generateDemo({ seed: DEMO_SEED, now: FIXED_NOW }))
+const service = (id: string) => listings.find((s) => s.id === id)!.document
+const termsOf = (id: string) => service(id).taxonomy_terms
 const REMOTE = ['home_visit', 'telephone', 'online_video', 'online_text']
 
 interface GapRow {
@@ -95,7 +95,7 @@ t.test('POST /api/match over the demo directory', async (t) => {
     for (const r of body.results) {
       t.ok(termsOf(r.service.id).includes('parent-and-baby') && service(r.service.id).audiences.includes('new_parents'), `${r.service.name} is for new parents`)
       t.ok(r.distance_m! <= 1200, `${r.service.name}: ${r.distance_m} m`)
-      const features = demo.accessibility.filter((a) => a.location_id === r.location!.id).map((a) => a.feature)
+      const features = service(r.service.id).locations.find((l) => l.name === r.location!.name)!.accessibility.map((a) => a.feature)
       t.ok(features.includes('step_free'), `${r.service.name} is step-free`)
       t.ok(r.next_sessions.every((s) => s.closes_at! <= '17:00' && !['Saturday', 'Sunday'].includes(s.day)), `${r.service.name} runs in the day on weekdays`)
     }
@@ -113,7 +113,7 @@ t.test('POST /api/match over the demo directory', async (t) => {
       preferences: { group_size: 'one_to_one', audiences: ['mental_health'] },
     }
     const body = await match(jane)
-    const janes = demo.service.filter((s) => s.audiences.includes('mental_health') && s.delivery_modes.some((d) => d !== 'venue'))
+    const janes = listings.filter((s) => s.document.audiences.includes('mental_health') && s.document.delivery_modes.some((d) => d !== 'venue'))
     t.equal(janes.length, 5)
     t.ok(body.results.every((r) => REMOTE.includes(r.delivery) && r.location === null), 'only home visiting, telephone and online')
     t.same(body.results.slice(0, 5).map((r) => r.service.id).sort(), janes.map((s) => s.id).sort(), 'her five mental-health services first')
@@ -218,7 +218,7 @@ t.test('POST /api/match over the demo directory', async (t) => {
     const request = op.requestBody.content['application/json'].schema
     t.equal(request.additionalProperties, false, 'unknown fields refused')
     t.same(Object.keys(request.properties).sort(), [
-      'access', 'age', 'availability', 'gender', 'interests', 'latitude', 'limit', 'longitude', 'max_physical_intensity',
+      'access', 'age', 'availability', 'gender', 'interests', 'language_need', 'latitude', 'limit', 'longitude', 'max_physical_intensity',
       'postcode', 'practical_needs', 'preferences', 'text_only_contact', 'travel',
     ])
     const result = op.responses['200'].content['application/json'].schema.properties.results.items

@@ -1,12 +1,12 @@
 import t from 'tap'
-import { DEMO_SEED, PERSONA_POSTCODES, generateDemo } from '../../src/demo/generate.ts'
+import { DEMO_SEED, PERSONA_POSTCODES, demoListings, generateDemo } from '../../src/demo/generate.ts'
 import { MeiliEngine, meiliFilter } from '../../src/search/meili.ts'
 import { documentsFor, type MeiliDocument } from '../../src/search/meili-documents.ts'
 import { drainOutbox, setSearchSync, type SearchSink } from '../../src/search/outbox.ts'
 import { SearchQuerySchema } from '../../src/search/schemas.ts'
 import { FIXED_NOW, buildTestApp, testDatabase } from '../helper.ts'
 
-const demo = generateDemo({ seed: DEMO_SEED, now: FIXED_NOW })
+const listings = demoListings(generateDemo({ seed: DEMO_SEED, now: FIXED_NOW }))
 const MEILI_URL = process.env.MEILI_URL || undefined
 
 t.test('meiliFilter: the PostgreSQL engine\'s rules in Meilisearch\'s filter language', async (t) => {
@@ -31,20 +31,27 @@ t.test('meiliFilter: the PostgreSQL engine\'s rules in Meilisearch\'s filter lan
 
 t.test('documentsFor: one document per venue and one for remote delivery', async (t) => {
   const { db } = await testDatabase(t, { demo: true })
-  const ids = demo.service.map((s) => s.id)
+  const ids = listings.map((s) => s.id)
   const docs = await documentsFor(db, ids)
   const remoteModes = ['home_visit', 'telephone', 'online_video', 'online_text']
-  const remote = demo.service.filter((s) => s.delivery_modes.some((m) => remoteModes.includes(m)))
-  t.equal(docs.length, demo.service_at_location.length + remote.length)
+  const remote = listings.filter((s) => s.document.delivery_modes.some((m) => remoteModes.includes(m)))
+  const venues = listings.reduce((n, s) => n + s.document.locations.length, 0)
+  t.equal(docs.length, venues + remote.length, 'a document per venue of each listing, and one per remote listing')
 
-  const sal = demo.service_at_location[0]!
+  // The first listing's first venue, with the ids the store gave it (found by name).
+  const listing = listings.find((s) => s.document.locations.length > 0)!
+  const location = listing.document.locations[0]!
+  const { rows } = await db.query<{ id: string; location_id: string }>(
+    `SELECT sal.id, sal.location_id FROM service_at_location sal JOIN location l ON l.id = sal.location_id WHERE sal.service_id = $1 AND l.name = $2`,
+    [listing.id, location.name],
+  )
+  const sal = rows[0]!
   const venueDoc = docs.find((d) => d.id === sal.id)!
-  const location = demo.location.find((l) => l.id === sal.location_id)!
-  t.match(venueDoc, { service_id: sal.service_id, doc_kind: 'venue', location_id: location.id, _geo: { lat: location.latitude, lng: location.longitude } })
-  t.same(venueDoc.accessibility, demo.accessibility.filter((a) => a.location_id === location.id).map((a) => a.feature).sort())
+  t.match(venueDoc, { service_id: listing.id, doc_kind: 'venue', location_id: sal.location_id, _geo: { lat: location.latitude, lng: location.longitude } })
+  t.same(venueDoc.accessibility, location.accessibility.map((a) => a.feature).sort())
 
-  const housing = demo.service_taxonomy_term.find((l) => l.taxonomy_term_code === 'housing')!
-  const housingDoc = docs.find((d) => d.service_id === housing.service_id)!
+  const housing = listings.find((s) => s.document.taxonomy_terms.includes('housing'))!
+  const housingDoc = docs.find((d) => d.service_id === housing.id)!
   t.ok(housingDoc.terms.includes('housing') && housingDoc.terms.includes('practical-support'), 'a child term carries its parent')
   t.match(housingDoc.term_words, /eviction/)
   t.same(await documentsFor(db, ['00000000-0000-4000-8000-000000000000']), [], 'a deleted service has no documents')
@@ -63,7 +70,7 @@ class RecordingSink implements SearchSink {
 
 t.test('search outbox: filled in the same transaction as the change, drained idempotently', async (t) => {
   const { db } = await testDatabase(t, { demo: true })
-  const service = demo.service.find((s) => s.delivery_modes.includes('venue'))!
+  const service = listings.find((s) => s.document.delivery_modes.includes('venue'))!
   await db.query(`UPDATE service SET name = name || ' (renamed)' WHERE id = $1`, [service.id])
   t.equal((await db.query('SELECT 1 FROM search_outbox')).rowCount, 0, 'nothing is queued while sync is off')
 
@@ -74,7 +81,7 @@ t.test('search outbox: filled in the same transaction as the change, drained ide
   })
   await t.rejects(
     db.transaction(async (tx) => {
-      await tx.query(`UPDATE service SET name = 'Never' WHERE id = $1`, [demo.service[1]!.id])
+      await tx.query(`UPDATE service SET name = 'Never' WHERE id = $1`, [listings[1]!.id])
       throw new Error('rolled back')
     }),
   )
@@ -88,10 +95,12 @@ t.test('search outbox: filled in the same transaction as the change, drained ide
   t.ok(sink.calls[0]!.docs.length > 0 && sink.calls[0]!.docs.every((d) => d.name === 'Renamed Again'))
   t.same(await drainOutbox(db, sink, { now: FIXED_NOW }), { synced: 0, retrying: 0, setAside: 0 }, 'nothing left')
 
-  // Changes to a location reach every service held there.
-  const sal = demo.service_at_location.find((x) => x.service_id === service.id)!
+  // Changes to a location reach every service held there (each listing's venue is its own location).
+  const { rows: sals } = await db.query<{ location_id: string }>('SELECT location_id FROM service_at_location WHERE service_id = $1', [service.id])
+  const sal = sals[0]!
   await db.query(`INSERT INTO accessibility (location_id, feature) VALUES ($1, 'changing_place') ON CONFLICT DO NOTHING`, [sal.location_id])
-  const atLocation = demo.service_at_location.filter((x) => x.location_id === sal.location_id).map((x) => x.service_id).sort()
+  const { rows: held } = await db.query<{ service_id: string }>('SELECT service_id FROM service_at_location WHERE location_id = $1', [sal.location_id])
+  const atLocation = held.map((x) => x.service_id).sort()
   const fromLocation = await db.query<{ service_id: string }>('SELECT service_id FROM search_outbox ORDER BY service_id')
   t.same(fromLocation.rows.map((r) => r.service_id), [...new Set(atLocation)])
 })
@@ -99,7 +108,7 @@ t.test('search outbox: filled in the same transaction as the change, drained ide
 t.test('search outbox: failures retried with backoff, then set aside', async (t) => {
   const { db } = await testDatabase(t, { demo: true })
   await setSearchSync(db, true)
-  const id = demo.service[0]!.id
+  const id = listings[0]!.id
   await db.query(`UPDATE service SET referral_capacity = 'full' WHERE id = $1`, [id])
   const sink = new RecordingSink()
   sink.failWith = new Error('connect ECONNREFUSED 127.0.0.1:7700')
@@ -140,7 +149,7 @@ t.test('Meilisearch engine against a real server', { skip: MEILI_URL ? false : '
   const engine = new MeiliEngine(MEILI_URL!, process.env.MEILI_KEY, `connector_test_${process.pid}`, 10_000)
   t.teardown(() => engine.client.deleteIndex(engine.indexUid).waitTask().catch(() => undefined))
   const count = await engine.rebuild(app.db, FIXED_NOW)
-  t.ok(count > demo.service.length, `${count} documents`)
+  t.ok(count > listings.length, `${count} documents`)
   const query = SearchQuerySchema.parse({ q: 'knitting', postcode: PERSONA_POSTCODES.derek, radius_km: '10' })
   const place = { latitude: 0, longitude: 0, ...(await app.inject({ url: `/api/postcodes/${encodeURIComponent(PERSONA_POSTCODES.derek)}` })).json() }
   const found = await engine.search(app.db, { query, place, sort: 'relevance', now: FIXED_NOW })

@@ -1,10 +1,11 @@
 import t from 'tap'
-import { DEMO_SEED, GAP_POSTCODES, PERSONA_POSTCODES, generateDemo } from '../../src/demo/generate.ts'
+import { DEMO_SEED, GAP_POSTCODES, PERSONA_POSTCODES, demoListings, generateDemo } from '../../src/demo/generate.ts'
 import { STALE_AFTER_DAYS } from '../../src/search/postgres.ts'
 import type { SearchResponse, SearchResult } from '../../src/search/schemas.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 
-const demo = generateDemo({ seed: DEMO_SEED, now: FIXED_NOW })
+const listings = demoListings(generateDemo({ seed: DEMO_SEED, now: FIXED_NOW }))
+const activeWith = (code: string) => listings.filter((s) => s.document.taxonomy_terms.includes(code) && s.document.status === 'active').map((s) => s.id)
 
 t.test('GET /api/search over the demo directory', async (t) => {
   const app = await buildTestApp(t)
@@ -43,7 +44,7 @@ t.test('GET /api/search over the demo directory', async (t) => {
   t.test('"knittng" near CR0 1NX → corrected, and the knitting groups first', async (t) => {
     const body = await search('q=knittng&postcode=CR0%201NX&radius_km=10')
     t.equal(body.corrected_q, 'knitting')
-    const knitGroups = demo.service.filter((s) => /knit/i.test(s.name)).map((s) => s.name).sort()
+    const knitGroups = listings.map((s) => s.document.name).filter((name) => /knit/i.test(name)).sort()
     t.ok(knitGroups.length >= 3, `the demo has ${knitGroups.length} knitting groups`)
     const top = body.results.slice(0, knitGroups.length).map((r) => r.name).sort()
     t.same(top, knitGroups, 'the knitting groups rank above other arts and crafts')
@@ -55,15 +56,13 @@ t.test('GET /api/search over the demo directory', async (t) => {
     t.equal(zumba.corrected_q, 'zumba')
     t.match(zumba.results[0]!.name, /zumba/i)
     const blokes = await search('q=blokes&per_page=100')
-    const mens = new Set(demo.service_taxonomy_term.filter((l) => l.taxonomy_term_code === 'mens-groups').map((l) => l.service_id))
-    const activeMens = demo.service.filter((s) => mens.has(s.id) && s.status === 'active').map((s) => s.id)
+    const activeMens = activeWith('mens-groups')
     const found = blokes.results.map((r) => r.id)
     t.same(activeMens.filter((id) => !found.includes(id)), [], 'every active men\'s group, through the synonym')
     const tagged = blokes.results.map((r) => r.taxonomy_terms.includes('mens-groups'))
     t.same(tagged, [...tagged].sort((a, b) => Number(b) - Number(a)), 'men\'s groups rank above anything else that says blokes')
     const knitting = await search('q=knitting&per_page=1')
-    const arts = new Set(demo.service_taxonomy_term.filter((l) => l.taxonomy_term_code === 'arts-and-crafts').map((l) => l.service_id))
-    t.equal(knitting.total, demo.service.filter((s) => arts.has(s.id) && s.status === 'active').length)
+    t.equal(knitting.total, activeWith('arts-and-crafts').length)
   })
 
   t.test('web search syntax: -exclusion and OR', async (t) => {
@@ -79,10 +78,12 @@ t.test('GET /api/search over the demo directory', async (t) => {
 
   t.test('accessibility=step_free never returns a venue lacking step-free access', async (t) => {
     const body = await search('postcode=CR0%201NX&radius_km=50&accessibility=step_free&per_page=100')
-    const stepFree = new Set(demo.accessibility.filter((a) => a.feature === 'step_free').map((a) => a.location_id))
+    // Each result's venue, by its name among its listing's venues as generated.
+    const stepFree = (r: SearchResult) =>
+      listings.find((s) => s.id === r.id)!.document.locations.find((l) => l.name === r.location!.name)!.accessibility.some((a) => a.feature === 'step_free')
     const located = body.results.filter((r) => r.location)
     t.ok(located.length > 20)
-    t.same(located.filter((r) => !stepFree.has(r.location!.id)).map((r) => r.name), [])
+    t.same(located.filter((r) => !stepFree(r)).map((r) => r.name), [])
     t.ok(body.results.filter((r) => !r.location).every((r) => r.reach === 'service_area'), 'only remote services have no venue')
   })
 
@@ -100,7 +101,7 @@ t.test('GET /api/search over the demo directory', async (t) => {
     const body = await search('postcode=CR0%201NX&radius_km=50&free=true&day=TU&time_from=09:00&time_to=13:00&age=75&group_size=small,one_to_one&taking_referrals=true&per_page=100')
     t.ok(body.total > 0)
     for (const r of body.results) {
-      const s = demo.service.find((x) => x.id === r.id)!
+      const s = listings.find((x) => x.id === r.id)!.document
       t.ok(r.free && ['small', 'one_to_one'].includes(s.group_size) && s.referral_capacity === 'open', `${r.name} meets the simple filters`)
       t.ok((s.minimum_age ?? 0) <= 75 && (s.maximum_age ?? 120) >= 75, `${r.name} takes a 75-year-old`)
       const fits = r.schedules.some(
