@@ -1,17 +1,23 @@
 /**
- * The admin's page: what needs an administrator now. Organisations waiting for approval (with the
- * button that approves them), listings nobody has confirmed for STALE_AFTER_DAYS, and problem
- * reports left unresolved for OLD_REPORT_DAYS.
+ * The admin's pages. /admin: what needs an administrator now: organisations waiting for approval
+ * (with the button that approves them), listings nobody has confirmed for STALE_AFTER_DAYS, and
+ * problem reports left unresolved for OLD_REPORT_DAYS. /admin/organisations: every organisation,
+ * adding one (approved at once, its first editor invited), and each organisation's page with its
+ * listings, from which an admin adds and edits listings for it with the editors' own forms.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import type { ServiceSummary } from '../directory/schemas.ts'
 import { staleListings } from '../freshness/freshness.ts'
 import { OLD_REPORT_DAYS, type Report } from '../manage/problems.ts'
+import type { OrganizationDocument } from '../manage/schemas.ts'
 import { readOrganization } from '../manage/store.ts'
 import { NotFound } from '../problem.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
-import { callApi, readForm } from './api.ts'
+import { callApi, fieldProblems, formErrors, readForm, type FieldProblem } from './api.ts'
 import { label } from './labels.ts'
+import { formFields, ORG_FIELDS, orgDocument, orgFieldProblem, orgFormPage, type OrgForm } from './organisation.ts'
+import { freshnessTag } from './present.ts'
 
 const DAY = 86_400_000
 export const STALE_PER_PAGE = 25
@@ -23,6 +29,40 @@ interface Pending {
   website: string | null
   charity_number: string | null
   services: number
+}
+
+/** One organisation as GET /api/admin/organizations lists it. */
+interface OrganisationRow {
+  id: string
+  name: string
+  moderation: 'pending' | 'approved'
+  local_authority: { code: string; name: string } | null
+  services: number
+}
+
+/** The success banners an organisation's admin page may show: a fixed set, so no text from the URL is ever shown. */
+const DONE = ['added', 'added-invited', 'saved', 'listing-saved', 'created'] as const
+const OrganisationQuery = z.object({ done: z.enum(DONE).optional().catch(undefined), id: z.uuid().optional().catch(undefined) })
+
+const EDITOR_EMAIL_FORMAT = 'Enter the editor’s email address in the right format, like name@example.org'
+
+/** The admin's "add an organisation" form's complaint for each pointer of POST /api/admin/organizations. */
+function newOrganisationProblem(form: OrgForm) {
+  const field = orgFieldProblem(form)
+  return (pointer: string): FieldProblem | undefined =>
+    pointer === '/editor_email' ? { field: 'editor_email', text: EDITOR_EMAIL_FORMAT }
+    : pointer.startsWith('/organization/') ? field(pointer.slice('/organization'.length))
+    : undefined
+}
+
+/** Every listing of an organisation, whatever its status, from the directory API a page of 100 at a time. */
+async function listingsOf(app: FastifyInstance, request: FastifyRequest, id: string): Promise<ServiceSummary[]> {
+  const listings: ServiceSummary[] = []
+  for (let page = 1; ; page++) {
+    const { body } = await callApi<{ total: number; items: ServiceSummary[] }>(app, request, 'GET', `/api/services?organization_id=${id}&per_page=100&page=${page}`)
+    listings.push(...body.items)
+    if (body.items.length === 0 || listings.length >= body.total) return listings
+  }
 }
 
 const AdminQuery = z.object({
@@ -63,6 +103,62 @@ const adminPages: FastifyPluginAsync = async (app) => {
         from: stale.rows.length ? (query.stale_page - 1) * STALE_PER_PAGE + 1 : 0,
         to: (query.stale_page - 1) * STALE_PER_PAGE + stale.rows.length,
       },
+    })
+  })
+
+  const admins = { preHandler: app.authorize('admin'), schema: { hide: true } }
+
+  app.get('/admin/organisations', admins, async (request, reply) => {
+    const organisations = (await callApi<OrganisationRow[]>(app, request, 'GET', '/api/admin/organizations')).body
+    return reply.page('admin-organisations.njk', { title: 'Organisations', organisations })
+  })
+
+  const showNew = async (reply: FastifyReply, values: OrgForm & { editor_email: string }, problems: FieldProblem[] = []) =>
+    reply.code(problems.length ? 422 : 200).page('admin-organisation-new.njk', {
+      title: 'Add an organisation',
+      ...(await orgFormPage(app, values)),
+      editorEmail: values.editor_email,
+      ...formErrors(problems),
+    })
+
+  app.get('/admin/organisations/new', admins, async (_request, reply) =>
+    showNew(reply, { ...(Object.fromEntries(ORG_FIELDS.map((f) => [f, ''])) as OrgForm), editor_email: '' }),
+  )
+
+  app.post('/admin/organisations/new', admins, async (request, reply) => {
+    const form = formFields(request.body, ORG_FIELDS)
+    const { editor_email: email } = formFields(request.body, ['editor_email'])
+    const answer = await callApi<{ id: string }>(app, request, 'POST', '/api/admin/organizations', {
+      organization: orgDocument(form),
+      ...(email ? { editor_email: email } : {}),
+    })
+    if (answer.problem) return showNew(reply, { ...form, editor_email: email }, fieldProblems(answer.problem, newOrganisationProblem(form), 'name'))
+    return reply.redirect(`/admin/organisations/${answer.body.id}?done=${email ? 'added-invited' : 'added'}&id=${answer.body.id}`, 303)
+  })
+
+  app.get('/admin/organisations/:id', admins, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const id = z.uuid().safeParse(request.params.id)
+    const row = id.success ? (await callApi<OrganisationRow[]>(app, request, 'GET', '/api/admin/organizations')).body.find((o) => o.id === id.data) : undefined
+    if (!row) throw new NotFound('There is no organisation at this address.')
+    const [organisation, listings] = await Promise.all([
+      callApi<{ version: number; document: OrganizationDocument }>(app, request, 'GET', `/api/manage/organizations/${row.id}`),
+      listingsOf(app, request, row.id),
+    ])
+    const query = readForm(OrganisationQuery, request.query)
+    const now = app.now()
+    const listing = listings.find((l) => l.id === query.id)
+    const banner: Record<(typeof DONE)[number], string> = {
+      added: `${row.name} is added and approved. Add its listings below.`,
+      'added-invited': `${row.name} is added and approved, and its editor has been emailed an invitation. Add its listings below, or leave them to the editor.`,
+      saved: `${row.name}’s details are saved.`,
+      'listing-saved': listing ? `Your changes to ${listing.name} are saved.` : 'Your changes to the listing are saved.',
+      created: listing ? `${listing.name} is added to ${row.name}’s listings.` : 'The listing is added.',
+    }
+    return reply.page('admin-organisation.njk', {
+      title: row.name,
+      organisation: { ...row, document: organisation.body.document },
+      banner: query.done ? banner[query.done] : undefined,
+      listings: listings.map((l) => ({ ...l, freshness: freshnessTag(l.verified_at, now) })),
     })
   })
 

@@ -16,7 +16,8 @@ import { readOrganization, readService } from '../manage/store.ts'
 import type { ProblemBody } from '../problem.ts'
 import { homeFor } from './account.ts'
 import { callApi, fieldProblems, formErrors, formText, readForm, type FieldProblem } from './api.ts'
-import { ORG_LIMITS } from './organisation.ts'
+import { LOCAL_AUTHORITY, ORG_LIMITS } from './organisation.ts'
+import { authorityOptions, places } from './places.ts'
 
 const ROLE_WORDS: Record<string, string> = {
   admin: 'an administrator',
@@ -83,6 +84,7 @@ const RegisterForm = z.object({
   'org-email': z.string().trim().default(''),
   website: z.string().trim().default(''),
   'charity-number': z.string().trim().default(''),
+  'local-authority': z.string().trim().default(''),
   email: z.string().trim().default(''),
 })
 type RegisterValues = z.infer<typeof RegisterForm>
@@ -94,6 +96,7 @@ const REGISTER_FIELDS: Record<string, FieldProblem> = {
   '/organization/email': { field: 'org-email', text: 'Enter the organisation’s email address in the right format, like hello@example.org' },
   '/organization/website': { field: 'website', text: 'Enter the website address in full, starting with https://, like https://www.example.org' },
   '/organization/charity_number': { field: 'charity-number', text: `The charity number must be ${ORG_LIMITS.charity_number} characters or fewer` },
+  '/organization/local_authority': { field: 'local-authority', text: LOCAL_AUTHORITY.unknown },
   '/email': { field: 'email', text: 'Enter your email address in the right format, like name@example.org' },
 }
 
@@ -282,8 +285,15 @@ const invitationPages: FastifyPluginAsync = async (app) => {
 
   // ----- Registering an organisation ----------------------------------------------------------
 
-  const showRegister = (reply: FastifyReply, values: Partial<RegisterValues>, problems: FieldProblem[] = [], status = problems.length ? 422 : 200) =>
-    reply.code(status).page('register.njk', { title: 'Register your organisation', values, maxDescription: ORG_LIMITS.description, ...formErrors(problems) })
+  const showRegister = async (reply: FastifyReply, values: Partial<RegisterValues>, problems: FieldProblem[] = [], status = problems.length ? 422 : 200) =>
+    reply.code(status).page('register.njk', {
+      title: 'Register your organisation',
+      values,
+      maxDescription: ORG_LIMITS.description,
+      authorities: authorityOptions((await places(app.db)).authorities, values['local-authority'] ?? ''),
+      localAuthority: { ...LOCAL_AUTHORITY, hint: 'Your listings with home visits, telephone or online sessions are available there unless they say otherwise.' },
+      ...formErrors(problems),
+    })
 
   app.get('/register', { schema: { hide: true } }, async (_request, reply) => showRegister(reply, {}))
 
@@ -296,6 +306,7 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     if (form['org-email'] && !Org.email.safeParse(form['org-email']).success) problems.push(REGISTER_FIELDS['/organization/email']!)
     if (form.website && !Org.website.safeParse(form.website).success) problems.push(REGISTER_FIELDS['/organization/website']!)
     if (!Org.charity_number.safeParse(form['charity-number'] || null).success) problems.push(REGISTER_FIELDS['/organization/charity_number']!)
+    if (!Org.local_authority.safeParse(form['local-authority'] || null).success) problems.push(REGISTER_FIELDS['/organization/local_authority']!)
     if (!form.email) problems.push({ field: 'email', text: 'Enter your email address' })
     else if (!validEmail(form.email)) problems.push(REGISTER_FIELDS['/email']!)
     if (problems.length) return showRegister(reply, form, problems)
@@ -307,6 +318,7 @@ const invitationPages: FastifyPluginAsync = async (app) => {
         email: form['org-email'] || null,
         website: form.website || null,
         charity_number: form['charity-number'] || null,
+        local_authority: form['local-authority'] || null,
       },
       email: form.email,
     })

@@ -6,7 +6,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { findService } from '../directory/store.ts'
 import type { ServiceDetail } from '../directory/schemas.ts'
-import { PROBLEM_KINDS } from '../directory/vocabulary.ts'
+import { PROBLEM_KINDS, REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
+import { languageName } from '../matching/words.ts'
 import { ReportProblemBodySchema } from '../manage/problems.ts'
 import { NotFound } from '../problem.ts'
 import { callApi, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
@@ -48,6 +49,11 @@ const listingPages: FastifyPluginAsync = async (app) => {
       next: nextDates(service.schedules, now, 3),
       freshness: freshnessTag(service.verified_at, now),
       otherWays: service.delivery_modes.filter((m) => m !== 'venue').map((m) => label(m, 'delivery_mode')),
+      // Where its home visits, telephone or online sessions reach, as sentences ("Available to anyone living in Croydon, by phone").
+      areas: service.delivery_modes.some((m) => (REMOTE_DELIVERY_MODES as readonly string[]).includes(m))
+        ? service.service_areas.map((a) => a.service_area ?? a.name)
+        : [],
+      languages: service.languages.map(languageName),
       mapData,
       reported: (request.query as { reported?: string }).reported === '1',
     })

@@ -14,6 +14,7 @@ import type { ServiceDetail } from '../directory/schemas.ts'
 import { WEEKDAYS } from '../directory/vocabulary.ts'
 import { matchForProfile } from '../match/service.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
+import { languageName } from '../matching/words.ts'
 import { Problem } from '../problem.ts'
 import { formErrors, formList, formText, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
@@ -55,7 +56,12 @@ const GENDER_CHOICES = [
 ]
 /** Languages of Croydon's larger communities, offered by their English names. */
 const LANGUAGES = ['ar', 'bn', 'es', 'fr', 'gu', 'pa', 'pl', 'pt', 'ro', 'so', 'ta', 'tr', 'tw', 'ur', 'zh']
-const languageNames = new Intl.DisplayNames(['en-GB'], { type: 'language' })
+
+/** A language select's items: "none" first, then the languages by name, the chosen one selected. */
+const languageOptions = (none: string, chosen: string) => [
+  { value: '', text: none },
+  ...LANGUAGES.map((code) => ({ value: code, text: languageName(code), selected: code === chosen })).sort((a, b) => a.text.localeCompare(b.text)),
+]
 
 /** The most activities a shortlist holds (the match shows at most 10 by default). */
 export const MAX_SHORTLIST = 10
@@ -75,6 +81,7 @@ interface MatchForm {
   group_size: string
   audiences: string[]
   language: string
+  language_need: string
   accompanied_first_visit: string
   access: string[]
   max_physical_intensity: string
@@ -104,6 +111,7 @@ function matchFormFrom(body: Record<string, unknown>): MatchForm {
     group_size: formText(body.group_size),
     audiences: formList(body.audiences),
     language: formText(body.language),
+    language_need: formText(body.language_need),
     accompanied_first_visit: formText(body.accompanied_first_visit),
     access: formList(body.access),
     max_physical_intensity: formText(body.max_physical_intensity),
@@ -140,6 +148,7 @@ function profileInput(form: MatchForm): Record<string, unknown> {
     interests: { terms: form.terms, text: words },
     practical_needs: form.practical_needs,
     access: form.access,
+    ...(form.language_need ? { language_need: form.language_need } : {}),
     ...(form.max_physical_intensity ? { max_physical_intensity: form.max_physical_intensity } : {}),
     text_only_contact: form.text_only_contact,
     // Times with no day ticked mean those times on any day.
@@ -166,7 +175,7 @@ function profileInput(form: MatchForm): Record<string, unknown> {
 /** The form's fields in page order: the error summary lists them in this order. */
 const FIELD_ORDER = [
   'postcode', 'travel', ...TRAVEL_MODES.map((m) => m.field), 'practical_needs', 'terms', 'interest_text', 'group_size',
-  'audiences', 'language', 'accompanied_first_visit', 'access', 'max_physical_intensity', 'text_only_contact', 'cost',
+  'audiences', 'language', 'accompanied_first_visit', 'access', 'language_need', 'max_physical_intensity', 'text_only_contact', 'cost',
   'max_cost', 'days', 'from', 'to', 'age', 'gender',
 ]
 
@@ -230,6 +239,7 @@ function problemFor(issue: Issue, form: MatchForm): FieldProblem {
     return fields[second ?? ''] ?? { field: 'cost', text: 'Select what they can pay' }
   }
   const simple: Record<string, string> = {
+    language_need: 'Select the language they need from the list',
     practical_needs: 'Select practical help from the list',
     access: 'Select access needs from the list',
     max_physical_intensity: 'Select the most physically demanding they can manage',
@@ -257,6 +267,9 @@ function presentResults(response: MatchResponse) {
   }))
   const gaps = response.gaps.map((g) => ({
     ...g,
+    // "befriending in Tamil": the need as the gap notice names it.
+    needWords: g.language ? `${g.need} in ${languageName(g.language)}` : g.need,
+    languageName: g.language ? languageName(g.language) : null,
     barrierWords: g.barriers.map((b) => label(b, 'barrier').toLowerCase()),
     // The summary opens with the listing's name: that part becomes the link to it.
     misses: g.near_misses.map((m) => ({
@@ -372,11 +385,8 @@ const matchPages: FastifyPluginAsync = async (app) => {
       practical: Object.entries(PRACTICAL_WORDS).map(([value, w]) => ({ value, text: w.text, hint: { text: w.hint }, checked: form.practical_needs.includes(value) })),
       groupSizes: radio(GROUP_SIZE_CHOICES, form.group_size || 'any'),
       audiences: choices('audience', form.audiences),
-      languages: [
-        { value: '', text: 'English is fine' },
-        ...LANGUAGES.map((code) => ({ value: code, text: languageNames.of(code) ?? code, selected: code === form.language }))
-          .sort((a, b) => a.text.localeCompare(b.text)),
-      ],
+      languages: languageOptions('English is fine', form.language),
+      languageNeeds: languageOptions('No, English is fine', form.language_need),
       accompanied: radio([{ value: 'yes', text: 'Yes' }, { value: 'no', text: 'No, or not needed' }], form.accompanied_first_visit || 'no'),
       access: choices('accessibility', form.access, ACCESS_NEEDS),
       intensities: choices('physical_intensity', [form.max_physical_intensity]).map((c) => ({ ...c, hint: { text: INTENSITY_HINTS[c.value] } })),

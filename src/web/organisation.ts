@@ -15,6 +15,7 @@ import { NotFound } from '../problem.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import { callApi, fieldProblems, formErrors, formText, maxLengthAt, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
+import { authorityOptions, places } from './places.ts'
 import { freshnessTag } from './present.ts'
 
 const Id = z.uuid()
@@ -60,6 +61,19 @@ const HELD: Record<NonNullable<Listing['held']>, string> = {
   pending_approval: 'Not shown yet: your organisation is waiting for approval',
 }
 
+/**
+ * Where the pages about one organisation lead back to: "My organisation" for its editors; for an
+ * admin (who edits any organisation without being one of its editors), the organisation's admin page.
+ */
+export function organisationHome(request: FastifyRequest, organisation: { id: string; name: string }): { href: string; text: string } {
+  return request.principal?.role === 'admin'
+    ? { href: `/admin/organisations/${organisation.id}`, text: organisation.name }
+    : { href: '/my-organisation', text: 'My organisation' }
+}
+
+/** The page to return to after a change, asking for its success banner. */
+export const doneAt = (home: { href: string }, done: string, id: string): string => `${home.href}?done=${done}&id=${id}`
+
 /** A uuid from the address, or the same "page not found" as for a record that is not theirs. */
 function idOr404(id: string): string {
   if (!Id.safeParse(id).success) throw new NotFound('There is nothing at this address. It may not be one of your organisation’s records.')
@@ -69,16 +83,16 @@ function idOr404(id: string): string {
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
 
 /** The form's text fields: a string each, trimmed (a repeated field keeps its first value). */
-function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
+export function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
   const raw = (body ?? {}) as Record<string, unknown>
   return Object.fromEntries(names.map((n) => [n, formText(raw[n])])) as Record<K, string>
 }
 
-const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number', 'local_authority'] as const
-type OrgForm = Record<(typeof ORG_FIELDS)[number], string>
+export const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number', 'local_authority'] as const
+export type OrgForm = Record<(typeof ORG_FIELDS)[number], string>
 
 /** What the organisation form sends to the API: empty optional fields are "none". */
-function orgDocument(form: OrgForm): OrganizationDocument {
+export function orgDocument(form: OrgForm): OrganizationDocument {
   const orNull = (v: string) => (v.trim() === '' ? null : v.trim())
   return {
     name: form.name.trim(),
@@ -99,8 +113,20 @@ const orgForm = (doc: OrganizationDocument): OrgForm => ({
   local_authority: doc.local_authority ?? '',
 })
 
+/** The "local authority it mainly works in" choice and the words for one we do not hold. */
+export const LOCAL_AUTHORITY = {
+  label: 'Local authority it mainly works in (optional)',
+  hint: 'Its listings with home visits, telephone or online sessions are available there unless they say otherwise.',
+  unknown: 'Choose a local authority from the list',
+}
+
+/** The organisation form's fields as the templates take them, with the local authority choices. */
+export async function orgFormPage(app: FastifyInstance, values: OrgForm) {
+  return { values, maxDescription: ORG_LIMITS.description, authorities: authorityOptions((await places(app.db)).authorities, values.local_authority), localAuthority: LOCAL_AUTHORITY }
+}
+
 /** Plain words for each field the organisation API refuses. */
-function orgFieldProblem(form: OrgForm) {
+export function orgFieldProblem(form: OrgForm) {
   return (pointer: string): FieldProblem | undefined => {
     switch (pointer) {
       case '/name':
@@ -113,6 +139,8 @@ function orgFieldProblem(form: OrgForm) {
         return { field: 'website', text: 'Enter a web address starting with https://, like https://www.example.org' }
       case '/charity_number':
         return { field: 'charity_number', text: `Charity number must be ${ORG_LIMITS.charity_number} characters or fewer` }
+      case '/local_authority':
+        return { field: 'local_authority', text: LOCAL_AUTHORITY.unknown }
       default:
         return undefined
     }
@@ -224,25 +252,27 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
   const read = async (request: FastifyRequest, id: string) =>
     (await callApi<VersionedOrganisation>(app, request, 'GET', `/api/manage/organizations/${id}`)).body
 
-  const showEdit = (
+  const showEdit = async (
     reply: FastifyReply,
     id: string,
     data: { values: OrgForm; version: number; name: string; problems?: FieldProblem[]; stale?: { tried: OrgForm; why: 'changed' | 'missing' } },
   ) => {
     const { problems = [], stale } = data
     const errors = formErrors(problems)
+    const form = await orgFormPage(app, data.values)
+    const authorityName = (code: string) => form.authorities.find((a) => a.value === code)?.text ?? code
     return reply.code(stale ? 409 : problems.length ? 422 : 200).page('organisation-edit.njk', {
       title: `Edit ${data.name}`,
       id,
       name: data.name,
-      values: data.values,
+      home: organisationHome(reply.request, { id, name: data.name }),
       version: data.version,
-      maxDescription: ORG_LIMITS.description,
+      ...form,
       ...errors,
       ...(stale
         ? {
             errorList: [{ text: STALE_TEXT[stale.why], href: '#name' }],
-            tried: stale.tried,
+            tried: { ...stale.tried, local_authority: stale.tried.local_authority ? authorityName(stale.tried.local_authority) : '' },
           }
         : {}),
     })
@@ -271,7 +301,7 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
       const org = await read(request, id)
       return showEdit(reply, id, { values: form, version: version!, name: org.document.name, problems: fieldProblems(answer.problem, orgFieldProblem(form), 'name') })
     }
-    return reply.redirect(`/my-organisation?done=saved&id=${id}`, 303)
+    return reply.redirect(doneAt(organisationHome(request, { id, name: form.name }), 'saved', id), 303)
   })
 
   const showInvite = (reply: FastifyReply, id: string, name: string, values: { email?: string }, problems: FieldProblem[] = [], sentTo?: string) =>
@@ -279,6 +309,7 @@ function registerOrganisationForms(app: FastifyInstance, editors: ReturnType<Fas
       title: `Invite a colleague to edit ${name}`,
       id,
       name,
+      home: organisationHome(reply.request, { id, name }),
       values,
       sentTo,
       invitationDays: INVITATION_DAYS,

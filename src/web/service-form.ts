@@ -13,10 +13,12 @@ import { ACCESSIBILITY_FEATURES, DELIVERY_MODES, WEEKDAYS } from '../directory/v
 import type { Queryable } from '../db/db.ts'
 import { locatePostcode } from '../geo/locate.ts'
 import { normalisePostcode } from '../geo/postcode.ts'
-import { ServiceDocumentSchema, type ServiceDocument } from '../manage/schemas.ts'
+import { ServiceAreaDocumentSchema, ServiceDocumentSchema, type OrganizationDocument, type ServiceAreaDocument, type ServiceDocument } from '../manage/schemas.ts'
 import { Invalid, NotFound, type FieldError } from '../problem.ts'
 import { callApi, fieldProblems, formErrors, formList, formText, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { choices, label, LABELS } from './labels.ts'
+import { doneAt, organisationHome } from './organisation.ts'
+import { places, wardGroups, type Places } from './places.ts'
 import { whenText } from './present.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -147,6 +149,8 @@ export interface IndexMap {
   contacts: number[]
   /** For each document contact, its phones' form indices. */
   phones: number[][]
+  /** For each document service area, the id its form controls start with (`areas-radius-0`). */
+  areas: string[]
   /** The index the empty "add a venue" item has on the page. */
   nextLocation: number
 }
@@ -160,14 +164,19 @@ export interface Built {
 }
 
 type StoredLocation = ServiceDocument['locations'][number]
+type GeometryArea = Extract<ServiceAreaDocument, { kind: 'geometry' }>
+
+/** A stored listing's areas of its own (from a feed): the form cannot edit them, only keep or remove them. */
+export const geometryAreas = (areas: readonly ServiceAreaDocument[]): GeometryArea[] => areas.filter((a): a is GeometryArea => a.kind === 'geometry')
 
 const nextIndex = (items: Array<{ index: number }>) => (items.length ? Math.max(...items.map((i) => i.index)) + 1 : 0)
 
 /**
  * Builds the service document from the parsed form. Venues get their coordinates from their
  * postcode: kept from the stored venue while its postcode is unchanged, otherwise looked up.
+ * The stored listing's own-geometry areas are kept unless their "Remove" box is ticked.
  */
-export async function documentFromForm(db: Queryable, form: FormTree, stored: StoredLocation[] = []): Promise<Built> {
+export async function documentFromForm(db: Queryable, form: FormTree, stored: StoredLocation[] = [], storedAreas: readonly ServiceAreaDocument[] = []): Promise<Built> {
   const problems: FieldProblem[] = []
   const date = (v: FormNode | undefined, field: string): string | null => {
     const s = str(v)
@@ -206,6 +215,10 @@ export async function documentFromForm(db: Queryable, form: FormTree, stored: St
     }
     locations.push(location)
   }
+
+  // The areas section comes after the venues on the page, so its complaints do too.
+  const areas = areasFromForm(form, locationItems, storedAreas)
+  problems.push(...areas.problems)
 
   const scheduleItems = keptItems(form.schedules).filter((s) => !s.removed)
   const schedules = scheduleItems.map(({ index, item }) => {
@@ -272,6 +285,7 @@ export async function documentFromForm(db: Queryable, form: FormTree, stored: St
     gender_restriction: str(form.gender_restriction) || undefined,
     audiences: list(form.audiences),
     languages: languages.length ? languages : undefined,
+    interpreter_available: str(form.interpreter_available) === 'yes',
     newcomer_support: list(form.newcomer_support),
     physical_intensity: str(form.physical_intensity) || undefined,
     self_referral: selfReferral === 'yes' ? true : selfReferral === 'no' ? false : undefined,
@@ -279,6 +293,7 @@ export async function documentFromForm(db: Queryable, form: FormTree, stored: St
     taxonomy_terms: list(form.taxonomy_terms),
     locations,
     schedules,
+    service_areas: areas.areas,
     cost_options,
     contacts,
   }
@@ -289,9 +304,54 @@ export async function documentFromForm(db: Queryable, form: FormTree, stored: St
     cost_options: costItems.map((c) => c.index),
     contacts: contactItems.map((c) => c.index),
     phones,
+    areas: areas.fields,
     nextLocation: nextIndex(allLocations),
   }
   return { document, map, problems }
+}
+
+/** The form's "areas" part: its ticked boxes, distances from venues and kept areas of its own. */
+const areasPart = (form: FormTree): FormTree => (isTree(form.areas) ? form.areas : {})
+/** The ticked "Remove" boxes of the stored areas of its own, by their place among them. */
+const removedGeometry = (form: FormTree): Set<number> => {
+  const own = areasPart(form).geometry
+  return new Set(formItems(own).filter(({ item }) => str(item.remove) !== '').map(({ index }) => index))
+}
+
+/**
+ * The service areas the form chose, in a fixed order: England, local authorities, wards (their
+ * checkboxes are named by the local authority they are grouped under), distances from a venue,
+ * then the stored areas of its own that are not removed. `fields` says which controls each came from.
+ */
+function areasFromForm(form: FormTree, venues: Array<{ index: number }>, stored: readonly ServiceAreaDocument[]) {
+  const part = areasPart(form)
+  const areas: Record<string, unknown>[] = []
+  const fields: string[] = []
+  const problems: FieldProblem[] = []
+  const add = (area: Record<string, unknown>, field: string) => {
+    areas.push(area)
+    fields.push(field)
+  }
+  if (str(part.england) !== '') add({ kind: 'england' }, 'areas-england')
+  for (const code of list(part.local_authority)) add({ kind: 'local_authority', code }, 'areas-local_authority')
+  for (const [group, codes] of Object.entries(isTree(part.ward) ? part.ward : {})) {
+    for (const code of list(codes)) add({ kind: 'ward', code }, `areas-ward-${group}`)
+  }
+  for (const { index, item } of keptItems(part.radius)) {
+    const at = `areas-radius-${index}`
+    const where = str(item.location)
+    const km = numberOr(item.km)
+    const location_index = venues.findIndex((l) => String(l.index) === where)
+    if (km === null) problems.push({ field: `${at}-km`, text: 'Enter how many kilometres from the venue it reaches, like 5' })
+    if (where === '') problems.push({ field: `${at}-location`, text: 'Choose the venue the distance is measured from' })
+    else if (location_index < 0) problems.push({ field: `${at}-location`, text: 'Choose a venue that is staying on the listing' })
+    add({ kind: 'radius', km: km ?? '', location_index: location_index < 0 ? null : location_index }, at)
+  }
+  const removed = removedGeometry(form)
+  geometryAreas(stored).forEach((area, i) => {
+    if (!removed.has(i)) add(area, `areas-geometry-${i}-remove`)
+  })
+  return { areas, fields, problems }
 }
 
 /** A venue's postcode on the map: only a postcode we hold exactly (a district's centre is too rough for a venue). */
@@ -336,6 +396,31 @@ const MAX = {
 }
 /** The number of activity types a listing may have, for the page's hint. */
 export const MAX_TYPES = MAX.taxonomy_terms
+/** The nearest and furthest a "within some kilometres of a venue" area may reach, read off the schema. */
+const RADIUS_KM = (() => {
+  const radius = ServiceAreaDocumentSchema.options.find((o) => o.shape.kind.value === 'radius')
+  const km = radius && 'km' in radius.shape ? radius.shape.km : undefined
+  if (km?.minValue == null || km.maxValue == null) throw new Error('The service area schema sets no limits for km')
+  return { min: km.minValue, max: km.maxValue }
+})()
+const MAX_AREAS = maxAt('service_areas')
+
+/** The words for the one complaint about the areas as a whole: none where one is needed, or too many. */
+const NO_AREA = 'Choose where its home visits, telephone or online sessions are available: your organisation has not set its local authority, and none could be found from the listing’s venues'
+
+/** The page's field and words for a complaint about one service area (`rest`: the pointer after its index). */
+function areaProblem(at: string | undefined, rest: string | undefined, error: FieldError): FieldProblem | undefined {
+  if (at === undefined) return undefined
+  if (at === 'areas-england') return { field: at, text: 'Anywhere in England cannot be chosen: the outline of England is not loaded. Choose local authorities instead' }
+  if (at === 'areas-local_authority') return { field: at, text: 'Choose local authorities from the list' }
+  if (at.startsWith('areas-ward-')) return { field: at, text: 'Choose wards from the list' }
+  const outside = /outside England/.test(error.detail)
+  if (at.startsWith('areas-radius-')) {
+    if (rest === 'km') return { field: `${at}-km`, text: `Enter a distance from ${RADIUS_KM.min} to ${RADIUS_KM.max} km, like 5 or 2.5` }
+    return { field: `${at}-location`, text: outside ? 'Choose a venue in England, or a shorter distance' : 'Choose a venue that is staying on the listing' }
+  }
+  return { field: at, text: outside ? 'This area lies outside England: remove it' : 'This area is not a shape we can use: remove it' }
+}
 
 const tooLong = (e: FieldError) => /too big|<=|at most|maximum/i.test(e.detail)
 const fewer = (what: string, max: number) => `${what} must be ${max} characters or fewer`
@@ -382,6 +467,7 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
       gender_restriction: { field: 'gender_restriction', text: 'Choose who may come' },
       audiences: { field: 'audiences', text: 'Choose from the groups listed' },
       languages: { field: 'languages', text: 'Enter language codes separated by commas, like en, pl' },
+      interpreter_available: { field: 'interpreter_available', text: 'Choose whether an interpreter can be arranged' },
       newcomer_support: { field: 'newcomer_support', text: 'Choose from the kinds of help listed' },
       physical_intensity: { field: 'physical_intensity', text: 'Choose how physical it is' },
       self_referral: { field: 'self_referral', text: 'Choose whether people can refer themselves' },
@@ -392,6 +478,10 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
       },
     }
     if (top === undefined) return undefined
+    if (top === 'service_areas') {
+      if (a === undefined) return tooLong(error) ? { field: 'areas-local_authority', text: `Choose ${MAX_AREAS} areas or fewer` } : { field: 'areas-england', text: NO_AREA }
+      return areaProblem(map.areas[Number(a)], b, error)
+    }
     if (a === undefined || top === 'taxonomy_terms' || top === 'audiences' || top === 'newcomer_support' || top === 'delivery_modes' || top === 'languages') {
       if (top === 'locations') return { field: `locations-${map.nextLocation}-name`, text: 'Enter the venue’s details, or untick ‘At a venue’' }
       if (top === 'schedules') return { field: 'schedules', text: 'Choose a venue for each session from the venues listed' }
@@ -524,11 +614,26 @@ export interface ContactView {
   email: string
   phones: PhoneView[]
 }
+export interface RadiusView {
+  index: number
+  km: string
+  /** The form index of the venue it is measured from. */
+  location: string
+}
+export interface AreasView {
+  england: boolean
+  local_authorities: string[]
+  wards: string[]
+  radius: RadiusView[]
+  /** The stored areas of its own, by name; `index` is their place among them. */
+  geometry: Array<{ index: number; name: string; removed: boolean }>
+}
 export interface FormView {
   fields: Record<string, string>
   lists: Record<string, string[]>
   locations: LocationView[]
   schedules: ScheduleView[]
+  areas: AreasView
   cost_options: CostView[]
   contacts: ContactView[]
 }
@@ -548,8 +653,21 @@ export function emptyView(): FormView {
     lists: {},
     locations: [],
     schedules: [],
+    areas: { england: false, local_authorities: [], wards: [], radius: [], geometry: [] },
     cost_options: [],
     contacts: [],
+  }
+}
+
+/** The areas as a stored document has them (a venue's form index is its place in the document). */
+function areasFromDocument(areas: readonly ServiceAreaDocument[]): AreasView {
+  const codes = (kind: 'local_authority' | 'ward') => areas.flatMap((a) => (a.kind === kind ? [a.code] : []))
+  return {
+    england: areas.some((a) => a.kind === 'england'),
+    local_authorities: codes('local_authority'),
+    wards: codes('ward'),
+    radius: areas.flatMap((a) => (a.kind === 'radius' ? [{ km: String(a.km), location: String(a.location_index) }] : [])).map((r, index) => ({ index, ...r })),
+    geometry: geometryAreas(areas).map((a, index) => ({ index, name: a.name, removed: false })),
   }
 }
 
@@ -559,6 +677,7 @@ export function viewFromDocument(doc: ServiceDocument): FormView {
   for (const k of SINGLE_FIELDS) fields[k] = text(doc[k])
   fields.languages = doc.languages.join(', ')
   fields.self_referral = doc.self_referral ? 'yes' : 'no'
+  fields.interpreter_available = doc.interpreter_available ? 'yes' : ''
   const lists: Record<string, string[]> = {}
   for (const k of LIST_FIELDS) lists[k] = [...doc[k]]
   const flags = (index: number) => ({ index, existing: true, removed: false })
@@ -591,6 +710,7 @@ export function viewFromDocument(doc: ServiceDocument): FormView {
       description: text(s.description),
       location: text(s.location_index),
     })),
+    areas: areasFromDocument(doc.service_areas),
     cost_options: doc.cost_options.map((c, i) => ({
       ...flags(i),
       option: c.option,
@@ -608,10 +728,16 @@ export function viewFromDocument(doc: ServiceDocument): FormView {
   }
 }
 
-/** The form as the person posted it (blank items dropped; ticked "Remove" boxes stay ticked). */
-export function viewFromForm(form: FormTree): FormView {
+/**
+ * The form as the person posted it (blank items dropped; ticked "Remove" boxes stay ticked).
+ * `storedAreas`: the listing's stored areas, whose areas of its own the form lists by name.
+ */
+export function viewFromForm(form: FormTree, storedAreas: readonly ServiceAreaDocument[] = []): FormView {
   const fields: Record<string, string> = {}
   for (const k of SINGLE_FIELDS) fields[k] = str(form[k])
+  fields.interpreter_available = str(form.interpreter_available) === 'yes' ? 'yes' : ''
+  const part = areasPart(form)
+  const removed = removedGeometry(form)
   const lists: Record<string, string[]> = {}
   for (const k of LIST_FIELDS) lists[k] = list(form[k])
   const flags = (k: { index: number; removed: boolean }) => ({ index: k.index, existing: true, removed: k.removed })
@@ -646,6 +772,13 @@ export function viewFromForm(form: FormTree): FormView {
       description: str(k.item.description),
       location: str(k.item.location),
     })),
+    areas: {
+      england: str(part.england) !== '',
+      local_authorities: list(part.local_authority),
+      wards: Object.values(isTree(part.ward) ? part.ward : {}).flatMap((codes) => list(codes)),
+      radius: keptItems(part.radius).map(({ index, item }) => ({ index, km: str(item.km), location: str(item.location) })),
+      geometry: geometryAreas(storedAreas).map((a, index) => ({ index, name: a.name, removed: removed.has(index) })),
+    },
     cost_options: keptItems(form.cost_options).map((k) => ({
       ...flags(k),
       option: str(k.item.option),
@@ -677,6 +810,8 @@ export function withBlanks(view: FormView): FormView {
       ...view.schedules,
       { ...blank, index: nextIndex(view.schedules), kind: '', byday: [], week_of_month: '', on_date: '', opens_at: '', closes_at: '', valid_from: '', valid_to: '', description: '', location: '' },
     ],
+    // One distance from a venue to fill in when there is none.
+    areas: view.areas.radius.length ? view.areas : { ...view.areas, radius: [{ index: 0, km: '', location: '' }] },
     cost_options: [...view.cost_options, { ...blank, index: nextIndex(view.cost_options), option: '', amount: '', amount_description: '', concessions: '' }],
     contacts: [
       ...view.contacts.map((c) => ({ ...c, phones: phone(c.phones) })),
@@ -692,19 +827,40 @@ const FIELD_NAMES: Record<string, string> = {
   name: 'Name', description: 'Description', url: 'Website', email: 'Email', status: 'Running', fees: 'What it costs',
   alert: 'Notice', delivery_modes: 'How it is offered', group_size: 'Size of group', typical_attendance: 'How many usually come',
   minimum_age: 'Youngest age', maximum_age: 'Oldest age', gender_restriction: 'Who may come', audiences: 'Designed for',
-  languages: 'Languages', newcomer_support: 'Help for newcomers', physical_intensity: 'How physical', self_referral: 'Self-referral',
-  referral_capacity: 'Taking referrals', taxonomy_terms: 'Types of activity', locations: 'Venues', schedules: 'When it runs',
-  cost_options: 'Costs', contacts: 'Contacts',
+  languages: 'Languages', interpreter_available: 'Interpreter', newcomer_support: 'Help for newcomers', physical_intensity: 'How physical',
+  self_referral: 'Self-referral', referral_capacity: 'Taking referrals', taxonomy_terms: 'Types of activity', locations: 'Venues',
+  service_areas: 'Where it is available', schedules: 'When it runs', cost_options: 'Costs', contacts: 'Contacts',
 }
 
-function describe(key: string, value: unknown, terms: Map<string, string>): string {
+/** One service area in words: "Anywhere in England", "Croydon", "Within 5 km of St Mark’s Hall". */
+function areaWords(area: Record<string, unknown>, names: Map<string, string>, venues: Array<{ name?: unknown }>): string {
+  switch (area.kind) {
+    case 'england': return 'Anywhere in England'
+    case 'local_authority': return names.get(String(area.code)) ?? String(area.code)
+    case 'ward': return `${names.get(String(area.code)) ?? String(area.code)} ward`
+    case 'radius': return `Within ${String(area.km)} km of ${String(venues[Number(area.location_index)]?.name ?? 'a venue')}`
+    default: return String(area.name ?? 'An area of its own')
+  }
+}
+
+/**
+ * A field's value in words. `names`: activity types, local authorities and wards by code;
+ * `doc`: the document it is from (a distance names its venue).
+ */
+function describe(key: string, value: unknown, names: Map<string, string>, doc: Record<string, unknown>): string {
+  if (key === 'service_areas' && Array.isArray(value) && value.length === 0) return 'None chosen (its organisation’s local authority)'
+  if (key === 'interpreter_available') return value ? 'Can be arranged' : 'Cannot be arranged'
   if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) return 'Nothing'
   const codes = value as string[]
   switch (key) {
     case 'delivery_modes': return codes.map((c) => label(c, 'delivery_mode')).join(', ')
     case 'audiences': return codes.map((c) => label(c, 'audience')).join(', ')
     case 'newcomer_support': return codes.map((c) => label(c, 'newcomer_support')).join(', ')
-    case 'taxonomy_terms': return codes.map((c) => terms.get(c) ?? c).join(', ')
+    case 'taxonomy_terms': return codes.map((c) => names.get(c) ?? c).join(', ')
+    case 'service_areas': {
+      const venues = Array.isArray(doc.locations) ? (doc.locations as Array<{ name?: unknown }>) : []
+      return (value as Array<Record<string, unknown>>).map((a) => areaWords(a, names, venues)).join('; ')
+    }
     case 'languages': return codes.join(', ')
     case 'status': return label(value, 'status')
     case 'group_size': return label(value, 'group_size')
@@ -726,16 +882,20 @@ function describe(key: string, value: unknown, terms: Map<string, string>): stri
   }
 }
 
-const comparable = (key: string, v: unknown): string =>
-  JSON.stringify(key === 'locations' ? (v as Array<Record<string, unknown>>).map(({ latitude: _a, longitude: _b, ...rest }) => rest) : v ?? null)
+/** A field's value to compare: venues without their coordinates, areas in any order. */
+function comparable(key: string, v: unknown): string {
+  if (key === 'locations') return JSON.stringify((v as Array<Record<string, unknown>>).map(({ latitude: _a, longitude: _b, ...rest }) => rest))
+  if (key === 'service_areas' && Array.isArray(v)) return JSON.stringify(v.map((a) => JSON.stringify(a)).sort())
+  return JSON.stringify(v ?? null)
+}
 
 /** Each top-level field where what they entered differs from what is saved now, in words. */
-export function yourChanges(entered: Record<string, unknown>, saved: ServiceDocument, terms: Map<string, string>) {
+export function yourChanges(entered: Record<string, unknown>, saved: ServiceDocument, names: Map<string, string>) {
   const now = ServiceDocumentSchema.safeParse(entered)
   const mine = (now.success ? now.data : entered) as Record<string, unknown>
   return Object.keys(FIELD_NAMES)
     .filter((k) => k in mine && comparable(k, mine[k]) !== comparable(k, (saved as Record<string, unknown>)[k]))
-    .map((k) => ({ key: { text: FIELD_NAMES[k]! }, value: { text: describe(k, mine[k], terms) } }))
+    .map((k) => ({ key: { text: FIELD_NAMES[k]! }, value: { text: describe(k, mine[k], names, mine) } }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -769,6 +929,13 @@ async function termGroups(app: FastifyInstance, chosen: string[]) {
   }
 }
 
+/** The organisation a listing belongs to, as the form needs it: its name and its default area. */
+interface FormOrganisation {
+  id: string
+  name: string
+  local_authority: string | null
+}
+
 interface FormPage {
   title: string
   caption: string
@@ -776,14 +943,34 @@ interface FormPage {
   version?: number
   button: string
   view: FormView
+  organisation: FormOrganisation
   problems?: FieldProblem[]
   conflict?: Array<{ key: { text: string }; value: { text: string } }>
   status?: number
 }
 
+/** What the form says happens when no area is chosen: the organisation's local authority, named. */
+function defaultAreaHint(organisation: FormOrganisation, p: Places): string {
+  const authority = organisation.local_authority ? p.names.get(organisation.local_authority) : undefined
+  return authority
+    ? `If you choose none, its home visits, telephone and online sessions are available in ${authority}, your organisation’s local authority.`
+    : 'If you choose none, its home visits, telephone and online sessions are available in your organisation’s local authority. Your organisation has not set one, so the local authority of the listing’s venue is used; a listing without a venue must choose here.'
+}
+
+/** The "where it is available" section's controls, from the form's areas and the boundaries held. */
+function areaControls(areas: AreasView, p: Places, venues: (chosen: string) => Array<{ value: string; text: string; selected: boolean }>) {
+  return {
+    england: [{ value: 'yes', text: 'Anywhere in England', checked: areas.england }],
+    authorities: p.authorities.map((b) => ({ value: b.code, text: b.name, checked: areas.local_authorities.includes(b.code) })),
+    wardGroups: wardGroups(p, areas.wards),
+    radius: areas.radius.map((r) => ({ ...r, venues: [{ value: '', text: 'Choose a venue', selected: r.location === '' }, ...venues(r.location).slice(1)] })),
+    geometry: areas.geometry,
+  }
+}
+
 async function showForm(app: FastifyInstance, reply: FastifyReply, page: FormPage) {
   const view = withBlanks(page.view)
-  const terms = await termGroups(app, view.lists.taxonomy_terms ?? [])
+  const [terms, held] = await Promise.all([termGroups(app, view.lists.taxonomy_terms ?? []), places(app.db)])
   const venues = view.locations.filter((l) => !l.removed)
   const venueName = (l: LocationView, n: number) => (l.existing ? l.name || `Venue ${n + 1}` : 'The new venue added above')
   const options = (chosen: string) => [
@@ -797,6 +984,7 @@ async function showForm(app: FastifyInstance, reply: FastifyReply, page: FormPag
     action: page.action,
     version: page.version,
     buttonText: page.button,
+    home: organisationHome(reply.request, page.organisation),
     maxTypes: MAX_TYPES,
     values: view.fields,
     conflict: page.conflict,
@@ -813,6 +1001,7 @@ async function showForm(app: FastifyInstance, reply: FastifyReply, page: FormPag
         { value: 'yes', text: 'Yes, people can contact it themselves', checked: view.fields.self_referral === 'yes' },
         { value: 'no', text: 'No, only through a referral', checked: view.fields.self_referral === 'no' },
       ],
+      interpreter_available: [{ value: 'yes', text: 'An interpreter can be arranged for someone who speaks another language', checked: view.fields.interpreter_available === 'yes' }],
     },
     terms,
     locations: view.locations.map((l, n) => ({
@@ -820,6 +1009,8 @@ async function showForm(app: FastifyInstance, reply: FastifyReply, page: FormPag
       heading: l.existing ? `Venue ${n + 1}${l.name ? `: ${l.name}` : ''}` : view.locations.length > 1 ? 'Add another venue' : 'Add a venue',
       features: ACCESSIBILITY_FEATURES.map((f) => ({ value: f, text: label(f, 'accessibility'), checked: l.accessibility.includes(f), details: l.access_details[f] ?? '' })),
     })),
+    areas: areaControls(view.areas, held, options),
+    areaHint: defaultAreaHint(page.organisation, held),
     schedules: view.schedules.map((s, n) => ({
       ...s,
       heading: s.existing ? `Session ${n + 1}` : view.schedules.length > 1 ? 'Add another session' : 'Add a session',
@@ -864,6 +1055,13 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
     if (!Id.safeParse(id).success) throw new NotFound('There is no listing at this address.')
     return (await callApi<Versioned>(app, request, 'GET', `/api/manage/services/${id}`)).body
   }
+  const organisation = async (request: FastifyRequest, id: string): Promise<FormOrganisation> => {
+    if (!Id.safeParse(id).success) throw new NotFound('There is no organisation at this address.')
+    const org = (await callApi<{ id: string; document: OrganizationDocument }>(app, request, 'GET', `/api/manage/organizations/${id}`)).body
+    return { id: org.id, name: org.document.name, local_authority: org.document.local_authority }
+  }
+  /** Activity types, local authorities and wards by code, for the "your changes" summary. */
+  const names = async () => new Map([...(await termGroups(app, [])).names, ...(await places(app.db)).names])
 
   app.get('/my-organisation/services/:id/edit', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const current = await read(request, request.params.id)
@@ -874,18 +1072,21 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
       version: current.version,
       button: 'Save changes',
       view: viewFromDocument(current.document),
+      organisation: await organisation(request, current.organization_id),
     })
   })
 
   app.post('/my-organisation/services/:id/edit', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const current = await read(request, request.params.id)
     const form = readBody(request)
-    const built = await documentFromForm(app.db, form, current.document.locations)
+    const built = await documentFromForm(app.db, form, current.document.locations, current.document.service_areas)
+    const org = await organisation(request, current.organization_id)
     const page = {
       title: `Edit ${current.document.name}`,
       caption: 'Edit a listing',
       action: `/my-organisation/services/${current.id}/edit`,
       button: 'Save changes',
+      organisation: org,
     }
     // Show the listing as it is saved now (with its version), and what this person entered, to re-apply.
     const conflict = async (now: Versioned) =>
@@ -894,31 +1095,27 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
         version: now.version,
         view: viewFromDocument(now.document),
         status: 409,
-        conflict: yourChanges(built.document, now.document, (await termGroups(app, [])).names),
+        conflict: yourChanges(built.document, now.document, await names()),
         problems: [{ field: 'your-changes', text: 'Someone else saved a change to this listing while you were editing' }],
       })
     // Without the version the form was read at, nobody can tell whether someone saved in between:
     // treated as stale, never as "the version saved now" (which would overwrite their change).
     const version = str(form.version)
     if (!VERSION.test(version)) return conflict(current)
-    const reshow = (problems: FieldProblem[]) => showForm(app, reply, { ...page, version: Number(version), view: viewFromForm(form), problems })
+    const reshow = (problems: FieldProblem[]) =>
+      showForm(app, reply, { ...page, version: Number(version), view: viewFromForm(form, current.document.service_areas), problems })
     const found = complaints(built)
     if (found.length) return reshow(found)
     const answer = await callApi<Versioned>(app, request, 'PUT', `/api/manage/services/${current.id}`, built.document, { 'if-match': `"${version}"` })
     // Someone saved in between.
     if (answer.status === 412) return conflict(await read(request, current.id))
     if (answer.problem) return reshow(tidy(fieldProblems(answer.problem, fieldFor(built), 'name')))
-    return reply.redirect(`/my-organisation?done=listing-saved&id=${request.params.id}`, 303)
+    return reply.redirect(doneAt(organisationHome(request, org), 'listing-saved', current.id), 303)
   })
-
-  const organisation = async (request: FastifyRequest, id: string) => {
-    if (!Id.safeParse(id).success) throw new NotFound('There is no organisation at this address.')
-    return (await callApi<{ id: string; document: { name: string } }>(app, request, 'GET', `/api/manage/organizations/${id}`)).body
-  }
 
   app.get('/my-organisation/organisations/:id/services/new', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const org = await organisation(request, request.params.id)
-    return showForm(app, reply, { title: 'Add a listing', caption: org.document.name, action: `/my-organisation/organisations/${org.id}/services/new`, button: 'Add the listing', view: emptyView() })
+    return showForm(app, reply, { title: 'Add a listing', caption: org.name, action: `/my-organisation/organisations/${org.id}/services/new`, button: 'Add the listing', view: emptyView(), organisation: org })
   })
 
   app.post('/my-organisation/organisations/:id/services/new', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
@@ -926,12 +1123,12 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
     const form = readBody(request)
     const built = await documentFromForm(app.db, form)
     const reshow = (problems: FieldProblem[]) =>
-      showForm(app, reply, { title: 'Add a listing', caption: org.document.name, action: `/my-organisation/organisations/${org.id}/services/new`, button: 'Add the listing', view: viewFromForm(form), problems })
+      showForm(app, reply, { title: 'Add a listing', caption: org.name, action: `/my-organisation/organisations/${org.id}/services/new`, button: 'Add the listing', view: viewFromForm(form), organisation: org, problems })
     const found = complaints(built)
     if (found.length) return reshow(found)
     const answer = await callApi<Versioned>(app, request, 'POST', `/api/manage/organizations/${org.id}/services`, built.document)
     if (answer.problem) return reshow(tidy(fieldProblems(answer.problem, fieldFor(built), 'name')))
-    return reply.redirect(`/my-organisation?done=created&id=${answer.body.id}`, 303)
+    return reply.redirect(doneAt(organisationHome(request, org), 'created', answer.body.id), 303)
   })
 }
 

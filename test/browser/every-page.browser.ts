@@ -19,6 +19,8 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     `SELECT organization_id AS org, min(id::text) AS service FROM service GROUP BY organization_id ORDER BY count(*) DESC, organization_id LIMIT 1`,
   )
   const A = rows[0]!
+  // A telephone listing, whose page says where it is available and whose form has its area ticked.
+  const remote = (await app.db.query<{ id: string }>(`SELECT id FROM service WHERE 'telephone' = ANY (delivery_modes) ORDER BY id LIMIT 1`)).rows[0]!.id
   const hash = await hashPassword(PASSWORD)
   await createAdmin(app.db, 'admin@example.org', PASSWORD, FIXED_NOW)
   await createAccount(app.db, { email: 'editor@example.org', role: 'editor', passwordHash: hash, organizationIds: [A.org] })
@@ -76,7 +78,12 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     { who: 'editor@example.org', name: 'organisation-edit', path: `/my-organisation/organisations/${A.org}/edit` },
     { who: 'editor@example.org', name: 'organisation-invite', path: `/my-organisation/organisations/${A.org}/invite`, submit: { name: 'organisation-invite-errors', errors: true } },
     { who: 'editor@example.org', name: 'service-new', path: `/my-organisation/organisations/${A.org}/services/new`, submit: { name: 'service-new-errors', errors: true } },
+    { who: null, name: 'listing-remote', path: `/services/${remote}` },
     { who: 'admin@example.org', name: 'admin', path: '/admin' },
+    { who: 'admin@example.org', name: 'admin-organisations', path: '/admin/organisations' },
+    { who: 'admin@example.org', name: 'admin-organisation', path: `/admin/organisations/${A.org}` },
+    { who: 'admin@example.org', name: 'admin-organisation-new', path: '/admin/organisations/new', submit: { name: 'admin-organisation-new-errors', errors: true } },
+    { who: 'admin@example.org', name: 'service-edit-areas', path: `/my-organisation/services/${remote}/edit` },
   ]
   for (const who of [...new Set(pages.map((p) => p.who))]) {
     t.test(`pages for ${who ?? 'anyone'}`, async (t) => {

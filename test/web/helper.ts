@@ -93,3 +93,31 @@ export function text(html: string): string {
     .replace(/\s+/g, ' ')
     .trim()
 }
+
+const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+const attrs = (s: string) => Object.fromEntries([...s.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map((m) => [m[1]!, m[2] === undefined ? true : decode(m[2])]))
+
+/** What a browser would submit for the page's (first POST) form: text, ticked boxes, chosen options. */
+export function formFields(html: string): Record<string, FormValue> {
+  const form = /<form method="post"[\s\S]*?<\/form>/.exec(html)![0]
+  const pairs: Array<[string, string]> = []
+  for (const m of form.matchAll(/<input\b([^>]*)>|<textarea\b([^>]*)>([\s\S]*?)<\/textarea>|<select\b([^>]*)>([\s\S]*?)<\/select>/g)) {
+    if (m[1] !== undefined) {
+      const a = attrs(m[1])
+      if (typeof a.name !== 'string') continue
+      if ((a.type === 'checkbox' || a.type === 'radio') && !a.checked) continue
+      pairs.push([a.name, typeof a.value === 'string' ? a.value : ''])
+    } else if (m[2] !== undefined) {
+      pairs.push([attrs(m[2]).name as string, decode(m[3]!)])
+    } else {
+      const chosen = [...m[5]!.matchAll(/<option\b([^>]*)>/g)].map((o) => attrs(o[1]!)).find((o) => o.selected)
+      pairs.push([attrs(m[4]!).name as string, typeof chosen?.value === 'string' ? chosen.value : ''])
+    }
+  }
+  const out: Record<string, FormValue> = {}
+  for (const [k, v] of pairs) {
+    const had = out[k]
+    out[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [String(had)]), v]
+  }
+  return out
+}

@@ -146,6 +146,33 @@ t.test('match a client pages', async (t) => {
     t.same(cards(page.html).map((c) => c.id), api.results.map((r) => r.service.id), 'the results still show, in the API’s order')
   })
 
+  t.test('POST /match for Jane who needs Somali → the need reaches the match (the API’s results for it); the gap notice names the language', async (t) => {
+    await app.db.query('DELETE FROM match_gap')
+    const visitor = new Visitor(app)
+    const form = await visitor.get('/match')
+    t.match(text(form.html), 'Do they need sessions in another language, or an interpreter? (optional)')
+    t.match(form.html, /<select[^>]*id="language_need"[^>]*>[\s\S]*?<option value="so"[^>]*>Somali<\/option>/)
+    const page = await visitor.post('/match', { ...janeForm(PERSONA_POSTCODES.jane), language_need: 'so' })
+    t.equal(page.status, 200)
+    // Read before the API's own match below records its gaps too.
+    const { rows } = await app.db.query<{ language: string | null }>('SELECT language FROM match_gap WHERE language IS NOT NULL')
+    const api = await apiMatch({ ...janeProfile(PERSONA_POSTCODES.jane), language_need: 'so' })
+    t.same(cards(page.html).map((c) => c.id), api.results.map((r) => r.service.id), 'the API’s results for someone who needs Somali')
+    t.notSame(api.results.map((r) => r.service.id), (await apiMatch(janeProfile(PERSONA_POSTCODES.jane))).results.map((r) => r.service.id), 'which differ from those without the need')
+    const gaps = api.gaps.filter((g) => g.language === 'so')
+    t.ok(gaps.length > 0, 'a gap in Somali')
+    const words = text(page.html)
+    for (const g of gaps) {
+      t.match(words, `Not enough options for ${g.need} in Somali`)
+      t.match(words, `for ${g.need} in Somali (or with an interpreter).`)
+    }
+    t.same(rows.map((r) => r.language), gaps.map(() => 'so'), 'the gap records name the language, and nothing else about her')
+
+    const wrong = await visitor.post('/match', { ...janeForm(PERSONA_POSTCODES.jane), language_need: 'Somali' })
+    t.equal(wrong.status, 422)
+    t.same(errorSummary(wrong.html), ['language_need: Select the language they need from the list'])
+  })
+
   t.test('shortlist: the chosen services with when, where, contact and cost, printable and as text; nothing about the client', async (t) => {
     const visitor = new Visitor(app)
     await visitor.get('/match')

@@ -9,7 +9,7 @@ import { HIDE_AFTER_DAYS } from '../../src/freshness/freshness.ts'
 import { STALE_AFTER_DAYS } from '../../src/search/postgres.ts'
 import { freshnessTag } from '../../src/web/present.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
-import { errorSummary, text, Visitor } from './helper.ts'
+import { errorSummary, formFields, text, Visitor } from './helper.ts'
 
 const PASSWORD = 'a long and unusual passphrase'
 
@@ -193,6 +193,30 @@ t.test('my organisation pages', async (t) => {
     const page = await edA.get(ok.location!)
     t.match(text(page.html), 'Your organisation’s details are saved.')
     t.match(text(page.html), 'Croydon Friends Together')
+  })
+
+  t.test('the local authority it mainly works in: chosen from the list, saved, shown chosen; one we do not hold is refused in words', async (t) => {
+    const authority = async () => (await app.db.query<{ local_authority: string | null; version: number }>('SELECT local_authority, version FROM organization WHERE id = $1', [A])).rows[0]!
+    const url = `/my-organisation/organisations/${A}/edit`
+    const page = await edA.get(url)
+    t.match(text(page.html), 'Local authority it mainly works in (optional)')
+    t.match(page.html, /<option value="E09000029"[^>]*>Sutton<\/option>/, 'the local authorities held, by name')
+    const form = formFields(page.html)
+    const before = await authority()
+    t.equal(form.local_authority, before.local_authority ?? '', 'the stored one is chosen')
+
+    const unknown = await edA.post(url, { ...form, local_authority: 'E09999999' })
+    t.equal(unknown.status, 422)
+    t.same(errorSummary(unknown.html), ['local_authority: Choose a local authority from the list'])
+    t.same(await authority(), before, 'nothing saved')
+
+    const ok = await edA.post(url, { ...form, local_authority: 'E09000029' })
+    t.equal(ok.status, 303)
+    t.same(await authority(), { local_authority: 'E09000029', version: before.version + 1 })
+    t.equal(formFields((await edA.get(url)).html).local_authority, 'E09000029', 'shown chosen')
+    const none = await edA.post(url, { ...formFields((await edA.get(url)).html), local_authority: '' })
+    t.equal(none.status, 303)
+    t.equal((await authority()).local_authority, null, '“Not set” clears it')
   })
 
   t.test('POST /my-organisation/organisations/:id/edit with a stale version → the "someone else changed it" message and nothing overwritten', async (t) => {

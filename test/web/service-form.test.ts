@@ -7,37 +7,9 @@ import { createAccount } from '../../src/auth/store.ts'
 import { readService } from '../../src/manage/store.ts'
 import { documentFromForm, fieldFor, fieldPath, isBlank, keptItems, maxAt, nestForm, normaliseDate, normaliseTime, numberOr, ukDate } from '../../src/web/service-form.ts'
 import { buildTestApp } from '../helper.ts'
-import { errorSummary, text, Visitor, type FormValue } from './helper.ts'
+import { errorSummary, formFields, text, Visitor } from './helper.ts'
 
 const PASSWORD = 'a long and unusual passphrase'
-
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-const attrs = (s: string) => Object.fromEntries([...s.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map((m) => [m[1]!, m[2] === undefined ? true : decode(m[2])]))
-
-/** What a browser would submit for the page's form: text, ticked boxes, chosen options. */
-function formFields(html: string): Record<string, FormValue> {
-  const form = /<form method="post"[\s\S]*?<\/form>/.exec(html)![0]
-  const pairs: Array<[string, string]> = []
-  for (const m of form.matchAll(/<input\b([^>]*)>|<textarea\b([^>]*)>([\s\S]*?)<\/textarea>|<select\b([^>]*)>([\s\S]*?)<\/select>/g)) {
-    if (m[1] !== undefined) {
-      const a = attrs(m[1])
-      if (typeof a.name !== 'string') continue
-      if ((a.type === 'checkbox' || a.type === 'radio') && !a.checked) continue
-      pairs.push([a.name, typeof a.value === 'string' ? a.value : ''])
-    } else if (m[2] !== undefined) {
-      pairs.push([attrs(m[2]).name as string, decode(m[3]!)])
-    } else {
-      const chosen = [...m[5]!.matchAll(/<option\b([^>]*)>/g)].map((o) => attrs(o[1]!)).find((o) => o.selected)
-      pairs.push([attrs(m[4]!).name as string, typeof chosen?.value === 'string' ? chosen.value : ''])
-    }
-  }
-  const out: Record<string, FormValue> = {}
-  for (const [k, v] of pairs) {
-    const had = out[k]
-    out[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [String(had)]), v]
-  }
-  return out
-}
 
 t.test('form parser', async (t) => {
   t.test('nestForm: bracket and dot names nest by index; ticked boxes stay lists; prototype keys are ignored', async (t) => {
@@ -90,7 +62,7 @@ t.test('form parser', async (t) => {
 
   t.test('limits in the messages are read off the schema', async (t) => {
     t.same([maxAt('name'), maxAt('taxonomy_terms'), maxAt('locations', 'address', 'city'), maxAt('contacts', 'phones', 'number'), maxAt('fees')], [200, 5, 100, 40, 500])
-    const say = fieldFor({ document: {}, map: { locations: [], schedules: [], cost_options: [], contacts: [3], phones: [[2]], nextLocation: 0 } })
+    const say = fieldFor({ document: {}, map: { locations: [], schedules: [], cost_options: [], contacts: [3], phones: [[2]], areas: [], nextLocation: 0 } })
     t.same(say('/name', { in: 'body', pointer: '/name', detail: 'Too big: expected string to have <=200 characters' }), { field: 'name', text: 'The name must be 200 characters or fewer' })
     t.same(say('/contacts/0/phones/0/number', { in: 'body', pointer: '/contacts/0/phones/0/number', detail: 'Too big: expected string to have <=40 characters' }), {
       field: 'contacts-3-phones-2-number',
@@ -143,7 +115,7 @@ t.test('form parser', async (t) => {
       stored,
     )
     t.same(built.problems, [])
-    t.same(built.map, { locations: [1], schedules: [0], cost_options: [0], contacts: [0], phones: [[1]], nextLocation: 2 })
+    t.same(built.map, { locations: [1], schedules: [0], cost_options: [0], contacts: [0], phones: [[1]], areas: [], nextLocation: 2 })
     t.match(built.document, {
       name: 'Club',
       self_referral: false,
