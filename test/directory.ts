@@ -23,7 +23,9 @@ const PASSWORD = 'a long and unremarkable passphrase'
 export interface Org {
   id: string
   name: string
-  /** The session cookie of the organisation's editor. */
+  /** The organisation's editor. */
+  editor: string
+  /** The editor's session cookie. */
   cookie: string
 }
 
@@ -44,7 +46,8 @@ let counter = 0
 export class DirectoryBuilder {
   private constructor(
     private readonly app: FastifyInstance,
-    readonly adminCookie: string,
+    private readonly admin: string,
+    public adminCookie: string,
   ) {}
 
   /** Signs in a new admin, made as `npm run admin:create` makes one. */
@@ -52,7 +55,13 @@ export class DirectoryBuilder {
     counter += 1
     const email = `admin${counter}@example.org`
     await createAccount(app.db, { email, role: 'admin', passwordHash: await hashPassword(PASSWORD) })
-    return new DirectoryBuilder(app, await signIn(app, email))
+    return new DirectoryBuilder(app, email, await signIn(app, email))
+  }
+
+  /** Signs the admin and these organisations' editors in again (sessions end as the clock moves on). */
+  async signInAgain(...orgs: Org[]): Promise<void> {
+    this.adminCookie = await signIn(this.app, this.admin)
+    for (const org of orgs) org.cookie = await signIn(this.app, org.editor)
   }
 
   async call(method: 'GET' | 'POST' | 'PUT', url: string, cookie: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
@@ -71,7 +80,7 @@ export class DirectoryBuilder {
     if (!token) throw new Error(`no invitation emailed to ${email}`)
     const accepted = await this.app.inject({ method: 'POST', url: '/api/invitations/accept', payload: { token, password: PASSWORD } })
     if (accepted.statusCode !== 200) throw new Error(`accepting the invitation → ${accepted.statusCode}: ${accepted.body}`)
-    return { id: created.body.id, name: document.name, cookie: sessionCookie(accepted.cookies) }
+    return { id: created.body.id, name: document.name, editor: email, cookie: sessionCookie(accepted.cookies) }
   }
 
   /** Sends a listing (well formed or not) as the organisation's editor; the answer as it came. */

@@ -102,6 +102,320 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every organisation, by name, with whether it is approved and how many listings it has */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            local_authority: {
+                                code: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            moderation: "pending" | "approved";
+                            name: string;
+                            services: number;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add an organisation directly (approved at once); optionally invite its first editor
+         * @description For organisations an admin lists on their behalf: no self-registration limit, no moderation. Its listings are added with POST /api/manage/organizations/{id}/services.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description sent an invitation to edit the organisation’s listings */
+                        editor_email?: string;
+                        organization: {
+                            /** @default null */
+                            charity_number?: string | null;
+                            /** @default  */
+                            description?: string;
+                            /** @default null */
+                            email?: string | null;
+                            /**
+                             * @description ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise
+                             * @default null
+                             */
+                            local_authority?: string | null;
+                            name: string;
+                            /** @default null */
+                            website?: string | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                /** @default null */
+                                charity_number: string | null;
+                                /** @default  */
+                                description: string;
+                                /** @default null */
+                                email: string | null;
+                                /**
+                                 * @description ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise
+                                 * @default null
+                                 */
+                                local_authority: string | null;
+                                name: string;
+                                /** @default null */
+                                website: string | null;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            verified_at: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/organizations/{id}/approve": {
         parameters: {
             query?: never;
@@ -580,6 +894,12 @@ export interface paths {
                                 /** @enum {string} */
                                 group_size: "one_to_one" | "small" | "large";
                                 /**
+                                 * @description it can arrange an interpreter for someone who speaks another language
+                                 * @default false
+                                 */
+                                interpreter_available: boolean;
+                                /**
+                                 * @description ISO 639 codes of the languages sessions are held in
                                  * @default [
                                  *       "en"
                                  *     ]
@@ -659,6 +979,63 @@ export interface paths {
                                 }[];
                                 /** @default true */
                                 self_referral: boolean;
+                                /**
+                                 * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                                 * @default []
+                                 */
+                                service_areas: ({
+                                    /**
+                                     * @description anywhere in England (national telephone and online services)
+                                     * @enum {string}
+                                     */
+                                    kind: "england";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a local authority
+                                     * @enum {string}
+                                     */
+                                    kind: "local_authority";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a ward
+                                     * @enum {string}
+                                     */
+                                    kind: "ward";
+                                } | {
+                                    /**
+                                     * @description within some kilometres of one of its venues
+                                     * @enum {string}
+                                     */
+                                    kind: "radius";
+                                    km: number;
+                                    /** @description which of the locations */
+                                    location_index: number;
+                                } | {
+                                    geojson: {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][];
+                                        /** @enum {string} */
+                                        type: "Polygon";
+                                    } | {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][][];
+                                        /** @enum {string} */
+                                        type: "MultiPolygon";
+                                    };
+                                    /**
+                                     * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                                     * @enum {string}
+                                     */
+                                    kind: "geometry";
+                                    /** @description what people call it, as in "only for people living in …" */
+                                    name: string;
+                                })[];
                                 /**
                                  * @default active
                                  * @enum {string}
@@ -2099,6 +2476,11 @@ export interface paths {
                                 description: string;
                                 /** @default null */
                                 email: string | null;
+                                /**
+                                 * @description ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise
+                                 * @default null
+                                 */
+                                local_authority: string | null;
                                 name: string;
                                 /** @default null */
                                 website: string | null;
@@ -2221,6 +2603,11 @@ export interface paths {
                         description?: string;
                         /** @default null */
                         email?: string | null;
+                        /**
+                         * @description ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise
+                         * @default null
+                         */
+                        local_authority?: string | null;
                         name: string;
                         /** @default null */
                         website?: string | null;
@@ -2242,6 +2629,11 @@ export interface paths {
                                 description: string;
                                 /** @default null */
                                 email: string | null;
+                                /**
+                                 * @description ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise
+                                 * @default null
+                                 */
+                                local_authority: string | null;
                                 name: string;
                                 /** @default null */
                                 website: string | null;
@@ -2427,7 +2819,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a service to your organisation */
+        /**
+         * Add a service to your organisation (confirmed as running from now)
+         * @description A home-visiting, telephone or online service given no service_areas is available in its organisation’s local authority (else that of its venues); the response shows the area it was given.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2483,6 +2878,12 @@ export interface paths {
                         /** @enum {string} */
                         group_size: "one_to_one" | "small" | "large";
                         /**
+                         * @description it can arrange an interpreter for someone who speaks another language
+                         * @default false
+                         */
+                        interpreter_available?: boolean;
+                        /**
+                         * @description ISO 639 codes of the languages sessions are held in
                          * @default [
                          *       "en"
                          *     ]
@@ -2563,6 +2964,63 @@ export interface paths {
                         /** @default true */
                         self_referral?: boolean;
                         /**
+                         * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                         * @default []
+                         */
+                        service_areas?: ({
+                            /**
+                             * @description anywhere in England (national telephone and online services)
+                             * @enum {string}
+                             */
+                            kind: "england";
+                        } | {
+                            code: string;
+                            /**
+                             * @description the whole of a local authority
+                             * @enum {string}
+                             */
+                            kind: "local_authority";
+                        } | {
+                            code: string;
+                            /**
+                             * @description the whole of a ward
+                             * @enum {string}
+                             */
+                            kind: "ward";
+                        } | {
+                            /**
+                             * @description within some kilometres of one of its venues
+                             * @enum {string}
+                             */
+                            kind: "radius";
+                            km: number;
+                            /** @description which of the locations */
+                            location_index: number;
+                        } | {
+                            geojson: {
+                                coordinates: [
+                                    number,
+                                    number
+                                ][][];
+                                /** @enum {string} */
+                                type: "Polygon";
+                            } | {
+                                coordinates: [
+                                    number,
+                                    number
+                                ][][][];
+                                /** @enum {string} */
+                                type: "MultiPolygon";
+                            };
+                            /**
+                             * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                             * @enum {string}
+                             */
+                            kind: "geometry";
+                            /** @description what people call it, as in "only for people living in …" */
+                            name: string;
+                        })[];
+                        /**
                          * @default active
                          * @enum {string}
                          */
@@ -2628,6 +3086,12 @@ export interface paths {
                                 /** @enum {string} */
                                 group_size: "one_to_one" | "small" | "large";
                                 /**
+                                 * @description it can arrange an interpreter for someone who speaks another language
+                                 * @default false
+                                 */
+                                interpreter_available: boolean;
+                                /**
+                                 * @description ISO 639 codes of the languages sessions are held in
                                  * @default [
                                  *       "en"
                                  *     ]
@@ -2707,6 +3171,63 @@ export interface paths {
                                 }[];
                                 /** @default true */
                                 self_referral: boolean;
+                                /**
+                                 * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                                 * @default []
+                                 */
+                                service_areas: ({
+                                    /**
+                                     * @description anywhere in England (national telephone and online services)
+                                     * @enum {string}
+                                     */
+                                    kind: "england";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a local authority
+                                     * @enum {string}
+                                     */
+                                    kind: "local_authority";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a ward
+                                     * @enum {string}
+                                     */
+                                    kind: "ward";
+                                } | {
+                                    /**
+                                     * @description within some kilometres of one of its venues
+                                     * @enum {string}
+                                     */
+                                    kind: "radius";
+                                    km: number;
+                                    /** @description which of the locations */
+                                    location_index: number;
+                                } | {
+                                    geojson: {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][];
+                                        /** @enum {string} */
+                                        type: "Polygon";
+                                    } | {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][][];
+                                        /** @enum {string} */
+                                        type: "MultiPolygon";
+                                    };
+                                    /**
+                                     * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                                     * @enum {string}
+                                     */
+                                    kind: "geometry";
+                                    /** @description what people call it, as in "only for people living in …" */
+                                    name: string;
+                                })[];
                                 /**
                                  * @default active
                                  * @enum {string}
@@ -3251,6 +3772,12 @@ export interface paths {
                                 /** @enum {string} */
                                 group_size: "one_to_one" | "small" | "large";
                                 /**
+                                 * @description it can arrange an interpreter for someone who speaks another language
+                                 * @default false
+                                 */
+                                interpreter_available: boolean;
+                                /**
+                                 * @description ISO 639 codes of the languages sessions are held in
                                  * @default [
                                  *       "en"
                                  *     ]
@@ -3330,6 +3857,63 @@ export interface paths {
                                 }[];
                                 /** @default true */
                                 self_referral: boolean;
+                                /**
+                                 * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                                 * @default []
+                                 */
+                                service_areas: ({
+                                    /**
+                                     * @description anywhere in England (national telephone and online services)
+                                     * @enum {string}
+                                     */
+                                    kind: "england";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a local authority
+                                     * @enum {string}
+                                     */
+                                    kind: "local_authority";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a ward
+                                     * @enum {string}
+                                     */
+                                    kind: "ward";
+                                } | {
+                                    /**
+                                     * @description within some kilometres of one of its venues
+                                     * @enum {string}
+                                     */
+                                    kind: "radius";
+                                    km: number;
+                                    /** @description which of the locations */
+                                    location_index: number;
+                                } | {
+                                    geojson: {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][];
+                                        /** @enum {string} */
+                                        type: "Polygon";
+                                    } | {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][][];
+                                        /** @enum {string} */
+                                        type: "MultiPolygon";
+                                    };
+                                    /**
+                                     * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                                     * @enum {string}
+                                     */
+                                    kind: "geometry";
+                                    /** @description what people call it, as in "only for people living in …" */
+                                    name: string;
+                                })[];
                                 /**
                                  * @default active
                                  * @enum {string}
@@ -3441,7 +4025,10 @@ export interface paths {
                 };
             };
         };
-        /** Replace one of your services: its fields, activity types, venues, schedules, costs and contacts (If-Match: the version you read) */
+        /**
+         * Replace one of your services: its fields, activity types, venues, schedules, areas, costs and contacts (If-Match: the version you read)
+         * @description Saved by one of its organisation’s editors, the listing counts as confirmed as running now (a hidden one comes back); an admin’s edit does not confirm it.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -3497,6 +4084,12 @@ export interface paths {
                         /** @enum {string} */
                         group_size: "one_to_one" | "small" | "large";
                         /**
+                         * @description it can arrange an interpreter for someone who speaks another language
+                         * @default false
+                         */
+                        interpreter_available?: boolean;
+                        /**
+                         * @description ISO 639 codes of the languages sessions are held in
                          * @default [
                          *       "en"
                          *     ]
@@ -3577,6 +4170,63 @@ export interface paths {
                         /** @default true */
                         self_referral?: boolean;
                         /**
+                         * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                         * @default []
+                         */
+                        service_areas?: ({
+                            /**
+                             * @description anywhere in England (national telephone and online services)
+                             * @enum {string}
+                             */
+                            kind: "england";
+                        } | {
+                            code: string;
+                            /**
+                             * @description the whole of a local authority
+                             * @enum {string}
+                             */
+                            kind: "local_authority";
+                        } | {
+                            code: string;
+                            /**
+                             * @description the whole of a ward
+                             * @enum {string}
+                             */
+                            kind: "ward";
+                        } | {
+                            /**
+                             * @description within some kilometres of one of its venues
+                             * @enum {string}
+                             */
+                            kind: "radius";
+                            km: number;
+                            /** @description which of the locations */
+                            location_index: number;
+                        } | {
+                            geojson: {
+                                coordinates: [
+                                    number,
+                                    number
+                                ][][];
+                                /** @enum {string} */
+                                type: "Polygon";
+                            } | {
+                                coordinates: [
+                                    number,
+                                    number
+                                ][][][];
+                                /** @enum {string} */
+                                type: "MultiPolygon";
+                            };
+                            /**
+                             * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                             * @enum {string}
+                             */
+                            kind: "geometry";
+                            /** @description what people call it, as in "only for people living in …" */
+                            name: string;
+                        })[];
+                        /**
                          * @default active
                          * @enum {string}
                          */
@@ -3642,6 +4292,12 @@ export interface paths {
                                 /** @enum {string} */
                                 group_size: "one_to_one" | "small" | "large";
                                 /**
+                                 * @description it can arrange an interpreter for someone who speaks another language
+                                 * @default false
+                                 */
+                                interpreter_available: boolean;
+                                /**
+                                 * @description ISO 639 codes of the languages sessions are held in
                                  * @default [
                                  *       "en"
                                  *     ]
@@ -3721,6 +4377,63 @@ export interface paths {
                                 }[];
                                 /** @default true */
                                 self_referral: boolean;
+                                /**
+                                 * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                                 * @default []
+                                 */
+                                service_areas: ({
+                                    /**
+                                     * @description anywhere in England (national telephone and online services)
+                                     * @enum {string}
+                                     */
+                                    kind: "england";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a local authority
+                                     * @enum {string}
+                                     */
+                                    kind: "local_authority";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a ward
+                                     * @enum {string}
+                                     */
+                                    kind: "ward";
+                                } | {
+                                    /**
+                                     * @description within some kilometres of one of its venues
+                                     * @enum {string}
+                                     */
+                                    kind: "radius";
+                                    km: number;
+                                    /** @description which of the locations */
+                                    location_index: number;
+                                } | {
+                                    geojson: {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][];
+                                        /** @enum {string} */
+                                        type: "Polygon";
+                                    } | {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][][];
+                                        /** @enum {string} */
+                                        type: "MultiPolygon";
+                                    };
+                                    /**
+                                     * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                                     * @enum {string}
+                                     */
+                                    kind: "geometry";
+                                    /** @description what people call it, as in "only for people living in …" */
+                                    name: string;
+                                })[];
                                 /**
                                  * @default active
                                  * @enum {string}
@@ -3977,6 +4690,12 @@ export interface paths {
                                 /** @enum {string} */
                                 group_size: "one_to_one" | "small" | "large";
                                 /**
+                                 * @description it can arrange an interpreter for someone who speaks another language
+                                 * @default false
+                                 */
+                                interpreter_available: boolean;
+                                /**
+                                 * @description ISO 639 codes of the languages sessions are held in
                                  * @default [
                                  *       "en"
                                  *     ]
@@ -4056,6 +4775,63 @@ export interface paths {
                                 }[];
                                 /** @default true */
                                 self_referral: boolean;
+                                /**
+                                 * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                                 * @default []
+                                 */
+                                service_areas: ({
+                                    /**
+                                     * @description anywhere in England (national telephone and online services)
+                                     * @enum {string}
+                                     */
+                                    kind: "england";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a local authority
+                                     * @enum {string}
+                                     */
+                                    kind: "local_authority";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a ward
+                                     * @enum {string}
+                                     */
+                                    kind: "ward";
+                                } | {
+                                    /**
+                                     * @description within some kilometres of one of its venues
+                                     * @enum {string}
+                                     */
+                                    kind: "radius";
+                                    km: number;
+                                    /** @description which of the locations */
+                                    location_index: number;
+                                } | {
+                                    geojson: {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][];
+                                        /** @enum {string} */
+                                        type: "Polygon";
+                                    } | {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][][];
+                                        /** @enum {string} */
+                                        type: "MultiPolygon";
+                                    };
+                                    /**
+                                     * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                                     * @enum {string}
+                                     */
+                                    kind: "geometry";
+                                    /** @description what people call it, as in "only for people living in …" */
+                                    name: string;
+                                })[];
                                 /**
                                  * @default active
                                  * @enum {string}
@@ -4251,6 +5027,12 @@ export interface paths {
                                 /** @enum {string} */
                                 group_size: "one_to_one" | "small" | "large";
                                 /**
+                                 * @description it can arrange an interpreter for someone who speaks another language
+                                 * @default false
+                                 */
+                                interpreter_available: boolean;
+                                /**
+                                 * @description ISO 639 codes of the languages sessions are held in
                                  * @default [
                                  *       "en"
                                  *     ]
@@ -4330,6 +5112,63 @@ export interface paths {
                                 }[];
                                 /** @default true */
                                 self_referral: boolean;
+                                /**
+                                 * @description where its home visits, telephone or online sessions are available; empty: its organisation’s local authority
+                                 * @default []
+                                 */
+                                service_areas: ({
+                                    /**
+                                     * @description anywhere in England (national telephone and online services)
+                                     * @enum {string}
+                                     */
+                                    kind: "england";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a local authority
+                                     * @enum {string}
+                                     */
+                                    kind: "local_authority";
+                                } | {
+                                    code: string;
+                                    /**
+                                     * @description the whole of a ward
+                                     * @enum {string}
+                                     */
+                                    kind: "ward";
+                                } | {
+                                    /**
+                                     * @description within some kilometres of one of its venues
+                                     * @enum {string}
+                                     */
+                                    kind: "radius";
+                                    km: number;
+                                    /** @description which of the locations */
+                                    location_index: number;
+                                } | {
+                                    geojson: {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][];
+                                        /** @enum {string} */
+                                        type: "Polygon";
+                                    } | {
+                                        coordinates: [
+                                            number,
+                                            number
+                                        ][][][];
+                                        /** @enum {string} */
+                                        type: "MultiPolygon";
+                                    };
+                                    /**
+                                     * @description an area of its own (GeoJSON Polygon or MultiPolygon, longitude then latitude)
+                                     * @enum {string}
+                                     */
+                                    kind: "geometry";
+                                    /** @description what people call it, as in "only for people living in …" */
+                                    name: string;
+                                })[];
                                 /**
                                  * @default active
                                  * @enum {string}
@@ -4651,9 +5490,11 @@ export interface paths {
                              */
                             text?: string[];
                         };
+                        /** @description ISO 639 code of a language they need sessions in, or an interpreter for (a hard constraint). An unmet need is a gap naming the language */
+                        language_need?: string;
                         latitude?: number;
                         /**
-                         * @description how many results
+                         * @description how many results in each section: practical help, and their interests
                          * @default 10
                          */
                         limit?: number;
@@ -4697,7 +5538,7 @@ export interface paths {
                              * @enum {string}
                              */
                             group_size?: "one_to_one" | "small" | "any";
-                            /** @description ISO 639 code of a language they would like sessions in */
+                            /** @description ISO 639 code of a language they would like sessions in (a preference; see language_need) */
                             language?: string;
                             /** @description most they can pay per session, in pounds */
                             max_cost?: number;
@@ -4739,17 +5580,19 @@ export interface paths {
                             considered: number;
                             gaps: {
                                 /** @description what excluded the near-misses */
-                                barriers: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity")[];
+                                barriers: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language")[];
                                 /** @description results that meet every hard constraint (fewer than 3) */
                                 found: number;
                                 /** @enum {string} */
                                 kind: "interest" | "practical" | "any";
+                                /** @description the language they need (ISO 639), when it excluded listings */
+                                language: string | null;
                                 message: string;
                                 near_misses: {
                                     distance_m: number | null;
                                     fails: {
                                         /** @enum {string} */
-                                        barrier: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity";
+                                        barrier: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
                                         detail: string;
                                     }[];
                                     service: {
@@ -4783,6 +5626,7 @@ export interface paths {
                             };
                             /** @description the furthest they can travel, as given */
                             reach_km: number;
+                            /** @description practical help first, then their interests, each section up to `limit` long */
                             results: {
                                 /**
                                  * @description how they would take part
@@ -5052,6 +5896,11 @@ export interface paths {
                             description?: string;
                             /** @default null */
                             email?: string | null;
+                            /**
+                             * @description ONS code of the local authority it mainly works in (E09000008 is Croydon): where its home, telephone and online services are available unless they say otherwise
+                             * @default null
+                             */
+                            local_authority?: string | null;
                             name: string;
                             /** @default null */
                             website?: string | null;
@@ -5075,6 +5924,28 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5578,6 +6449,8 @@ export interface paths {
                             group_size: "one_to_one" | "small" | "large";
                             /** Format: uuid */
                             id: string;
+                            /** @description it can arrange an interpreter */
+                            interpreter_available: boolean;
                             languages: string[];
                             locations: {
                                 accessibility: {
@@ -5630,10 +6503,14 @@ export interface paths {
                                 week_of_month: number | null;
                             }[];
                             self_referral: boolean;
+                            /** @description where its home visits, telephone or online sessions are available */
                             service_areas: {
                                 /** Format: uuid */
                                 id: string;
+                                /** @enum {string} */
+                                kind: "england" | "local_authority" | "ward" | "radius" | "geometry";
                                 name: string;
+                                /** @description in words: "Available to anyone living in Croydon, by phone", "Anywhere in England online" */
                                 service_area: string | null;
                             }[];
                             /** @enum {string} */

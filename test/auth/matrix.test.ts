@@ -120,6 +120,11 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
     rule: { auth: 'public' },
     request: (_c, caller, target) => ({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: `Group of ${caller} ${target}` }, email: `${caller}.${target}@example.org` } }),
   },
+  'POST /api/admin/organizations': {
+    rule: { auth: 'roles', roles: ['admin'] },
+    request: (_c, caller, target) => ({ method: 'POST', url: '/api/admin/organizations', payload: { organization: { name: `Added for ${caller} ${target}`, local_authority: 'E09000008' } } }),
+  },
+  'GET /api/admin/organizations': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/organizations' }) },
   'GET /api/admin/organizations/pending': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/organizations/pending' }) },
   'POST /api/admin/organizations/{id}/approve': {
     rule: { auth: 'roles', roles: ['admin'] },

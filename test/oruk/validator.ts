@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 
-export const ORUK_DIR = fileURLToPath(new URL('../../../shared/standards/oruk/', import.meta.url))
+export const ORUK_DIR = fileURLToPath(new URL('../../src/oruk/standard/', import.meta.url))
 const SCHEMA_DIR = `${ORUK_DIR}3.0/schema/`
 const SCHEMA_BASE = 'https://openreferraluk.org/specifications/3.0/schema/'
 
