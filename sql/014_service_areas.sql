@@ -4,9 +4,9 @@
 -- of its own (from a feed). Each service_area row keeps what the editor chose (kind, code,
 -- radius and venue) beside the geometry it stands for, so the document reads back as written.
 
--- Boundaries, by their ONS (GSS) code: England, local authority districts, wards.
+-- Boundaries, by their ONS (GSS) code: England, its local authority districts and wards.
 CREATE TABLE boundary (
-  code         text PRIMARY KEY CHECK (code ~ '^[EWSN][0-9]{8}$'),
+  code         text PRIMARY KEY CHECK (code ~ '^E[0-9]{8}$'),
   kind         text NOT NULL CONSTRAINT boundary_kind_check CHECK (kind IN ('country', 'local_authority', 'ward')),
   name         text NOT NULL CHECK (length(trim(name)) > 0),
   -- A ward's local authority.

@@ -2821,7 +2821,7 @@ export interface paths {
         put?: never;
         /**
          * Add a service to your organisation (confirmed as running from now)
-         * @description A home-visiting, telephone or online service given no service_areas is available in its organisation’s local authority (else that of its venues); the response shows the area it was given.
+         * @description A home-visiting, telephone or online service given no service_areas is available in its organisation’s local authority (else that of its first venue, else where most of its organisation’s venues are); the response shows the area it was given. A listing only at venues takes no service_areas.
          */
         post: {
             parameters: {

@@ -15,6 +15,14 @@ export function remoteWords(modes: readonly DeliveryMode[]): string {
   return ways.length <= 1 ? (ways[0] ?? '') : `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)}`
 }
 
+/** An area's name: "Croydon", "Bensham Manor ward, Croydon", "within 2.5 km of Waddon Hall". */
+export function areaName(
+  area: { kind: 'local_authority' | 'ward'; name: string; parent?: string | null } | { kind: 'radius'; km: number; venue: string },
+): string {
+  if (area.kind === 'radius') return `within ${area.km} km of ${area.venue}`
+  return area.kind === 'ward' ? `${area.name} ward${area.parent ? `, ${area.parent}` : ''}` : area.name
+}
+
 /** "in Croydon", "within 5 km of St Mark’s Hall": where someone must live to be covered. */
 export function livingWhere(kind: ServiceAreaKind, name: string): string {
   return kind === 'radius' ? name : `in ${name}`

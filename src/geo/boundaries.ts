@@ -1,6 +1,6 @@
 /**
- * Boundaries a service area can name: England, local authority districts and wards, by their
- * ONS (GSS) codes. The shipped files (England's outline, London's boroughs, Croydon's wards;
+ * Boundaries a service area can name: England, its local authority districts and wards, by
+ * their ONS (GSS) codes. The shipped files (England's outline, London's boroughs, Croydon's wards;
  * see ./data/ATTRIBUTION.md) load on first start; `npm run import:boundaries` adds or replaces
  * others from any ONS-style GeoJSON file.
  */
@@ -40,13 +40,19 @@ function layout(properties: Record<string, unknown>): { kind: BoundaryKind; code
   return undefined
 }
 
+/** Boundaries outside England are refused: Connector's service areas are England's. */
+const ENGLISH_CODE = /^E\d{8}$/
+
+// An arbitrary constant shared by every instance, so only one loads the shipped boundaries.
+const BOUNDARY_LOCK = 7_310_526_003
+
 /**
  * Adds or replaces the boundaries in a GeoJSON FeatureCollection whose features carry ONS
  * codes and names (CTRYnnCD/NM, LADnnCD/NM, or WDnnCD/NM with LADnnCD for the ward's
- * authority). Geometry PostGIS finds invalid is repaired (ST_MakeValid). Service areas that
- * name a replaced boundary take its new outline. One transaction: a bad file changes nothing.
+ * authority), in England only. Geometry PostGIS finds invalid is repaired (ST_MakeValid).
+ * Service areas that name a replaced boundary take its new outline.
  */
-export async function importBoundaries(db: Db, text: string): Promise<BoundaryImport> {
+async function writeBoundaries(tx: Queryable, text: string): Promise<BoundaryImport> {
   const parsed = AreaFeatureCollectionSchema.safeParse(JSON.parse(text))
   if (!parsed.success) throw new BoundaryFileRefused(`Not a FeatureCollection of Polygons and MultiPolygons: ${parsed.error.issues[0]?.message}`)
   const first = parsed.data.features[0]
@@ -59,24 +65,28 @@ export async function importBoundaries(db: Db, text: string): Promise<BoundaryIm
     if (typeof code !== 'string' || !/^[EWSN]\d{8}$/.test(code) || typeof name !== 'string' || name.trim() === '') {
       throw new BoundaryFileRefused(`Feature ${i} has no ONS code and name (${shape.code}, ${shape.name}).`)
     }
+    if (!ENGLISH_CODE.test(code)) throw new BoundaryFileRefused(`Feature ${i} (${code} ${name}) is not in England: Connector holds England's boundaries only.`)
     return { code, name: name.trim(), parent: typeof parent === 'string' ? parent : null, geometry: JSON.stringify(f.geometry) }
   })
-  await db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO boundary (code, kind, name, parent_code, geom)
-       SELECT r.code, $2, r.name, (SELECT b.code FROM boundary b WHERE b.code = r.parent),
-              ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry), 4326)), 3))::geography
-         FROM json_to_recordset($1::json) AS r (code text, name text, parent text, geometry text)
-       ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom`,
-      [JSON.stringify(rows), shape.kind],
-    )
-    await tx.query(
-      `UPDATE service_area sa SET extent = ST_AsGeoJSON(b.geom, 5)
-         FROM boundary b WHERE b.code = sa.code AND b.code = ANY ($1::text[])`,
-      [rows.map((r) => r.code)],
-    )
-  })
+  await tx.query(
+    `INSERT INTO boundary (code, kind, name, parent_code, geom)
+     SELECT r.code, $2, r.name, (SELECT b.code FROM boundary b WHERE b.code = r.parent),
+            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry), 4326)), 3))::geography
+       FROM json_to_recordset($1::json) AS r (code text, name text, parent text, geometry text)
+     ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom`,
+    [JSON.stringify(rows), shape.kind],
+  )
+  await tx.query(
+    `UPDATE service_area sa SET extent = ST_AsGeoJSON(b.geom, 5)
+       FROM boundary b WHERE b.code = sa.code AND b.code = ANY ($1::text[])`,
+    [rows.map((r) => r.code)],
+  )
   return { kind: shape.kind, imported: rows.length }
+}
+
+/** Imports one boundary file in one transaction: a bad file changes nothing. */
+export function importBoundaries(db: Db, text: string): Promise<BoundaryImport> {
+  return db.transaction((tx) => writeBoundaries(tx, text))
 }
 
 /** The boundary files shipped with Connector, parents before children. */
@@ -86,13 +96,16 @@ export const SHIPPED_BOUNDARY_FILES = [
   new URL('./data/croydon_wards_2018.geojson', import.meta.url),
 ]
 
-/** On the first start, loads the shipped boundaries. */
+/** On the first start, loads the shipped boundaries: all of them or, if one fails, none. */
 export async function loadShippedBoundariesIfEmpty(db: Db): Promise<BoundaryImport[] | undefined> {
-  const { rowCount } = await db.query('SELECT 1 FROM boundary LIMIT 1')
-  if (rowCount > 0) return undefined
-  const reports: BoundaryImport[] = []
-  for (const file of SHIPPED_BOUNDARY_FILES) reports.push(await importBoundaries(db, readFileSync(file, 'utf8')))
-  return reports
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [BOUNDARY_LOCK])
+    const { rowCount } = await tx.query('SELECT 1 FROM boundary LIMIT 1')
+    if (rowCount > 0) return undefined
+    const reports: BoundaryImport[] = []
+    for (const file of SHIPPED_BOUNDARY_FILES) reports.push(await writeBoundaries(tx, readFileSync(file, 'utf8')))
+    return reports
+  })
 }
 
 /** Boundaries of one kind, by name (for the editors' choices). */

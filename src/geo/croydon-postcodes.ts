@@ -1,5 +1,5 @@
 /**
- * Croydon's postcodes, wards and borough outline, read from the files shipped in `./data`
+ * Croydon's postcodes and wards, read from the files shipped in `./data`
  * (see `./data/ATTRIBUTION.md`). Everything is read once per process and memoised.
  */
 import { readFileSync } from 'node:fs'
@@ -92,13 +92,3 @@ export function readCroydonWards(): CroydonWard[] {
 /** Croydon's ONS local authority code. */
 export const CROYDON_CODE = 'E09000008'
 
-let borough: MultiPolygon | undefined
-
-/** The borough outline, as a MultiPolygon (the source file holds a single Polygon). */
-export function readCroydonBorough(): MultiPolygon {
-  if (borough) return borough
-  const feature = readFeatures('london_boroughs.geojson').find((f) => f.properties['LAD13CD'] === CROYDON_CODE)
-  if (!feature) throw new Error('london_boroughs.geojson has no Croydon')
-  borough = toMultiPolygon(feature.geometry)
-  return borough
-}

@@ -5,7 +5,7 @@
  * matching test. Only the manage store calls this, inside the service's write.
  */
 import type { Queryable } from '../db/db.ts'
-import { areaSentence } from '../directory/area-words.ts'
+import { areaName, areaSentence } from '../directory/area-words.ts'
 import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import { ENGLAND } from '../geo/boundaries.ts'
 import { Invalid, type FieldError } from '../problem.ts'
@@ -31,16 +31,20 @@ interface AreaRow {
 
 const field = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail })
 
-/** The local authority a remote service saved without an area is given, or undefined when none can be found. */
+/**
+ * The local authority a remote service saved without an area is given: its organisation's;
+ * else the one its first venue is in; else the one most of its organisation's venues are in.
+ * Undefined when none can be found.
+ */
 async function defaultAuthority(db: Queryable, organizationId: string, doc: ServiceDocument): Promise<string | undefined> {
   const venues = doc.locations.map((l) => ({ latitude: l.latitude, longitude: l.longitude }))
   const { rows } = await db.query<{ code: string | null }>(
     `SELECT coalesce(
        (SELECT o.local_authority FROM organization o WHERE o.id = $1),
-       (SELECT b.code FROM json_to_recordset($2::json) AS v (latitude float8, longitude float8)
+       (SELECT b.code FROM json_array_elements($2::json) WITH ORDINALITY AS v (venue, n)
           JOIN boundary b ON b.kind = 'local_authority'
-                         AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint(v.longitude, v.latitude), 4326)::geography)
-         LIMIT 1),
+                         AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint((v.venue->>'longitude')::float8, (v.venue->>'latitude')::float8), 4326)::geography)
+         ORDER BY v.n LIMIT 1),
        (SELECT b.code FROM service s
           JOIN service_at_location sal ON sal.service_id = s.id
           JOIN location l ON l.id = sal.location_id
@@ -56,10 +60,16 @@ async function defaultAuthority(db: Queryable, organizationId: string, doc: Serv
  * The areas to store for a service: those its document names, or for a home-visiting,
  * telephone or online service that names none, its organisation's local authority (else that
  * of its venues). A remote service whose default cannot be found is refused, never left
- * available nowhere.
+ * available nowhere; so is an area on a listing with no way of taking part from home.
  */
 export async function areasToStore(db: Queryable, organizationId: string, doc: ServiceDocument): Promise<ServiceAreaDocument[]> {
-  if (doc.service_areas.length > 0 || !doc.delivery_modes.some((m) => (REMOTE_DELIVERY_MODES as readonly string[]).includes(m))) return doc.service_areas
+  const remote = doc.delivery_modes.some((m) => (REMOTE_DELIVERY_MODES as readonly string[]).includes(m))
+  if (!remote && doc.service_areas.length > 0) {
+    throw new Invalid('Only home visits, telephone and online sessions have an area where they are available: a listing only at venues has none.', [
+      field('/service_areas', 'only for a listing with home visits, telephone or online sessions'),
+    ])
+  }
+  if (doc.service_areas.length > 0 || !remote) return doc.service_areas
   const code = await defaultAuthority(db, organizationId, doc)
   if (!code) {
     throw new Invalid('Say where this service is available: its organisation has no local authority set and it has no venue to take one from.', [
@@ -94,8 +104,7 @@ export async function writeServiceAreas(
     const at = `/service_areas/${i}`
     const none = { code: null, radius_km: null, location_id: null, extent: null, uri: null }
     if (a.kind === 'radius') {
-      const location = doc.locations[a.location_index]!
-      const name = `within ${a.km} km of ${location.name}`
+      const name = areaName({ kind: 'radius', km: a.km, venue: doc.locations[a.location_index]!.name })
       rows.push({ ...none, kind: 'radius', radius_km: a.km, location_id: locationIds[a.location_index]!, name, service_area: areaSentence('radius', name, doc.delivery_modes) })
     } else if (a.kind === 'geometry') {
       rows.push({ ...none, kind: 'geometry', name: a.name, service_area: areaSentence('geometry', a.name, doc.delivery_modes), extent: JSON.stringify(a.geojson) })
@@ -106,7 +115,7 @@ export async function writeServiceAreas(
         const what = a.kind === 'ward' ? 'ward' : a.kind === 'england' ? 'outline of England' : 'local authority'
         throw new Invalid(`There is no ${what} with the code ${code}.`, [field(`${at}/code`, `not a ${what} we hold`)])
       }
-      const name = a.kind === 'ward' ? `${b.name} ward${b.parent ? `, ${b.parent}` : ''}` : b.name
+      const name = a.kind === 'england' ? b.name : areaName({ kind: a.kind, name: b.name, parent: b.parent })
       rows.push({ ...none, kind: a.kind, code, name, service_area: areaSentence(a.kind, name, doc.delivery_modes), uri: `${ONS_URI}${code}` })
     }
   }

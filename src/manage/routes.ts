@@ -152,7 +152,7 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['self-service'],
         summary: 'Add a service to your organisation (confirmed as running from now)',
-        description: 'A home-visiting, telephone or online service given no service_areas is available in its organisation’s local authority (else that of its venues); the response shows the area it was given.',
+        description: 'A home-visiting, telephone or online service given no service_areas is available in its organisation’s local authority (else that of its first venue, else where most of its organisation’s venues are); the response shows the area it was given. A listing only at venues takes no service_areas.',
         params: Id,
         body: ServiceDocumentSchema,
         response: { 201: VersionedService, ...WriteErrors },
@@ -282,13 +282,17 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
         [id, wanted],
       )
       if (!organizationId || !rows[0]) throw new NotFound('No such version.')
-      const doc = ServiceDocumentSchema.parse(rows[0].snapshot)
+      const snapshot = rows[0].snapshot as Record<string, unknown>
+      const doc = ServiceDocumentSchema.parse(snapshot)
       const version = await app.db.transaction(async (tx) => {
         const before = (await readService(tx, id))!
         const next = await claimVersion(tx, 'service', id, before.version)
         // Venues are matched by id where they still belong to the service; others come back as new.
         const current = new Set(before.document.locations.map((l) => l.id))
-        const restored = { ...doc, locations: doc.locations.map((l) => (l.id && current.has(l.id) ? l : { ...l, id: undefined })) }
+        // A version saved before service areas were part of the document keeps the areas it has
+        // now (but a distance from a venue, whose venue may not come back with it).
+        const areas = 'service_areas' in snapshot ? doc.service_areas : before.document.service_areas.filter((a) => a.kind !== 'radius')
+        const restored = { ...doc, service_areas: areas, locations: doc.locations.map((l) => (l.id && current.has(l.id) ? l : { ...l, id: undefined })) }
         await writeService(tx, id, organizationId, restored, next)
         const after = (await readService(tx, id))!.document
         await recordVersion(tx, { type: 'service', id, version: next, action: 'restore', by: request.principal!.account_id, changes: diff(before.document, after), snapshot: after }, app.now())

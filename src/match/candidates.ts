@@ -4,13 +4,14 @@
  * plain Candidate objects. Nothing about the person is written anywhere.
  */
 import type { Queryable } from '../db/db.ts'
+import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import type { Place } from '../geo/locate.ts'
 import type { Candidate } from '../matching/candidate.ts'
 import { correctQuery } from '../search/correct.ts'
 
-/** At most this many listings are weighed for one match: the nearest, plus those covering the place. */
+/** At most this many listings are weighed for one match: those covering the place, then the nearest. */
 export const MAX_CANDIDATES = 200
-/** At most this many home, phone and online services whose area stops short of the place are named as near-misses. */
+/** Besides them, at most this many home, phone and online services whose area stops short of the place, to name as near-misses. */
 const MAX_OUTSIDE_AREA = 20
 /** At most this many of the nearest venues are looked at (bounds a search for something rare in a dense area). */
 const MAX_VENUES_SCANNED = 10_000
@@ -30,6 +31,9 @@ const SERVES_A_NEED = `s.status = 'active'
                         WHERE st.service_id = s.id AND st.taxonomy_term_id IN (SELECT id FROM wanted))
             OR EXISTS (SELECT 1 FROM queries q
                         WHERE numnode(q.tsq) > 0 AND to_tsvector('english', s.name || ' ' || s.description) @@ q.tsq))`
+
+/** Ways of taking part from home, as an SQL array (a constant of the code, never a request's). */
+const REMOTE = `ARRAY[${REMOTE_DELIVERY_MODES.map((m) => `'${m}'`).join(', ')}]`
 
 // The person's place, spelt out where an index scan needs it as a constant.
 const HERE = 'ST_SetSRID(ST_MakePoint($2::float8, $1::float8), 4326)::geography'
@@ -67,7 +71,7 @@ relevant AS (
       FROM here h
       JOIN service_area sa ON ST_Covers(sa.geom, h.g)
       JOIN service s ON s.id = sa.service_id
-     WHERE ${SERVES_A_NEED}
+     WHERE s.delivery_modes && ${REMOTE} AND ${SERVES_A_NEED}
      LIMIT $6) covering
 ),
 nearby_areas AS (
@@ -77,23 +81,28 @@ nearby_areas AS (
     FROM here h
     JOIN service_area sa ON ST_DWithin(sa.geom, h.g, $3::float8)
     JOIN service s ON s.id = sa.service_id
-   WHERE s.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text']
+   WHERE s.delivery_modes && ${REMOTE}
      AND s.id NOT IN (SELECT service_id FROM relevant WHERE distance IS NULL)
      AND ${SERVES_A_NEED}
    GROUP BY sa.service_id
    ORDER BY 2, 1
    LIMIT ${MAX_OUTSIDE_AREA}
 ),
+picked AS (
+  -- Covering services first, then venues nearest first: at most $6 in all.
+  SELECT service_id, bool_or(distance IS NULL) AS area_covers, min(coalesce(distance, -1)) AS ord
+    FROM relevant
+   GROUP BY service_id
+   ORDER BY 3, 1
+   LIMIT $6
+),
 chosen AS (
-  -- Covering services first, then venues nearest first, then services whose area ends nearby.
+  -- And beyond that limit, the services whose area ends nearby, nearest first.
   SELECT s.*, r.area_covers, r.ord
-    FROM (SELECT service_id, bool_or(area_covers) AS area_covers,
-                 min(CASE WHEN area_covers THEN -1 WHEN distance IS NULL THEN 1e9 ELSE distance END) AS ord
-            FROM (SELECT service_id, distance, distance IS NULL AS area_covers FROM relevant
-                  UNION ALL
-                  SELECT service_id, NULL, false FROM nearby_areas) x
-           GROUP BY service_id
-           ORDER BY 3, 1 LIMIT $6) r
+    FROM (SELECT * FROM picked
+          UNION ALL
+          SELECT n.service_id, false, 1e9 + n.distance FROM nearby_areas n
+           WHERE n.service_id NOT IN (SELECT service_id FROM picked)) r
     JOIN service s ON s.id = r.service_id
 ),
 venues AS (

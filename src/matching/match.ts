@@ -111,10 +111,9 @@ function scoreParts(profile: MatchProfile, e: Evaluated, needs: Need[], now: Dat
   }
 }
 
-/** The language they need or would like, when it is not English. */
+/** The language other than English they need, else the one they would like. */
 function theirLanguage(profile: MatchProfile): string | undefined {
-  const l = profile.language_need ?? profile.preferences.language
-  return l === 'en' ? undefined : l
+  return [profile.language_need, profile.preferences.language].find((l) => l !== undefined && l !== 'en')
 }
 
 /** Sessions are held in their (non-English) language. */

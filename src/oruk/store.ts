@@ -174,7 +174,7 @@ const SERVICE_NESTED_COLUMNS = `,
            WHERE sal2.service_id = s.id) sc), '[]') AS schedules,
   COALESCE((SELECT json_agg(json_build_object(
       'id', sa.id, 'service_id', sa.service_id, 'name', sa.name, 'service_area', sa.service_area,
-      'extent', sa.extent, 'extent_type', sa.extent_type, 'uri', sa.uri) ORDER BY sa.name, sa.id)
+      'extent', sa.extent, 'extent_type', sa.extent_type, 'uri', sa.uri) ORDER BY sa.ordinal, sa.id)
     FROM service_area sa WHERE sa.service_id = s.id), '[]') AS service_areas,
   COALESCE((SELECT json_agg(json_build_object(
       'id', sal.id, 'service_id', sal.service_id, 'location_id', sal.location_id, 'location', ${LOCATION_JSON('l')})

@@ -4,18 +4,21 @@
  * the listing form's service areas.
  */
 import type { Queryable } from '../db/db.ts'
+import { areaName } from '../directory/area-words.ts'
 import { listBoundaries, type Boundary } from '../geo/boundaries.ts'
 
 export interface Places {
   authorities: Boundary[]
   wards: Boundary[]
-  /** Every local authority's and ward's name, by code. */
+  /** Every local authority's and ward's name as an area, by code ("Bensham Manor ward, Croydon"). */
   names: Map<string, string>
 }
 
 export async function places(db: Queryable): Promise<Places> {
   const [authorities, wards] = await Promise.all([listBoundaries(db, 'local_authority'), listBoundaries(db, 'ward')])
-  return { authorities, wards, names: new Map([...authorities, ...wards].map((b) => [b.code, b.name])) }
+  const names = new Map(authorities.map((b) => [b.code, b.name]))
+  for (const w of wards) names.set(w.code, areaName({ kind: 'ward', name: w.name, parent: w.parent_code ? names.get(w.parent_code) : null }))
+  return { authorities, wards, names }
 }
 
 /** A select's items: "none" first, then each local authority by name, the chosen one selected. */

@@ -16,6 +16,7 @@ import { normalisePostcode } from '../geo/postcode.ts'
 import { ServiceAreaDocumentSchema, ServiceDocumentSchema, type OrganizationDocument, type ServiceAreaDocument, type ServiceDocument } from '../manage/schemas.ts'
 import { Invalid, NotFound, type FieldError } from '../problem.ts'
 import { callApi, fieldProblems, formErrors, formList, formText, maxLengthAt, readForm, type FieldProblem } from './api.ts'
+import { areaName } from '../directory/area-words.ts'
 import { choices, label, LABELS } from './labels.ts'
 import { doneAt, organisationHome } from './organisation.ts'
 import { places, wardGroups, type Places } from './places.ts'
@@ -408,6 +409,9 @@ const MAX_AREAS = maxAt('service_areas')
 /** The words for the one complaint about the areas as a whole: none where one is needed, or too many. */
 const NO_AREA = 'Choose where its home visits, telephone or online sessions are available: your organisation has not set its local authority, and none could be found from the listing’s venues'
 
+/** The words for areas chosen on a listing that is only held at venues. */
+const ONLY_REMOTE = 'Untick the areas, or choose home visits, telephone or online as a way it is offered: a listing only at venues has no area'
+
 /** The page's field and words for a complaint about one service area (`rest`: the pointer after its index). */
 function areaProblem(at: string | undefined, rest: string | undefined, error: FieldError): FieldProblem | undefined {
   if (at === undefined) return undefined
@@ -479,7 +483,11 @@ export function fieldFor(built: Pick<Built, 'document' | 'map'>) {
     }
     if (top === undefined) return undefined
     if (top === 'service_areas') {
-      if (a === undefined) return tooLong(error) ? { field: 'areas-local_authority', text: `Choose ${MAX_AREAS} areas or fewer` } : { field: 'areas-england', text: NO_AREA }
+      if (a === undefined) {
+        if (tooLong(error)) return { field: 'areas-local_authority', text: `Choose ${MAX_AREAS} areas or fewer` }
+        if (/only for a listing with home visits/.test(error.detail)) return { field: 'areas-england', text: ONLY_REMOTE }
+        return { field: 'areas-england', text: NO_AREA }
+      }
       return areaProblem(map.areas[Number(a)], b, error)
     }
     if (a === undefined || top === 'taxonomy_terms' || top === 'audiences' || top === 'newcomer_support' || top === 'delivery_modes' || top === 'languages') {
@@ -836,9 +844,9 @@ const FIELD_NAMES: Record<string, string> = {
 function areaWords(area: Record<string, unknown>, names: Map<string, string>, venues: Array<{ name?: unknown }>): string {
   switch (area.kind) {
     case 'england': return 'Anywhere in England'
-    case 'local_authority': return names.get(String(area.code)) ?? String(area.code)
-    case 'ward': return `${names.get(String(area.code)) ?? String(area.code)} ward`
-    case 'radius': return `Within ${String(area.km)} km of ${String(venues[Number(area.location_index)]?.name ?? 'a venue')}`
+    case 'local_authority':
+    case 'ward': return names.get(String(area.code)) ?? String(area.code)
+    case 'radius': return areaName({ kind: 'radius', km: Number(area.km), venue: String(venues[Number(area.location_index)]?.name ?? 'a venue') })
     default: return String(area.name ?? 'An area of its own')
   }
 }

@@ -4,6 +4,8 @@
 import t from 'tap'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import type { PolygonalGeometry } from '../../src/geo/geojson.ts'
+import { locatePostcode } from '../../src/geo/locate.ts'
+import { gatherCandidates } from '../../src/match/candidates.ts'
 import { DirectoryBuilder, venueAt, type ServiceInput } from '../directory.ts'
 
 const CROYDON = 'E09000008'
@@ -38,12 +40,12 @@ t.test('service areas set through the editing API', async (t) => {
 
   const search = async (postcode: string, q = 'befriending') => {
     const res = await app.inject({ method: 'GET', url: `/api/search?postcode=${encodeURIComponent(postcode)}&q=${q}` })
-    t.equal(res.statusCode, 200, res.body)
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body)
     return res.json().results.map((r: { name: string }) => r.name) as string[]
   }
   const match = async (profile: object) => {
     const res = await app.inject({ method: 'POST', url: '/api/match', payload: profile })
-    t.equal(res.statusCode, 200, res.body)
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body)
     return res.json()
   }
 
@@ -113,6 +115,16 @@ t.test('service areas set through the editing API', async (t) => {
     )
   })
 
+  t.test('the services whose area stops short of someone are weighed beyond the candidate limit', async (t) => {
+    const place = await locatePostcode(app.db, COULSDON)
+    const candidates = await gatherCandidates(app.db, place, 10, ['befriending'], [], 1)
+    t.equal(candidates[0]!.name, 'National Phone Friends', 'the one covering listing the limit allows')
+    t.ok(candidates[0]!.area_covers)
+    const sutton = candidates.find((c) => c.name === 'Sutton Telephone Befriending')
+    t.ok(sutton, 'and past the limit, Sutton’s, to name as a near-miss')
+    t.same([sutton?.area_covers, sutton?.areas], [false, [{ kind: 'local_authority', name: 'Sutton' }]])
+  })
+
   t.test('within some kilometres of a venue', async (t) => {
     const hall = await venueAt(app, DEREK, 'Waddon Hall')
     const visits = await dir.service(croydonOrg, {
@@ -137,6 +149,8 @@ t.test('service areas set through the editing API', async (t) => {
   t.test('several areas, in the order given', async (t) => {
     const both = await dir.service(croydonOrg, befriending('Two Wards Calling', { service_areas: [{ kind: 'ward', code: WADDON }, { kind: 'local_authority', code: SUTTON }] }))
     t.same(both.document.service_areas, [{ kind: 'ward', code: WADDON }, { kind: 'local_authority', code: SUTTON }])
+    const oruk = (await app.inject({ url: `/oruk/services/${both.id}` })).json()
+    t.same(oruk.service_areas.map((a: { name: string }) => a.name), ['Waddon ward, Croydon', 'Sutton'], 'Open Referral lists them in the editor’s order')
     t.ok((await search(DEREK)).includes('Two Wards Calling'))
     t.ok((await search('SM1 1AA')).includes('Two Wards Calling'))
     t.notOk((await search(JANE)).includes('Two Wards Calling'))
@@ -151,25 +165,34 @@ t.test('service areas set through the editing API', async (t) => {
   t.test('bad areas are 422 problems naming the field, and nothing is stored', async (t) => {
     const before = (await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM service')).rows[0]!.n
     const square = (lon: number, lat: number, d = 0.05) => ({ type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]] })
-    const cases: [string, unknown, string][] = [
-      ['an unknown ward', { kind: 'ward', code: 'E05999999' }, '/service_areas/0/code'],
-      ['a local authority code given as a ward', { kind: 'ward', code: CROYDON }, '/service_areas/0/code'],
-      ['an unknown local authority', { kind: 'local_authority', code: 'E09999999' }, '/service_areas/0/code'],
-      ['not a code at all', { kind: 'local_authority', code: 'Croydon' }, '/service_areas/0/code'],
-      ['a ring crossing itself', { kind: 'geometry', name: 'Bow tie', geojson: { type: 'Polygon', coordinates: [[[-0.1, 51.3], [0, 51.4], [0, 51.3], [-0.1, 51.4], [-0.1, 51.3]]] } }, '/service_areas/0/geojson'],
-      ['a ring that does not close', { kind: 'geometry', name: 'Open', geojson: { type: 'Polygon', coordinates: [[[-0.1, 51.3], [0, 51.3], [0, 51.4], [-0.1, 51.4]]] } }, '/service_areas/0/geojson/coordinates/0'],
-      ['latitude and longitude swapped (Somalia)', { kind: 'geometry', name: 'Swapped', geojson: square(51.3, -0.1) }, '/service_areas/0/geojson'],
-      ['Cardiff', { kind: 'geometry', name: 'Cardiff', geojson: square(-3.25, 51.45) }, '/service_areas/0/geojson'],
-      ['a venue that does not exist', { kind: 'radius', km: 3, location_index: 0 }, '/service_areas/0/location_index'],
-      ['a radius too big', { kind: 'radius', km: 500, location_index: 0 }, '/service_areas/0/km'],
-      ['an unknown kind', { kind: 'postcode_district', code: 'CR0' }, '/service_areas/0/kind'],
+    // 422: well-formed but not an area we can use; 400: not the document's shape at all.
+    const cases: [string, unknown, 400 | 422, string][] = [
+      ['an unknown ward', { kind: 'ward', code: 'E05999999' }, 422, '/service_areas/0/code'],
+      ['a local authority code given as a ward', { kind: 'ward', code: CROYDON }, 422, '/service_areas/0/code'],
+      ['an unknown local authority', { kind: 'local_authority', code: 'E09999999' }, 422, '/service_areas/0/code'],
+      ['a Welsh local authority (Cardiff)', { kind: 'local_authority', code: 'W06000015' }, 422, '/service_areas/0/code'],
+      ['a ring crossing itself', { kind: 'geometry', name: 'Bow tie', geojson: { type: 'Polygon', coordinates: [[[-0.1, 51.3], [0, 51.4], [0, 51.3], [-0.1, 51.4], [-0.1, 51.3]]] } }, 422, '/service_areas/0/geojson'],
+      ['latitude and longitude swapped (Somalia)', { kind: 'geometry', name: 'Swapped', geojson: square(51.3, -0.1) }, 422, '/service_areas/0/geojson'],
+      ['Cardiff', { kind: 'geometry', name: 'Cardiff', geojson: square(-3.25, 51.45) }, 422, '/service_areas/0/geojson'],
+      ['not a code at all', { kind: 'local_authority', code: 'Croydon' }, 400, '/service_areas/0/code'],
+      ['a ring that does not close', { kind: 'geometry', name: 'Open', geojson: { type: 'Polygon', coordinates: [[[-0.1, 51.3], [0, 51.3], [0, 51.4], [-0.1, 51.4]]] } }, 400, '/service_areas/0/geojson/coordinates/0'],
+      ['a venue that does not exist', { kind: 'radius', km: 3, location_index: 0 }, 400, '/service_areas/0/location_index'],
+      ['a radius too big', { kind: 'radius', km: 500, location_index: 0 }, 400, '/service_areas/0/km'],
+      ['an unknown kind', { kind: 'postcode_district', code: 'CR0' }, 400, '/service_areas/0/kind'],
     ]
-    for (const [name, area, pointer] of cases) {
+    for (const [name, area, status, pointer] of cases) {
       const res = await dir.send(croydonOrg, { ...befriending(`Bad area: ${name}`), service_areas: [area] })
-      t.equal(res.status, res.body?.status ?? 0, 'problem+json status')
-      t.ok([400, 422].includes(res.status), `${name}: ${res.status}`)
+      t.equal(res.status, status, `${name}: ${status}`)
+      t.equal(res.body.status, status, 'problem+json')
       t.ok(res.body.errors.some((e: { pointer: string }) => e.pointer === pointer), `${name}: names ${pointer} (${JSON.stringify(res.body.errors)})`)
     }
+    const venueOnly = await dir.send(croydonOrg, {
+      ...befriending('Venue only, with an area', { delivery_modes: ['venue'] }),
+      locations: [await venueAt(app, DEREK, 'Waddon Hall')],
+      service_areas: [{ kind: 'local_authority', code: CROYDON }],
+    })
+    t.equal(venueOnly.status, 422, 'a listing only at venues has no area')
+    t.same(venueOnly.body.errors.map((e: { pointer: string }) => e.pointer), ['/service_areas'])
     const edinburgh = await dir.send(croydonOrg, {
       ...befriending('Edinburgh visits', { delivery_modes: ['venue', 'home_visit'] }),
       locations: [{ name: 'Leith Hall', latitude: 55.97, longitude: -3.17, address: { address_1: '1 Leith Walk', city: 'Edinburgh', postal_code: 'EH6 8RG' } }],
@@ -187,6 +210,18 @@ t.test('service areas set through the editing API', async (t) => {
     t.same(own.document.service_areas, [{ kind: 'geometry', name: 'central Croydon', geojson }])
     t.ok((await search(JANE)).includes('Central Croydon Calls'))
     t.notOk((await search(COULSDON)).includes('Central Croydon Calls'))
+  })
+
+  t.test('restoring a version saved before areas were in the document keeps the areas it has now', async (t) => {
+    const own = await dir.service(croydonOrg, befriending('Restored Calls', { service_areas: [{ kind: 'ward', code: WADDON }] }))
+    // A version as the store kept it before service areas were part of the document.
+    const { rows } = await app.db.query<{ snapshot: Record<string, unknown> }>(`SELECT snapshot FROM record_version WHERE record_id = $1`, [own.id])
+    const { service_areas: _gone, interpreter_available: _too, ...old } = rows[0]!.snapshot
+    await app.db.query(`UPDATE record_version SET snapshot = $2 WHERE record_id = $1`, [own.id, JSON.stringify({ ...old, description: 'As it was.' })])
+    const restored = await dir.call('POST', `/api/admin/services/${own.id}/versions/1/restore`, dir.adminCookie)
+    t.equal(restored.status, 200, JSON.stringify(restored.body))
+    t.equal(restored.body.document.description, 'As it was.')
+    t.same(restored.body.document.service_areas, [{ kind: 'ward', code: WADDON }], 'not replaced by the default')
   })
 
   t.test('an organisation’s local authority must be one we hold', async (t) => {

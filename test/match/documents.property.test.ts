@@ -3,8 +3,8 @@
 // schedules, eligibility, cost, capacity) and an organisation's editor sends each one with
 // POST /api/manage/organizations/{id}/services; then random people are matched over HTTP, and
 // every answer is checked against the oracle the pure property test uses (test/matching/oracle.ts).
-// Geometry is judged independently: straight-line distances by the haversine formula, wards by
-// the postcode's own ward. Where that and PostGIS may disagree within rounding (a venue right at
+// Geometry is judged independently: straight-line distances by the haversine formula, wards and
+// local authorities by where the place was chosen from. Where that and PostGIS may disagree within rounding (a venue right at
 // the edge of someone's reach, a person right at the edge of a radius), either answer is allowed.
 import fc from 'fast-check'
 import t from 'tap'
@@ -26,7 +26,9 @@ const TODAY = ukNow(FIXED_NOW).date
 
 interface Spot {
   postcode: string
-  ward: string
+  /** Its ward, when it is one of Croydon's postcodes. */
+  ward: string | null
+  authority: string
   latitude: number
   longitude: number
 }
@@ -97,7 +99,8 @@ const profileArb = (spots: Spot[]) =>
  */
 function seenFrom(id: string, doc: ServiceDocument, at: Spot, slack: -1 | 1): Candidate {
   const covers = doc.service_areas.some((a) => {
-    if (a.kind === 'england' || (a.kind === 'local_authority' && a.code === CROYDON)) return true
+    if (a.kind === 'england') return true
+    if (a.kind === 'local_authority') return a.code === at.authority
     if (a.kind === 'ward') return a.code === at.ward
     if (a.kind === 'radius') return haversine(doc.locations[a.location_index]!, at) <= a.km * 1000 * (slack < 0 ? 0.97 : 1.01)
     return false
@@ -131,15 +134,22 @@ t.test('matching listings written through the API: every answer meets the oracle
   const app = await buildTestApp(t, { demo: 'empty' })
   const dir = await DirectoryBuilder.start(app)
   const org = await dir.organization({ name: 'Random Listings Trust', local_authority: CROYDON })
-  // One postcode well inside each Croydon ward (nearest a point on its surface).
+  // One postcode well inside each Croydon ward (nearest a point on its surface), and the centres
+  // of three districts outside Croydon (two in Sutton, one in Bromley).
   const { rows: spots } = await app.db.query<Spot>(
-    `SELECT DISTINCT ON (w.code) p.postcode, w.code AS ward, p.latitude, p.longitude
-       FROM boundary w JOIN postcode p ON ST_Covers(w.geom, p.geom)
-      WHERE w.kind = 'ward'
-      ORDER BY w.code, ST_Distance(p.geom, ST_PointOnSurface(w.geom::geometry)::geography)`,
+    `SELECT * FROM (
+       SELECT DISTINCT ON (w.code) p.postcode, w.code AS ward, w.parent_code AS authority, p.latitude, p.longitude
+         FROM boundary w JOIN postcode p ON ST_Covers(w.geom, p.geom)
+        WHERE w.kind = 'ward'
+        ORDER BY w.code, ST_Distance(p.geom, ST_PointOnSurface(w.geom::geometry)::geography)) croydon
+     UNION ALL
+     SELECT o.outcode || ' 1AA', NULL, b.code, o.latitude, o.longitude
+       FROM outcode o JOIN boundary b ON b.kind = 'local_authority' AND ST_Covers(b.geom, o.geom)
+      WHERE o.outcode IN ('SM1', 'SM5', 'BR3')`,
   )
-  t.equal(spots.length, 28, 'a place in each of Croydon’s wards')
-  const wards = spots.map((s) => s.ward)
+  t.same(spots.filter((s) => s.ward === null).map((s) => s.authority).sort(), ['E09000006', SUTTON, SUTTON], 'three places outside Croydon')
+  t.equal(spots.filter((s) => s.ward !== null && s.authority === CROYDON).length, 28, 'a place in each of Croydon’s wards')
+  const wards = spots.flatMap((s) => (s.ward ? [s.ward] : []))
   const inputs = Array.from({ length: 40 }, (_, n) => fc.sample(documentArb(spots, wards, n + 1), { seed: SEED + n, numRuns: 1 })[0]!)
   const stored: { id: string; document: ServiceDocument }[] = []
   for (const input of inputs) {

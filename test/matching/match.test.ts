@@ -207,6 +207,8 @@ t.test('a language community scores only for people who speak its language', asy
   t.equal(forPolish[0]!.service.name, 'Polish club')
   t.equal(forPolish[0]!.score_parts.audience, 1)
   t.ok(forPolish[0]!.reasons.includes('for Polish speakers'))
+  const needsEnglish = profile({ language_need: 'en', preferences: { audiences: ['language_community'], language: 'pl' } })
+  t.equal(matchProfile(needsEnglish, [candidate({ name: 'Bilingual club', audiences: ['language_community'], languages: ['pl', 'en'] })], CTX).results[0]!.score_parts.audience, 1, 'needing English keeps a preference for Polish')
 })
 
 t.test('practical help comes first but has its own limit: interests are listed too', async (t) => {
