@@ -3,16 +3,16 @@
  * "Available to anyone living in Croydon", "Anywhere in England by phone", "only for people
  * living in Sutton".
  */
+import { listAlternatives } from '../matching/words.ts'
 import type { DeliveryMode, ServiceAreaKind } from './vocabulary.ts'
 
 /** "by phone or online", "with home visits": how a remote service reaches people. */
 export function remoteWords(modes: readonly DeliveryMode[]): string {
-  const ways = [
+  return listAlternatives([
     ...(modes.includes('home_visit') ? ['with home visits'] : []),
     ...(modes.includes('telephone') ? ['by phone'] : []),
     ...(modes.includes('online_video') || modes.includes('online_text') ? ['online'] : []),
-  ]
-  return ways.length <= 1 ? (ways[0] ?? '') : `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)}`
+  ])
 }
 
 /** An area's name: "Croydon", "Bensham Manor ward, Croydon", "within 2.5 km of Waddon Hall". */

@@ -36,7 +36,7 @@ export function polygonal(maxRing: number) {
   ])
 }
 
-export type PolygonalGeometry = { type: 'Polygon'; coordinates: Position[][] } | { type: 'MultiPolygon'; coordinates: Position[][][] }
+export type PolygonalGeometry = z.infer<ReturnType<typeof polygonal>>
 
 /** The same area as a MultiPolygon. */
 export function toMultiPolygon(g: PolygonalGeometry): MultiPolygon {

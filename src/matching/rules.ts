@@ -10,9 +10,7 @@ import { describeSchedule, fitsAvailability, isCurrent, ukNow } from './sessions
 import { livingWhere } from '../directory/area-words.ts'
 import { transitKm, km, languageName, listAlternatives, listWords, MISSING_FEATURE_WORDS, pounds } from './words.ts'
 
-/** Ways of taking part that do not need the person to travel. */
-export const REMOTE_MODES = REMOTE_DELIVERY_MODES
-type RemoteMode = (typeof REMOTE_MODES)[number]
+type RemoteMode = (typeof REMOTE_DELIVERY_MODES)[number]
 
 /** Audiences a listing is only for: offered only to people who say they belong. */
 export const EXCLUSIVE_AUDIENCES = ['new_parents', 'carers', 'dementia'] as const satisfies readonly Audience[]
@@ -140,7 +138,7 @@ export function options(profile: MatchProfile, c: Candidate, now: Date): Option[
       result.push({ delivery: 'venue', venue, schedules, failures })
     }
   }
-  for (const mode of REMOTE_MODES) {
+  for (const mode of REMOTE_DELIVERY_MODES) {
     if (!c.delivery_modes.includes(mode)) continue
     const failures: Failure[] = []
     if (!c.area_covers) failures.push({ barrier: 'distance', detail: `${REMOTE_WORDS[mode]} but ${coveredWords(c)}` })

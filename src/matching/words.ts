@@ -76,10 +76,20 @@ export function languageName(code: string): string {
   return LANGUAGE_NAMES.of(code) ?? code
 }
 
+/** "a, b and c", or with "or" */
+function joined(items: string[], conjunction: 'and' | 'or'): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`
+}
+
 /** "a, b and c" */
 export function listWords(items: string[]): string {
-  if (items.length <= 1) return items.join('')
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
+  return joined(items, 'and')
+}
+
+/** "a, b or c" */
+export function listAlternatives(items: string[]): string {
+  return joined(items, 'or')
 }
 
 /** "step-free with seating and an accessible toilet" */
@@ -87,10 +97,4 @@ export function featureWords(features: AccessibilityFeature[]): string {
   const words = features.map((f) => FEATURE_WORDS[f])
   if (features[0] === 'step_free' && words.length > 1) return `step-free with ${listWords(words.slice(1))}`
   return listWords(words)
-}
-
-/** "a, b or c" */
-export function listAlternatives(items: string[]): string {
-  if (items.length <= 1) return items.join('')
-  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`
 }

@@ -7,12 +7,11 @@ import {
   type SearchParams,
 } from 'meilisearch'
 import type { Queryable } from '../db/db.ts'
+import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import type { Place } from '../geo/locate.ts'
 import { allServiceIds, documentsFor, type MeiliDocument } from './meili-documents.ts'
 import { STALE_AFTER_DAYS, hydrateHits, type RankedHit } from './postgres.ts'
 import type { SearchQuery, SearchResponse } from './schemas.ts'
-
-const REMOTE_MODES = ['home_visit', 'telephone', 'online_video', 'online_text']
 
 export const MEILI_SETTINGS = {
   distinctAttribute: 'service_id',
@@ -207,7 +206,7 @@ export async function servicesCovering(db: Queryable, place: Place): Promise<str
        FROM service_area sa JOIN service s ON s.id = sa.service_id
       WHERE ST_Covers(sa.geom, ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography)
         AND s.delivery_modes && $3::text[]`,
-    [place.latitude, place.longitude, REMOTE_MODES],
+    [place.latitude, place.longitude, REMOTE_DELIVERY_MODES],
   )
   return rows.map((r) => r.id)
 }

@@ -14,7 +14,7 @@ import type { ServiceDetail } from '../directory/schemas.ts'
 import { WEEKDAYS } from '../directory/vocabulary.ts'
 import { matchForProfile } from '../match/service.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
-import { languageName } from '../matching/words.ts'
+import { languageName, listAlternatives } from '../matching/words.ts'
 import { Problem } from '../problem.ts'
 import { formErrors, formList, formText, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
@@ -291,9 +291,7 @@ function presentResults(response: MatchResponse) {
 
 /** "Home visits, by telephone or online (video)": labels run together in a sentence. */
 function sayList(words: string[]): string {
-  const [first, ...rest] = words.map((w, i) => (i === 0 ? w : w.charAt(0).toLowerCase() + w.slice(1)))
-  if (first === undefined) return ''
-  return rest.length === 0 ? first : `${[first, ...rest.slice(0, -1)].join(', ')} or ${rest.at(-1)}`
+  return listAlternatives(words.map((w, i) => (i === 0 ? w : w.charAt(0).toLowerCase() + w.slice(1))))
 }
 
 /** One shortlisted listing, as the page and the client's summary read it. */
