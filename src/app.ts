@@ -22,7 +22,8 @@ import searchPlugin from './search/plugin.ts'
 import searchRoutes from './search/routes.ts'
 import schedulerPlugin from './plugins/scheduler.ts'
 import swaggerPlugin from './plugins/swagger.ts'
-import { registerProblemHandlers } from './problem.ts'
+import { clientErrorHandler, frameworkErrorHandler, genReqId, registerProblemHandlers } from './problem.ts'
+import { registerTextGuard } from './plugins/text-input.ts'
 import statusRoutes from './status/routes.ts'
 import pages from './web/pages.ts'
 import webPlugin from './web/plugin.ts'
@@ -57,12 +58,20 @@ export function requestForLog(request: FastifyRequest) {
   }
 }
 
+/** Trusts the nearest `hops` proxies (Fastify's number form, which its types leave out). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops
+
 /** Builds the whole service from its configuration. The server and the tests both use this. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // A first start creates PostGIS in the embedded database and loads the demo: on a slow or
     // busy machine that outlasts Fastify's 10 s default for a plugin to start.
     pluginTimeout: 180_000,
+    // Behind a reverse proxy, the client's own address (for rate limits and the audit log).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    genReqId,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     logger: {
       level: config.logLevel,
       serializers: { req: requestForLog },
@@ -73,6 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   registerProblemHandlers(app)
+  registerTextGuard(app)
   app.decorate('now', deps.now ?? (() => new Date()))
 
   // Security headers on every response (HSTS, nosniff, frame and referrer policies, CSP).

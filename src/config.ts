@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 const onOff = z
@@ -10,6 +11,32 @@ const integer = (min: number, max: number) =>
     .int({ error: 'must be a whole number' })
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` })
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY beside addresses and CIDRs. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/**
+ * Which reverse proxies may say who the client is (X-Forwarded-For): off, a number of hops, or
+ * a comma-separated list of addresses, CIDR ranges and proxy-addr's names. Never "trust all":
+ * a client could then choose its own address and walk past rate limits.
+ */
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  if (value === 'off' || value === 'false' || value === '0') return false
+  if (/^\d+$/.test(value)) return Number(value)
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean)
+  const bad = entries.filter((e) => {
+    if (PROXY_RANGES.has(e)) return false
+    const [address, bits, ...rest] = e.split('/')
+    const family = isIP(address ?? '')
+    if (family === 0 || rest.length > 0) return true
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+  })
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `must be off, a number of proxy hops, or addresses/CIDR ranges separated by commas${bad.length ? ` (not ${bad.join(', ')})` : ''}` })
+    return z.NEVER
+  }
+  return entries
+})
 
 /** The environment the service reads. This is the only place that knows variable names. */
 const EnvSchema = z.object({
@@ -29,6 +56,7 @@ const EnvSchema = z.object({
   MEILI_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   MEILI_KEY: z.string().optional(),
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, - and _ only' }).default('services'),
+  TRUST_PROXY: trustProxy.default(false),
   SCHEDULER: onOff.default(true),
   SECURE_COOKIES: onOff.default(true),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
@@ -55,6 +83,8 @@ export interface Config {
   demoData: { enabled: boolean; seed: number | undefined }
   /** The optional Meilisearch engine; PostgreSQL answers every search without it. */
   meili: { url: string; key: string | undefined; index: string } | undefined
+  /** Reverse proxies whose X-Forwarded-For names the client (Fastify's trustProxy); false: none. */
+  trustProxy: false | number | string[]
   /** Run scheduled jobs (search index sync, later freshness reminders and ingest). */
   scheduler: boolean
   /** Mark the session cookie Secure (sent over HTTPS only; browsers also allow it on localhost). */
@@ -109,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Demo data is on by default only for the embedded database, never silently on a real server.
     demoData: { enabled: e.DEMO_DATA ?? !e.DATABASE_URL, seed: e.DEMO_SEED },
     meili: e.MEILI_URL ? { url: e.MEILI_URL, key: e.MEILI_KEY, index: e.MEILI_INDEX } : undefined,
+    trustProxy: e.TRUST_PROXY,
     scheduler: e.SCHEDULER,
     secureCookies: e.SECURE_COOKIES,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Duplex } from 'node:stream'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { isDatabaseUnavailable } from './db/errors.ts'
@@ -113,6 +115,21 @@ function validationProblem(error: FastifyError): Problem {
   return new Problem(400, 'validation', 'Request does not match the schema', detail, errors)
 }
 
+/**
+ * Fastify's client errors whose messages quote the request (a content type, a fragment of the
+ * body, the URL), in fixed words instead: an error never echoes the request. Others (rate
+ * limits, CSRF, body size) keep their own messages, which quote nothing.
+ */
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'This content type is not accepted here: send application/json (or a form, to the web pages).',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The content type says JSON but the body is empty.',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON.',
+  FST_ERR_BAD_URL: 'The address is not validly percent-encoded.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A part of the address is too long.',
+}
+
 /** The Problem an error stands for; undefined for an unexpected error (a 500). */
 export function toProblem(error: FastifyError): Problem | undefined {
   if (error instanceof Problem) return error
@@ -123,9 +140,58 @@ export function toProblem(error: FastifyError): Problem | undefined {
   const status = error.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
     // Fastify's own client errors: malformed JSON, body too large, unsupported media type...
-    return new Problem(status, `http-${status}`, STATUS_CODES[status] ?? 'Bad request', error.message)
+    // (JSON.parse's SyntaxError carries no code; secure-json-parse's prototype refusal neither.)
+    const detail = FASTIFY_DETAILS[error.code] ?? (error instanceof SyntaxError ? FASTIFY_DETAILS.FST_ERR_CTP_INVALID_JSON_BODY : error.message)
+    return new Problem(status, `http-${status}`, STATUS_CODES[status] ?? 'Bad request', detail)
   }
   return undefined
+}
+
+/**
+ * A problem's `instance`: this occurrence, named by the request's id (which every log line of
+ * the request carries), so support can find it; never the request's URL echoed back.
+ */
+function instanceOf(request: FastifyRequest): string {
+  return `urn:uuid:${request.id}`
+}
+
+/** Request ids: random UUIDs, so a problem's instance names one request and nothing else. */
+export const genReqId = (): string => randomUUID()
+
+/**
+ * Fastify's `frameworkErrors`: errors met before a route is found (a URL that is not valid
+ * percent-encoding, a path parameter over the length limit), as problems like any other.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem = toProblem(error) ?? new Problem(400, 'http-400', 'Bad Request', 'The request could not be read.')
+  request.log.info({ status: problem.status, problem: problem.slug, code: error.code }, problem.title)
+  return send(reply, problem.body(instanceOf(request)))
+}
+
+/**
+ * Node's `clientError`: a request Node could not parse (a malformed request line, headers over
+ * the size limit, a request that timed out) never reaches Fastify. Answer as problem+json, then
+ * close the connection, as Node does.
+ */
+export function clientErrorHandler(this: { log: FastifyBaseLogger }, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+  const detail =
+    status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request took too long to arrive.' : 'The request is not valid HTTP.'
+  const body = JSON.stringify(new Problem(status, `http-${status}`, STATUS_CODES[status]!, detail).body())
+  this.log.info({ status, code: error.code }, 'malformed request refused')
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
+
+/** The 404 for an address no route answers; it names the method, never echoes the address. */
+export function noRoute(request: FastifyRequest): NotFound {
+  return new NotFound(`No ${request.method} route at this address. The API is described at /docs.`)
 }
 
 declare module 'fastify' {
@@ -150,7 +216,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (problem) {
       const level = problem.status >= 500 ? 'warn' : 'info'
       request.log[level]({ status: problem.status, problem: problem.slug, detail: problem.detail }, problem.title)
-      return send(reply, problem.body(request.url))
+      return send(reply, problem.body(instanceOf(request)))
     }
     request.log.error({ err: error }, 'unhandled error')
     return send(reply, {
@@ -158,13 +224,13 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       title: 'Internal Server Error',
       status: 500,
       detail: 'Something went wrong on our side. It has been logged.',
-      instance: request.url,
+      instance: instanceOf(request),
     })
   })
   app.setNotFoundHandler((request, reply) => {
     request.log.info({ path: request.url.split('?')[0] }, 'no such route')
     // A person in a browser gets the web pages' own "page not found" (when they are registered).
     if (wantsPage(request) && app.hasDecorator('renderNotFoundPage')) return app.renderNotFoundPage(request, reply)
-    return send(reply, new NotFound(`No route ${request.method} ${request.url.split('?')[0]}`).body(request.url))
+    return send(reply, noRoute(request).body(instanceOf(request)))
   })
 }

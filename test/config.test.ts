@@ -27,6 +27,16 @@ t.test('loadConfig: every bad variable is named with the value it had', async (t
   t.throws(() => loadConfig({ PORT: '70000' }), { message: /PORT: must be at most 65535/ })
 })
 
+t.test('loadConfig: TRUST_PROXY is off by default, or hops, or addresses and ranges; never anything else', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: 'off' }).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1)
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,2001:db8::1' }).trustProxy, ['10.0.0.0/8', 'loopback', '2001:db8::1'])
+  for (const bad of ['true', '*', '10.0.0.0/33', 'proxy.example.org', ',']) {
+    t.throws(() => loadConfig({ TRUST_PROXY: bad }), { message: /TRUST_PROXY: must be off, a number of proxy hops, or addresses\/CIDR ranges/ }, bad)
+  }
+})
+
 t.test('server: a bad environment value stops start-up with a message naming the variable', async (t) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: '' },

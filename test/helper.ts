@@ -96,6 +96,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     database,
     demoData: { enabled: false, seed: undefined },
     meili: undefined,
+    trustProxy: false,
     scheduler: false,
     secureCookies: false,
     publicUrl: 'http://connector.test',

@@ -34,7 +34,7 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
   t.test('GET /no/such/route → 404 problem', async (t) => {
     const res = await app.inject({ url: '/no/such/route?x=1' })
     t.equal(res.statusCode, 404)
-    t.match(res.json(), { status: 404, detail: 'No route GET /no/such/route' })
+    t.match(res.json(), { status: 404, detail: 'No GET route at this address. The API is described at /docs.', instance: /^urn:uuid:/ })
   })
 })
 

@@ -5,6 +5,7 @@ import { createInvitation, createPasswordReset, INVITATION_DAYS, takeInvitation,
 import { assertPasswordAcceptable, hashPassword, MAX_PASSWORD } from './passwords.ts'
 import { EmailSchema, PrincipalSchema } from './schemas.ts'
 import { audit, createAccount, createSession, findAccountByEmail, principalForSession, revokeSessions, ROLES, setPassword } from './store.ts'
+import { IdSchema } from '../id.ts'
 
 /** The secret in an emailed invitation or password reset link. */
 export const LinkSecretSchema = z.string().min(20).max(200)
@@ -26,7 +27,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
         body: z.strictObject({
           email: EmailSchema,
           role: z.enum(ROLES),
-          organization_id: z.uuid().optional().describe('required for an editor: the organisation they will edit'),
+          organization_id: IdSchema.optional().describe('required for an editor: the organisation they will edit'),
         }),
         response: { 202: z.object({ email: z.string(), expires_in_days: z.number() }), 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema },
       },

@@ -1,13 +1,13 @@
 /**
  * Who is asking: a session cookie (people, in a browser) or an `Authorization: Bearer` API
  * token (machine clients). Sets `request.principal`; `app.authorize(...roles)` guards a route
- * and audits every refusal.
+ * and audits refusals (counted, for nobody signed in).
  */
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Forbidden, Unauthorized } from '../problem.ts'
-import { audit, principalForSession, principalForToken, SESSION_HOURS, type Principal, type Role } from './store.ts'
+import { audit, auditAnonymousRefusal, principalForSession, principalForToken, SESSION_HOURS, type Principal, type Role } from './store.ts'
 
 export const SESSION_COOKIE = 'connector_session'
 
@@ -50,17 +50,25 @@ export default fp<AuthPluginOptions>(
       if (secret) request.principal = (await principalForSession(app.db, secret, now)) ?? null
     })
 
+    // What a signed-in person is shown is theirs: no browser or proxy may keep a copy (nor of a
+    // response that sets a cookie, such as signing in). Public assets (style sheets, scripts) say
+    // so themselves and keep their caching.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const isPublic = String(reply.getHeader('cache-control') ?? '').includes('public')
+      if ((request.principal || reply.hasHeader('set-cookie')) && !isPublic) reply.header('cache-control', 'no-store')
+      return payload
+    })
+
+    /** Audits a refusal: each one of a signed-in account; counted per address and hour otherwise. */
     async function refuse(request: FastifyRequest, reason: string): Promise<void> {
+      // The route's pattern, never the URL as sent (which could be anything, and unbounded).
+      const route = request.routeOptions.url ?? 'no route'
+      const now = app.now()
+      if (!request.principal) return auditAnonymousRefusal(app.db, { ip: request.ip, reason, method: request.method, route }, now)
       await audit(
         app.db,
-        {
-          account_id: request.principal?.account_id ?? null,
-          action: 'access',
-          outcome: 'refused',
-          ip: request.ip,
-          detail: { method: request.method, route: request.routeOptions.url ?? request.url, reason },
-        },
-        app.now(),
+        { account_id: request.principal.account_id, action: 'access', outcome: 'refused', ip: request.ip, detail: { method: request.method, route, reason } },
+        now,
       )
     }
 

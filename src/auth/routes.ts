@@ -19,6 +19,7 @@ import {
   revokeToken,
   setPassword,
 } from './store.ts'
+import { IdSchema } from '../id.ts'
 
 /** Failed sign-ins allowed for one email from one address in FAILURE_WINDOW_MINUTES. */
 export const MAX_FAILURES = 5
@@ -166,7 +167,7 @@ const authRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opt
       schema: {
         tags: ['accounts'],
         summary: 'Revoke one of your API tokens',
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ id: IdSchema }),
         response: { 204: z.null(), 401: ProblemSchema, 404: ProblemSchema },
       },
     },

@@ -164,6 +164,24 @@ export async function audit(db: Queryable, e: AuditEntry, now: Date): Promise<vo
   )
 }
 
+/**
+ * A refused request from nobody signed in: counted into this client address's row for the same
+ * reason within the hour (detail.count, detail.last_at), or a new row. Signed-in refusals are
+ * written one row each by `audit`; these are not, so a flood of junk adds a row an hour.
+ */
+export async function auditAnonymousRefusal(db: Queryable, e: { ip: string; reason: string; method: string; route: string }, now: Date): Promise<void> {
+  const { rowCount } = await db.query(
+    `UPDATE audit_log SET detail = detail || jsonb_build_object('count', coalesce((detail->>'count')::int, 1) + 1, 'last_at', $3::text)
+      WHERE id = (SELECT id FROM audit_log
+                   WHERE action = 'access' AND account_id IS NULL AND ip = $1 AND outcome = 'refused'
+                     AND detail->>'reason' = $2 AND at > $3::timestamptz - interval '1 hour'
+                   ORDER BY at DESC LIMIT 1)`,
+    [e.ip, e.reason, now.toISOString()],
+  )
+  if (rowCount > 0) return
+  await audit(db, { action: 'access', outcome: 'refused', ip: e.ip, detail: { method: e.method, route: e.route, reason: e.reason, count: 1 } }, now)
+}
+
 /** Failed sign-ins for this email from this address in the last `minutes`. */
 export async function recentFailures(db: Queryable, email: string, ip: string, now: Date, minutes: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

@@ -13,8 +13,9 @@ import {
   SERVICE_STATUSES,
   WEEKDAYS,
 } from './vocabulary.ts'
+import { IdSchema } from '../id.ts'
 
-const uuid = z.uuid()
+const uuid = IdSchema
 const timestamp = z.iso.datetime().describe('ISO 8601 date-time, UTC')
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('YYYY-MM-DD')
 const clockTime = z.string().regex(/^\d{2}:\d{2}(:\d{2})?$/).describe('HH:MM[:SS], UK local time')

@@ -9,6 +9,7 @@ import type { Db, Queryable } from '../db/db.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { readService, recordVersion } from '../manage/store.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
+import { IdSchema } from '../id.ts'
 
 export const REMIND_AFTER_DAYS = 90
 export const HIDE_AFTER_DAYS = 365
@@ -27,7 +28,7 @@ function sign(key: Buffer, serviceId: string, expires: number): string {
 }
 
 /** A signed "still running" link's parts, as the confirm API and the confirm page both check them. */
-export const ConfirmLinkSchema = z.strictObject({ service: z.uuid(), expires: z.number().int(), sig: z.string().min(10).max(100) })
+export const ConfirmLinkSchema = z.strictObject({ service: IdSchema, expires: z.number().int(), sig: z.string().min(10).max(100) })
 export type ConfirmLink = z.infer<typeof ConfirmLinkSchema>
 
 export function makeConfirmLink(key: Buffer, serviceId: string, now: Date): ConfirmLink {

@@ -1,3 +1,4 @@
+import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -23,14 +24,18 @@ export const freshnessJob = fp<{ publicUrl: string }>(
 
 /** Confirmation by the signed link in a reminder. */
 const freshnessRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(fastifyRateLimit, { global: false })
   app.post(
     '/confirm',
     {
+      // Anyone holding a link may call this: a person clicks a few links, a script guessing
+      // signatures would also write an audit row each time.
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       schema: {
         tags: ['self-service'],
         summary: 'Confirm a listing is still running with the signed link from a reminder email (no sign-in needed)',
         body: ConfirmLinkSchema,
-        response: { 200: z.object({ service: z.object({ id: z.uuid(), name: z.string() }), verified_at: z.iso.datetime() }), 400: ProblemSchema, 422: ProblemSchema },
+        response: { 200: z.object({ service: z.object({ id: z.uuid(), name: z.string() }), verified_at: z.iso.datetime() }), 400: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema },
       },
     },
     async (request) => {

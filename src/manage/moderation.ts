@@ -8,6 +8,7 @@ import { audit } from '../auth/store.ts'
 import { NotFound, ProblemSchema } from '../problem.ts'
 import { OrganizationDocumentSchema, versioned } from './schemas.ts'
 import { createOrganization, readOrganization } from './store.ts'
+import { IdSchema } from '../id.ts'
 
 /**
  * Moderation: an organisation registers itself (its first editor gets an invitation to prove
@@ -136,7 +137,7 @@ const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
       schema: {
         tags: ['admin'],
         summary: 'Approve a pending organisation: its listings go live with the status its editors chose',
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ id: IdSchema }),
         response: { 200: z.object({ id: z.uuid(), approved_at: z.iso.datetime(), services_published: z.number().int() }), ...Errors },
       },
     },

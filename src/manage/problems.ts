@@ -4,6 +4,7 @@ import { audit } from '../auth/store.ts'
 import { PROBLEM_KINDS } from '../directory/vocabulary.ts'
 import { NotFound, ProblemSchema } from '../problem.ts'
 import { mayEdit, organizationOf } from './store.ts'
+import { IdSchema } from '../id.ts'
 
 /** Unresolved reports older than this are listed for admins. */
 export const OLD_REPORT_DAYS = 14
@@ -46,7 +47,7 @@ const problemRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['self-service'],
         summary: 'Report that a listing is wrong (closed, wrong time, wrong place, other); no client details in the note',
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ id: IdSchema }),
         body: ReportProblemBodySchema,
         response: { 201: z.object({ id: z.uuid() }), ...Errors },
       },
@@ -85,7 +86,7 @@ const problemRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['self-service'],
         summary: 'Mark a reported problem resolved, with what was done',
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ id: IdSchema }),
         body: ResolveProblemBodySchema,
         response: { 200: ReportSchema, ...Errors },
       },

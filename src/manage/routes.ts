@@ -23,8 +23,9 @@ import {
   writeService,
   type RecordType,
 } from './store.ts'
+import { IdSchema } from '../id.ts'
 
-const Id = z.object({ id: z.uuid() })
+const Id = z.object({ id: IdSchema })
 const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
 const WriteErrors = { ...Errors, 412: ProblemSchema, 422: ProblemSchema, 428: ProblemSchema }
 const VersionedOrganization = versioned(OrganizationDocumentSchema)
@@ -270,7 +271,7 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Restore a service as it was at one of its versions (saved as a new version)',
-        params: z.object({ id: z.uuid(), version: z.coerce.number().int().min(1) }),
+        params: z.object({ id: IdSchema, version: z.coerce.number().int().min(1) }),
         response: { 200: VersionedService, ...WriteErrors },
       },
     },

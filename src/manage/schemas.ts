@@ -18,6 +18,7 @@ import {
   WEEKDAYS,
 } from '../directory/vocabulary.ts'
 import { polygonal } from '../geo/geojson.ts'
+import { IdSchema } from '../id.ts'
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 const optionalText = (max: number) => z.string().trim().max(max).nullable().default(null)
@@ -40,7 +41,7 @@ export const OrganizationDocumentSchema = z.strictObject({
 export type OrganizationDocument = z.infer<typeof OrganizationDocumentSchema>
 
 export const LocationDocumentSchema = z.strictObject({
-  id: z.uuid().optional().describe('a venue this service already uses; leave out for a new venue'),
+  id: IdSchema.optional().describe('a venue this service already uses; leave out for a new venue'),
   name: text(200),
   description: z.string().trim().max(2000).default(''),
   latitude: z.number().min(49).max(61),
@@ -150,6 +151,15 @@ export const ServiceDocumentSchema = z
   .refine((s) => !s.delivery_modes.includes('venue') || s.locations.length > 0, { error: 'a service at a venue needs a location', path: ['locations'] })
   .refine((s) => s.schedules.every((x) => x.location_index === null || x.location_index < s.locations.length), { error: 'location_index must point at one of the locations', path: ['schedules'] })
   .superRefine((s, ctx) => {
+    // One row links a listing to a venue: the same venue twice cannot be stored (it would leave
+    // a copy of a shared venue behind, linked to nothing).
+    const first = new Map<string, number>()
+    s.locations.forEach((l, i) => {
+      if (l.id === undefined) return
+      const earlier = first.get(l.id)
+      if (earlier === undefined) first.set(l.id, i)
+      else ctx.addIssue({ code: 'custom', message: `the same venue as /locations/${earlier}: list each venue once`, path: ['locations', i, 'id'] })
+    })
     s.service_areas.forEach((a, i) => {
       if (a.kind === 'radius' && a.location_index >= s.locations.length) {
         ctx.addIssue({ code: 'custom', message: 'location_index must point at one of the locations', path: ['service_areas', i, 'location_index'] })

@@ -1,13 +1,21 @@
+import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { MatchProfileSchema, MatchResponseSchema } from '../matching/schemas.ts'
 import { ProblemSchema } from '../problem.ts'
 import { matchForProfile } from './service.ts'
 
+/** Matches a caller who is not signed in may ask for, per client address and minute. */
+export const ANONYMOUS_MATCHES_PER_MINUTE = 30
+
 /** POST /match. The profile is neither stored nor logged (no log line here carries it). */
 const matchRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(fastifyRateLimit, { global: false })
   app.post(
     '/match',
     {
+      // People matching themselves need no account, so anyone may call this; per address, a
+      // person's pace, not a script's. Signed-in accounts are not limited here.
+      config: { rateLimit: { max: ANONYMOUS_MATCHES_PER_MINUTE, timeWindow: '1 minute', allowList: (request) => request.principal !== null } },
       schema: {
         tags: ['matching'],
         summary: 'Rank activities for a client, explain each match, and record a gap when too few fit',
@@ -19,7 +27,7 @@ const matchRoutes: FastifyPluginAsyncZod = async (app) => {
           'gap, with the nearest near-misses, and recorded anonymously (activity type, barriers, postcode ' +
           'district, ward, date). The profile itself is never stored or logged.',
         body: MatchProfileSchema,
-        response: { 200: MatchResponseSchema, 400: ProblemSchema, 422: ProblemSchema },
+        response: { 200: MatchResponseSchema, 400: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema },
       },
     },
     async (request) => matchForProfile(app.db, request.body, app.now()),

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream'
+import fastifyCors from '@fastify/cors'
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Queryable } from '../db/db.ts'
-import { NotFound, Problem, ProblemSchema } from '../problem.ts'
+import { NotFound, noRoute, Problem, ProblemSchema } from '../problem.ts'
 import { SearchQuerySchema } from '../search/schemas.ts'
 import { rankedServiceIds, serviceAtLocationIds } from '../search/search.ts'
 import {
@@ -170,13 +171,12 @@ async function serviceAtLocationFilter(db: Queryable, q: OrukServiceAtLocationQu
  * Open to any origin: it is public directory data meant for other systems to harvest.
  */
 const orukRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('access-control-allow-origin', '*')
-    return payload
-  })
+  // An open data API: any web page may read it (GET), and browsers' preflight OPTIONS requests
+  // are answered. Registered in this scope only, so the rest of the service stays same-origin.
+  await app.register(fastifyCors, { origin: '*', methods: ['GET', 'HEAD'], maxAge: 86_400, strictPreflight: false })
   // Unknown paths under /oruk answer from this scope too, so they carry the CORS header.
   app.setNotFoundHandler(async (request) => {
-    throw new NotFound(`No route ${request.method} ${request.url.split('?')[0]}`)
+    throw noRoute(request)
   })
 
   app.get(

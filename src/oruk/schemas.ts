@@ -7,8 +7,9 @@
  */
 import { z } from 'zod'
 import { SERVICE_STATUSES } from '../directory/vocabulary.ts'
+import { IdSchema } from '../id.ts'
 
-const uuid = z.uuid()
+const uuid = IdSchema
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('YYYY-MM-DD')
 const clockTime = z.string().regex(/^\d{2}:\d{2}$/).describe('HH:MM, UK local time')
 

@@ -18,6 +18,7 @@ import { callApi, fieldProblems, formErrors, readForm, type FieldProblem } from 
 import { label } from './labels.ts'
 import { formFields, ORG_FIELDS, orgDocument, orgFieldProblem, orgFormPage, type OrgForm } from './organisation.ts'
 import { freshnessTag } from './present.ts'
+import { IdSchema } from '../id.ts'
 
 const DAY = 86_400_000
 export const STALE_PER_PAGE = 25
@@ -42,7 +43,7 @@ interface OrganisationRow {
 
 /** The success banners an organisation's admin page may show: a fixed set, so no text from the URL is ever shown. */
 const DONE = ['added', 'added-invited', 'saved', 'listing-saved', 'created'] as const
-const OrganisationQuery = z.object({ done: z.enum(DONE).optional().catch(undefined), id: z.uuid().optional().catch(undefined) })
+const OrganisationQuery = z.object({ done: z.enum(DONE).optional().catch(undefined), id: IdSchema.optional().catch(undefined) })
 
 const EDITOR_EMAIL_FORMAT = 'Enter the editor’s email address in the right format, like name@example.org'
 
@@ -67,7 +68,7 @@ async function listingsOf(app: FastifyInstance, request: FastifyRequest, id: str
 
 const AdminQuery = z.object({
   stale_page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
-  approved: z.uuid().optional().catch(undefined),
+  approved: IdSchema.optional().catch(undefined),
   published: z.coerce.number().int().min(0).optional().catch(undefined),
 })
 
@@ -137,7 +138,7 @@ const adminPages: FastifyPluginAsync = async (app) => {
   })
 
   app.get('/admin/organisations/:id', admins, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-    const id = z.uuid().safeParse(request.params.id)
+    const id = IdSchema.safeParse(request.params.id)
     const row = id.success ? (await callApi<OrganisationRow[]>(app, request, 'GET', '/api/admin/organizations')).body.find((o) => o.id === id.data) : undefined
     if (!row) throw new NotFound('There is no organisation at this address.')
     const [organisation, listings] = await Promise.all([
@@ -166,7 +167,7 @@ const adminPages: FastifyPluginAsync = async (app) => {
     '/admin/organisations/:id/approve',
     { preHandler: app.authorize('admin'), schema: { hide: true } },
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const id = z.uuid().safeParse(request.params.id)
+      const id = IdSchema.safeParse(request.params.id)
       if (!id.success) throw new NotFound('There is no organisation waiting for approval at this address.')
       // A second click (or another admin first) finds nothing pending: the page says it is done.
       const answer = await callApi<{ id: string; services_published: number }>(app, request, 'POST', `/api/admin/organizations/${id.data}/approve`, undefined, {}, [404])

@@ -13,8 +13,9 @@ import { NotFound } from '../problem.ts'
 import { callApi, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { freshnessTag, nextDates, whenText } from './present.ts'
+import { IdSchema } from '../id.ts'
 
-const Params = z.object({ id: z.uuid() })
+const Params = z.object({ id: IdSchema })
 const ProblemForm = z.object({ kind: z.string().optional(), note: z.string().default('') })
 export const MAX_NOTE = maxLengthAt(ReportProblemBodySchema, 'note')
 

@@ -19,6 +19,7 @@ import { Problem } from '../problem.ts'
 import { formErrors, formList, formText, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { nextDates, sessionText, whenText } from './present.ts'
+import { IdSchema } from '../id.ts'
 
 /** Ways of getting about: each ticked box asks how far, in the travel field it fills. */
 const TRAVEL_MODES = [
@@ -348,7 +349,7 @@ export function shortlistText(items: Shortlisted[], now: Date): string {
   return [`Activities you might like`, `Made with your link worker on ${made}.`, '', blocks.join('\n\n'), ''].join('\n')
 }
 
-const Uuid = z.uuid()
+const Uuid = IdSchema
 
 /** The ids a shortlist form sent, checked: uuids, at most MAX_SHORTLIST, all still listed. */
 async function readShortlist(app: Parameters<FastifyPluginAsync>[0], body: Record<string, unknown>) {

@@ -17,8 +17,9 @@ import { callApi, fieldProblems, formErrors, formText, maxLengthAt, type FieldPr
 import { choices, label } from './labels.ts'
 import { authorityOptions, places } from './places.ts'
 import { freshnessTag } from './present.ts'
+import { IdSchema } from '../id.ts'
 
-const Id = z.uuid()
+const Id = IdSchema
 
 /** The organisation's length limits, read off the API's own schema, never retyped. */
 export const ORG_LIMITS = {

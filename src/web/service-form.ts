@@ -21,6 +21,7 @@ import { choices, label, LABELS } from './labels.ts'
 import { doneAt, organisationHome } from './organisation.ts'
 import { places, wardGroups, type Places } from './places.ts'
 import { whenText } from './present.ts'
+import { IdSchema } from '../id.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The form parser: flat url-encoded keys into a tree.
@@ -892,24 +893,35 @@ function describe(key: string, value: unknown, names: Map<string, string>, doc: 
 
 /** A field's value to compare: venues without their coordinates, areas in any order. */
 function comparable(key: string, v: unknown): string {
-  if (key === 'locations') return JSON.stringify((v as Array<Record<string, unknown>>).map(({ latitude: _a, longitude: _b, ...rest }) => rest))
+  if (key === 'locations' && Array.isArray(v)) {
+    return JSON.stringify(v.map((l: unknown) => (l !== null && typeof l === 'object' ? { ...l, latitude: undefined, longitude: undefined } : l)))
+  }
   if (key === 'service_areas' && Array.isArray(v)) return JSON.stringify(v.map((a) => JSON.stringify(a)).sort())
   return JSON.stringify(v ?? null)
 }
 
-/** Each top-level field where what they entered differs from what is saved now, in words. */
+/**
+ * Each top-level field where what they entered differs from what is saved now, in words. What
+ * they entered may not be a valid document (that is why it is shown): each field is put in words
+ * only when it reads as that field, and is otherwise said to need entering again.
+ */
 export function yourChanges(entered: Record<string, unknown>, saved: ServiceDocument, names: Map<string, string>) {
   const now = ServiceDocumentSchema.safeParse(entered)
   const mine = (now.success ? now.data : entered) as Record<string, unknown>
+  const fields = ServiceDocumentSchema.shape as Record<string, z.ZodType>
   return Object.keys(FIELD_NAMES)
     .filter((k) => k in mine && comparable(k, mine[k]) !== comparable(k, (saved as Record<string, unknown>)[k]))
-    .map((k) => ({ key: { text: FIELD_NAMES[k]! }, value: { text: describe(k, mine[k], names, mine) } }))
+    .map((k) => {
+      const field = fields[k]!.safeParse(mine[k])
+      const text = field.success ? describe(k, field.data, names, mine) : 'What you entered here could not be read: please enter it again'
+      return { key: { text: FIELD_NAMES[k]! }, value: { text } }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // The pages.
 
-const Id = z.uuid()
+const Id = IdSchema
 /** The form as @fastify/formbody gives it: each field once (text) or repeated (a list). */
 const FormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())]))
 const readBody = (request: FastifyRequest): FormTree => nestForm(readForm(FormBody, request.body))

@@ -278,7 +278,7 @@ t.test('ORUK API over the demo directory', async (t) => {
       const res = await app.inject({ url: `/oruk/${path}/${UNKNOWN}` })
       t.equal(res.statusCode, 404, path)
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
-      t.match(res.json(), { status: 404, title: 'Not found', detail: new RegExp(UNKNOWN), instance: `/oruk/${path}/${UNKNOWN}` })
+      t.match(res.json(), { status: 404, title: 'Not found', detail: new RegExp(UNKNOWN), instance: /^urn:uuid:[0-9a-f-]{36}$/ })
       t.match((await app.inject({ url: `/oruk/${path}/not-an-id` })).json(), { status: 400, errors: [{ in: 'params', pointer: '/id' }] })
     }
     t.match((await app.inject({ url: '/oruk/services?per_page=501' })).json(), { status: 400, errors: [{ pointer: '/per_page' }] })

@@ -311,6 +311,20 @@ t.test('listing forms', async (t) => {
     t.same(await stored(), before, 'nothing stored')
   })
 
+  t.test('POST edit page with an unknown schedule kind and no version → the conflict page, that change said to need entering again, nothing stored', async (t) => {
+    const before = await stored()
+    const ed = await editor()
+    const form = formFields((await ed.get(edit)).html)
+    const at = before.document.schedules.findIndex((s) => s.opens_at)
+    form[`schedules[${at}][kind]`] = 'fortnightly'
+    delete form.version
+    const res = await ed.post(edit, form)
+    t.equal(res.status, 409)
+    t.same(errorSummary(res.html), ['your-changes: Someone else saved a change to this listing while you were editing'])
+    t.match(text(res.html), 'When it runs What you entered here could not be read: please enter it again')
+    t.same(await stored(), before, 'nothing stored')
+  })
+
   t.test('POST edit page with an impossible date → re-shown as typed, with its error; date fields are text, so nothing is blanked', async (t) => {
     const before = await stored()
     const ed = await editor()
