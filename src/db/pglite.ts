@@ -3,10 +3,11 @@ import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { postgis } from '@electric-sql/pglite-postgis'
-import lockfile from 'proper-lockfile'
 import type { Db, QueryResult, Queryable } from './db.ts'
 import { TYPE_PARSERS } from './db.ts'
+import { lockDirectory, type DirectoryLock } from './dir-lock.ts'
 
+/** Another live process (or this one) has the data directory open. */
 export class DataDirLocked extends Error {
   constructor(dir: string) {
     super(
@@ -27,18 +28,16 @@ export interface PgliteOptions {
 /**
  * The embedded PostgreSQL (PGlite with PostGIS and pg_trgm). A persisted data directory is
  * locked for the life of the Db: two processes writing one directory lose data silently.
+ * The lock lasts as long as its process, paused or not (see dir-lock.ts); a second opener
+ * meanwhile gets DataDirLocked.
  */
 export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db & { pglite: PGlite }> {
-  let release: (() => Promise<void>) | undefined
+  let lock: DirectoryLock | null = null
   if (options.dataDir) {
     const dir = resolve(options.dataDir)
     mkdirSync(dir, { recursive: true })
-    try {
-      release = await lockfile.lock(dir, { lockfilePath: `${dir}.lock`, stale: 15_000, update: 5_000, retries: 0 })
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ELOCKED') throw new DataDirLocked(dir)
-      throw error
-    }
+    lock = await lockDirectory(dir)
+    if (!lock) throw new DataDirLocked(dir)
   }
   let pglite: PGlite
   try {
@@ -49,7 +48,7 @@ export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db & 
       parsers: TYPE_PARSERS,
     })
   } catch (error) {
-    await release?.()
+    await lock?.release()
     throw error
   }
   const queryableOn = (target: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
@@ -68,7 +67,7 @@ export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db & 
     pglite,
     ...queryableOn(pglite),
     transaction: (fn) => pglite.transaction((tx) => fn(queryableOn(tx))),
-    // One process owns a PGlite data directory (the lock file sees to it): no one to contend with.
+    // One process owns a PGlite data directory (the directory lock sees to it): no one to contend with.
     async withTryLock(_key, fn) {
       await fn()
       return true
@@ -77,7 +76,8 @@ export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db & 
       try {
         await pglite.close()
       } finally {
-        await release?.()
+        // After PGlite has closed: the next owner must not find files still being written.
+        await lock?.release()
       }
     },
   }
