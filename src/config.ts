@@ -38,6 +38,13 @@ const trustProxy = z.string().transform((value, ctx): false | number | string[] 
   return entries
 })
 
+/**
+ * How much longer than the statement timeout the client waits for a query by default: time
+ * for the server's own cancellation to arrive, so a slow statement on a live server fails
+ * as a statement timeout (the connection kept) rather than a client timeout (it dropped).
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 2000
+
 /** The environment the service reads. This is the only place that knows variable names. */
 const EnvSchema = z.object({
   PORT: integer(1, 65535).default(3000),
@@ -51,8 +58,21 @@ const EnvSchema = z.object({
   DEMO_DATA: onOff.optional(),
   DEMO_SEED: integer(0, 2 ** 31 - 1).optional(),
   PG_POOL_MAX: integer(1, 200).default(10),
+  // The bounds on how long a request waits for PostgreSQL. A stalled, gone or full database
+  // answers 503 within about connect + query timeout (17 s by default): before most people
+  // give up on a page, and before common proxies' 30 to 60 s limits answer 504 instead.
+  // Connecting, and waiting for a free client of a full pool: a live server connects in
+  // milliseconds, so 5 s only elapses when it is down, stalled or out of connections.
   PG_CONNECT_TIMEOUT_MS: integer(100, 120_000).default(5000),
-  PG_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  // One statement, cancelled by the server (the connection is kept). 10 s is twice the p99 of
+  // the slowest search at 100k services under ten concurrent users (bench/README.md); start-up
+  // work runs through the same pool and stays far below it: its slowest statement, the first
+  // migration, takes about 0.3 s, and a second instance waits on the demo load's advisory lock
+  // for that whole load, about 3.5 s. Directories near a million services need more.
+  PG_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  // One query, on the client: for a server that cannot answer at all (stalled, network gone)
+  // and so cannot cancel. Unset: the statement timeout plus QUERY_TIMEOUT_MARGIN_MS.
+  PG_QUERY_TIMEOUT_MS: integer(100, 600_000 + QUERY_TIMEOUT_MARGIN_MS).optional(),
   MEILI_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   MEILI_KEY: z.string().optional(),
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'letters, digits, - and _ only' }).default('services'),
@@ -66,7 +86,17 @@ const EnvSchema = z.object({
     .union([z.literal('off'), z.string().regex(/^https?:\/\/[^/]+\/.*\{z\}.*\{x\}.*\{y\}/, { error: 'must be an http(s) URL with {z}, {x} and {y}, or off' })])
     .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   MAP_TILES_ATTRIBUTION: z.string().max(500).default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
-})
+}).superRefine(
+  ({ PG_STATEMENT_TIMEOUT_MS: statement, PG_QUERY_TIMEOUT_MS: query }, ctx) => {
+    // Under the statement timeout, the client would drop connections the server was about to
+    // cancel cleanly, and a slow query would look like a lost database.
+    if (query !== undefined && query < statement) {
+      ctx.addIssue({ code: 'custom', path: ['PG_QUERY_TIMEOUT_MS'], message: `must be at least PG_STATEMENT_TIMEOUT_MS (${statement})` })
+    }
+  },
+  // Checked alongside other variables' faults too, so that one start-up names every bad value.
+  { when: (payload) => !payload.issues.some((i) => i.path?.[0] === 'PG_STATEMENT_TIMEOUT_MS' || i.path?.[0] === 'PG_QUERY_TIMEOUT_MS') },
+)
 
 export type Env = z.input<typeof EnvSchema>
 
@@ -77,7 +107,17 @@ export interface Config {
   /** Pretty logs for a person at a terminal; JSON lines otherwise. */
   prettyLogs: boolean
   database:
-    | { kind: 'postgres'; url: string; poolMax: number; connectTimeoutMs: number; statementTimeoutMs: number }
+    | {
+        kind: 'postgres'
+        url: string
+        poolMax: number
+        /** Connecting, and waiting for a free pool client. */
+        connectTimeoutMs: number
+        /** One statement, on the server. */
+        statementTimeoutMs: number
+        /** One query, on the client: at least statementTimeoutMs. */
+        queryTimeoutMs: number
+      }
     | { kind: 'pglite'; dataDir: string }
   /** Load the Croydon demo directory when the database holds no organisations yet. */
   demoData: { enabled: boolean; seed: number | undefined }
@@ -134,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           poolMax: e.PG_POOL_MAX,
           connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS,
           statementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+          queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS ?? e.PG_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
         }
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     // Demo data is on by default only for the embedded database, never silently on a real server.

@@ -135,7 +135,8 @@ export function toProblem(error: FastifyError): Problem | undefined {
   if (error instanceof Problem) return error
   if (hasZodFastifySchemaValidationErrors(error) || error.validation) return validationProblem(error)
   if (isDatabaseUnavailable(error)) {
-    return new ServiceUnavailable('The database is not reachable just now. Try again shortly.')
+    // Down, stalled, too slow, full or missing: the same to the caller, who can only try again.
+    return new ServiceUnavailable('The database is unavailable or too busy just now. Try again shortly.')
   }
   const status = error.statusCode
   if (status !== undefined && status >= 400 && status < 500) {

@@ -37,6 +37,21 @@ t.test('loadConfig: TRUST_PROXY is off by default, or hops, or addresses and ran
   }
 })
 
+t.test('loadConfig: PostgreSQL bounds default to a 5 s connect, 10 s statement and 12 s query timeout', async (t) => {
+  t.match(loadConfig({ DATABASE_URL: 'postgres://u@db/c' }).database, { connectTimeoutMs: 5000, statementTimeoutMs: 10_000, queryTimeoutMs: 12_000 })
+  const longer = loadConfig({ DATABASE_URL: 'postgres://u@db/c', PG_STATEMENT_TIMEOUT_MS: '60000' }).database
+  t.match(longer, { statementTimeoutMs: 60_000, queryTimeoutMs: 62_000 }, 'the query timeout follows a longer statement timeout')
+  const named = loadConfig({ DATABASE_URL: 'postgres://u@db/c', PG_STATEMENT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '1000' }).database
+  t.match(named, { statementTimeoutMs: 1000, queryTimeoutMs: 1000 }, 'equal to the statement timeout is allowed')
+})
+
+t.test('loadConfig: PG_QUERY_TIMEOUT_MS under the statement timeout is refused, alongside other bad variables', async (t) => {
+  const error = t.throws(() => loadConfig({ PORT: 'abc', PG_STATEMENT_TIMEOUT_MS: '20000', PG_QUERY_TIMEOUT_MS: '15000' })) as ConfigError
+  t.type(error, ConfigError)
+  t.same(error.issues, ['PORT: must be a whole number (got "abc")', 'PG_QUERY_TIMEOUT_MS: must be at least PG_STATEMENT_TIMEOUT_MS (20000) (got "15000")'])
+  t.throws(() => loadConfig({ PG_QUERY_TIMEOUT_MS: '9999' }), { message: /PG_QUERY_TIMEOUT_MS: must be at least PG_STATEMENT_TIMEOUT_MS \(10000\)/ }, 'against the default statement timeout too')
+})
+
 t.test('server: a bad environment value stops start-up with a message naming the variable', async (t) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: '' },

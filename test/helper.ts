@@ -83,8 +83,11 @@ export async function testDatabase(t: Teardown, { demo }: { demo: boolean | 'emp
   return { db, url }
 }
 
-export function pgDatabase(url: string): Config['database'] {
-  return { kind: 'postgres', url, poolMax: 4, connectTimeoutMs: 2000, statementTimeoutMs: 20_000 }
+export type PgDatabaseConfig = Extract<Config['database'], { kind: 'postgres' }>
+
+/** A PostgreSQL database of the tests': a small pool and generous bounds, unless told otherwise. */
+export function pgDatabase(url: string, options: Partial<Omit<PgDatabaseConfig, 'kind' | 'url'>> = {}): PgDatabaseConfig {
+  return { kind: 'postgres', url, poolMax: 4, connectTimeoutMs: 2000, statementTimeoutMs: 20_000, queryTimeoutMs: 22_000, ...options }
 }
 
 export function testConfig(database: Config['database'], overrides: Partial<Config> = {}): Config {

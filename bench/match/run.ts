@@ -13,6 +13,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { QUERY_TIMEOUT_MARGIN_MS } from '../../src/config.ts'
 import type { Db } from '../../src/db/db.ts'
 import { openDb } from '../../src/db/open.ts'
 import { locatePostcode } from '../../src/geo/locate.ts'
@@ -127,7 +128,7 @@ async function benchSize(label: string): Promise<Row[]> {
   const url = urlFor(values.server, new URL(data.url).pathname.slice(1))
   // The app's own migrations (the gap table) are applied by the server started below; start it first.
   const server = await startServer(url)
-  const db = await openDb({ kind: 'postgres', url, poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 120_000 })
+  const db = await openDb({ kind: 'postgres', url, poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 120_000, queryTimeoutMs: 120_000 + QUERY_TIMEOUT_MARGIN_MS })
   const rows: Row[] = []
   try {
     for (const shape of profiles) {

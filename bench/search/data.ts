@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto'
 import pg from 'pg'
+import { QUERY_TIMEOUT_MARGIN_MS } from '../../src/config.ts'
 import { ACCESSIBILITY_FEATURES } from '../../src/directory/vocabulary.ts'
 import { TEMPLATES } from '../../src/demo/templates.ts'
 import type { Db, Queryable } from '../../src/db/db.ts'
@@ -116,7 +117,7 @@ export async function ensureSearchData(opts: EnsureOptions): Promise<EnsuredData
   if (!opts.fresh) {
     const stamp = await readStamp(server, database)
     if (stamp?.generator === wanted) {
-      const db = await openDb({ kind: 'postgres', url, poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 600_000 })
+      const db = await openDb({ kind: 'postgres', url, poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 600_000, queryTimeoutMs: 600_000 + QUERY_TIMEOUT_MARGIN_MS })
       try {
         const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM service')
         // A migration edited after this database was built (while it is being written) makes
@@ -142,7 +143,7 @@ export async function ensureSearchData(opts: EnsureOptions): Promise<EnsuredData
     await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await c.query(`CREATE DATABASE ${database}`)
   })
-  const db = await openDb({ kind: 'postgres', url, poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 3_600_000 })
+  const db = await openDb({ kind: 'postgres', url, poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 3_600_000, queryTimeoutMs: 3_600_000 + QUERY_TIMEOUT_MARGIN_MS })
   const seconds: Record<string, number> = {}
   const began = performance.now()
   const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
@@ -382,7 +383,7 @@ async function insertBatch(tx: Queryable, b: Batch, seed: string, loadedAt: Date
 
 /** For the report: the PostgreSQL server's version and the settings that shape query plans. */
 export async function serverFacts(url: string): Promise<{ version: string; settings: Record<string, string> }> {
-  const db = await openDb({ kind: 'postgres', url, poolMax: 1, connectTimeoutMs: 5000, statementTimeoutMs: 10_000 })
+  const db = await openDb({ kind: 'postgres', url, poolMax: 1, connectTimeoutMs: 5000, statementTimeoutMs: 10_000, queryTimeoutMs: 10_000 + QUERY_TIMEOUT_MARGIN_MS })
   try {
     const { rows: v } = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")
     const { rows } = await db.query<{ name: string; setting: string; unit: string | null }>(

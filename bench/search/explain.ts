@@ -6,6 +6,7 @@
  * parameters are captured from `searchPostgres` itself, so the plan is of the SQL the app sends.
  */
 import { parseArgs } from 'node:util'
+import { QUERY_TIMEOUT_MARGIN_MS } from '../../src/config.ts'
 import type { Queryable, QueryResult } from '../../src/db/db.ts'
 import { openDb } from '../../src/db/open.ts'
 import { correctQuery } from '../../src/search/correct.ts'
@@ -53,6 +54,7 @@ const db = await openDb({
   poolMax: 1,
   connectTimeoutMs: 5000,
   statementTimeoutMs: Number(values.timeout) * 1000,
+  queryTimeoutMs: Number(values.timeout) * 1000 + QUERY_TIMEOUT_MARGIN_MS,
 })
 try {
   const query = parseShapeQuery(shape.query)

@@ -11,6 +11,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
+import { QUERY_TIMEOUT_MARGIN_MS } from '../../src/config.ts'
 import { openDb } from '../../src/db/open.ts'
 import { machine } from '../lib/machine.ts'
 import { codeState } from '../lib/runs.ts'
@@ -64,7 +65,7 @@ const settings = Object.fromEntries(
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`)
 
 const openOn = (url: string, statementTimeoutMs: number) =>
-  openDb({ kind: 'postgres', url, poolMax: 1, connectTimeoutMs: 5000, statementTimeoutMs })
+  openDb({ kind: 'postgres', url, poolMax: 1, connectTimeoutMs: 5000, statementTimeoutMs, queryTimeoutMs: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS })
 
 async function applySettings(url: string, reset: boolean): Promise<void> {
   if (Object.keys(settings).length === 0) return
