@@ -164,7 +164,8 @@ t.test('matching listings written through the API: every answer meets the oracle
   let matched = 0
   await fc.assert(
     fc.asyncProperty(profileArb(spots), async ({ at, request }) => {
-      const res = await app.inject({ method: 'POST', url: '/api/match', payload: request })
+      // Signed in, as link workers match: anonymous matching is rate-limited per address.
+      const res = await app.inject({ method: 'POST', url: '/api/match', payload: request, headers: { cookie: dir.adminCookie } })
       if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${res.body}`)
       const body = res.json() as { results: { service: { id: string } }[]; gaps: { found: number }[] }
       const profile: MatchProfile = MatchProfileSchema.parse(request)
