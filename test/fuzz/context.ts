@@ -26,9 +26,13 @@ export interface Example {
 }
 
 export interface FuzzContext {
-  /** Each signed-in caller's account and API token (never handed to the fuzzer to revoke). */
+  /** Each signed-in caller's account, email (password PASSWORD) and API token (never handed to the fuzzer to revoke). */
   accounts: Record<SignedIn, string>
+  emails: Record<SignedIn, string>
   tokens: Record<SignedIn, string>
+  /** The organisation the editor edits, and one of its listings. */
+  editorOrganization: string
+  editorService: string
   /** Real ids by the path word that comes before them: services, organizations, tokens... */
   ids: Record<string, string[]>
   hints: Hints
@@ -136,7 +140,7 @@ export async function prepareFuzz(app: FastifyInstance): Promise<FuzzContext> {
   }
 
   const pick = <T>(values: readonly T[]) => fc.constantFrom(...values)
-  const emails = pick([signIn, email('editor'), email('new'), email('admin').toUpperCase(), 'x@y'])
+  const someEmails = pick([signIn, email('editor'), email('new'), email('admin').toUpperCase(), 'x@y'])
   const hints: Hints = {
     taxonomy_terms: pick(terms.map((x) => x.code)),
     terms: pick(terms.map((x) => x.code)),
@@ -151,8 +155,8 @@ export async function prepareFuzz(app: FastifyInstance): Promise<FuzzContext> {
     postal_code: pick([...ids.postcodes!, ...BAD_POSTCODES.slice(0, 6)]),
     code: pick([...new Set([...areaCodes, 'E09000008', 'E99999999', 'W06000001'])]),
     local_authority: pick(['E09000008', 'E09000022', 'E99999999', 'S12000033']),
-    email: emails,
-    editor_email: emails,
+    email: someEmails,
+    editor_email: someEmails,
     password: pick([PASSWORD, 'password', 'a'.repeat(256)]),
     location_index: fc.integer({ min: 0, max: 3 }),
     q: pick(SEARCH_WORDS),
@@ -210,5 +214,6 @@ export async function prepareFuzz(app: FastifyInstance): Promise<FuzzContext> {
     // Confirming a listing held until its organisation is approved: it must stay held, and keep the status approval gives it.
     'POST /api/manage/services/{id}/confirm': [{ params: { id: held } }],
   }
-  return { accounts, tokens, ids, hints, examples }
+  const emails: Record<SignedIn, string> = { link_worker: email('worker'), editor: email('editor'), commissioner: email('commissioner'), admin: email('admin') }
+  return { accounts, emails, tokens, editorOrganization: editorOrgs[0]!, editorService: editorServices[0]!, ids, hints, examples }
 }

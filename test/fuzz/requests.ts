@@ -128,8 +128,8 @@ function queryPairs(name: string, value: unknown, joinArrays: boolean): Array<[s
 /** Query strings appended raw: broken escapes, empty pairs, a flood of parameters. */
 const RAW_QUERIES = ['&%', '&q=%zz', '&%00=1', '&=', '&&&', '&page=%E0%A4%A', '&per_page=%ED%A0%80', '&a=b=c', `&${'x=1&'.repeat(2_000)}`, '#fragment', ';a=1', '&a[b]=1&a[c]=2', '&__proto__[x]=1']
 
-/** What a query mutation does: a hostile value for a parameter, the parameter again, or an unknown one. */
-interface QueryMutation {
+/** What a mutation of name/value pairs (a query, a form) does: a hostile or tainted value, a name again, an unknown name, one dropped. */
+export interface PairMutation {
   kind: 'hostile' | 'taint' | 'repeat' | 'unknown' | 'drop'
   /** Which pair (modulo how many there are). */
   index: number
@@ -138,54 +138,64 @@ interface QueryMutation {
   taint: string
 }
 
+type Pairs = Array<[string, string]>
+
+/** Mutations of pairs whose declared names are `names`: unknown ones are prototype keys and oddities. */
+export function pairMutation(names: readonly string[]): fc.Arbitrary<PairMutation> {
+  return fc.record({
+    kind: fc.constantFrom<PairMutation['kind']>('hostile', 'hostile', 'taint', 'taint', 'repeat', 'unknown', 'drop'),
+    index: fc.nat({ max: 30 }),
+    key: fc.constantFrom(...names, ...PROTOTYPE_KEYS, 'unknown', 'a[b]', 'a[]', '', '\u0000', '\ud800'),
+    value: fc.oneof(
+      { arbitrary: hostileString, weight: 3 },
+      { arbitrary: hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))), weight: 1 },
+      { arbitrary: fc.constantFrom('1', 'true', 'x', ''), weight: 1 },
+    ),
+    taint: fc.constantFrom(...TAINTS),
+  })
+}
+
+/** `pairs` with the mutation applied; `declared` names what a mutation of no pair at all adds. */
+export function mutatePairs(pairs: Pairs, m: PairMutation, declared: readonly string[]): Pairs {
+  const at = pairs.length === 0 ? -1 : m.index % pairs.length
+  const name = declared.length === 0 ? m.key : declared[m.index % declared.length]!
+  switch (m.kind) {
+    case 'hostile':
+      return at < 0 ? [[name, m.value]] : pairs.map((p, i): [string, string] => (i === at ? [p[0], m.value] : p))
+    case 'taint':
+      return at < 0 ? [[name, m.taint]] : pairs.map((p, i): [string, string] => (i === at ? [p[0], taint(p[1], m.taint, m.index)] : p))
+    case 'repeat':
+      return at < 0 ? [[name, m.value], [name, m.value]] : [...pairs, [pairs[at]![0], m.value]]
+    case 'unknown':
+      return [...pairs, [m.key, m.value]]
+    case 'drop':
+      return pairs.filter((_, i) => i !== at)
+  }
+}
+
+/** Nothing, or one to three mutations: half the requests keep their valid values, and shrinking can drop the rest. */
+export const someMutations = (m: fc.Arbitrary<PairMutation>) =>
+  fc.oneof({ arbitrary: fc.constant<PairMutation[]>([]), weight: 1 }, { arbitrary: fc.array(m, { minLength: 1, maxLength: 3 }), weight: 1 })
+
 /**
  * Query parameters: valid values for some of the declared ones (from their schemas and the
- * hints), then, for half the requests, up to three mutations. Keeping mutations apart from
- * the valid values lets half the requests through validation, and lets shrinking drop them.
+ * hints) or an example query, then, for half the requests, up to three mutations.
  */
 function queryArbitrary(op: Operation, ctx: FuzzContext): fc.Arbitrary<Pick<FuzzRequest, 'query' | 'rawQuery'>> {
   const queries = (ctx.examples[op.key] ?? []).flatMap((e) => (e.query ? [e.query] : []))
   const params = op.query.map((p) => {
     const valid = fc.tuple(arbitraryFor(p.schema, { hints: ctx.hints, name: p.name }), fc.boolean()).map(([v, join]) => queryPairs(p.name, v, join))
-    return fc.oneof({ arbitrary: fc.constant<Array<[string, string]>>([]), weight: p.required ? 1 : 3 }, { arbitrary: valid, weight: 2 })
+    return fc.oneof({ arbitrary: fc.constant<Pairs>([]), weight: p.required ? 1 : 3 }, { arbitrary: valid, weight: 2 })
   })
-  const names = [...op.query.map((p) => p.name), ...PROTOTYPE_KEYS, 'unknown', 'a[b]', 'a[]', '', '\u0000', '\ud800']
-  const value = fc.oneof(
-    { arbitrary: hostileString, weight: 3 },
-    { arbitrary: hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))), weight: 1 },
-    { arbitrary: fc.constantFrom('1', 'true', 'x', ''), weight: 1 },
-  )
-  const mutationOf: fc.Arbitrary<QueryMutation> = fc.record({
-    kind: fc.constantFrom<QueryMutation['kind']>('hostile', 'hostile', 'taint', 'taint', 'repeat', 'unknown', 'drop'),
-    index: fc.nat({ max: 30 }),
-    key: fc.constantFrom(...names),
-    value,
-    taint: fc.constantFrom(...TAINTS),
-  })
-  const mutate = (pairs: Array<[string, string]>, m: QueryMutation): Array<[string, string]> => {
-    const at = pairs.length === 0 ? -1 : m.index % pairs.length
-    const declared = op.query.length === 0 ? m.key : op.query[m.index % op.query.length]!.name
-    switch (m.kind) {
-      case 'hostile':
-        return at < 0 ? [[declared, m.value]] : pairs.map((p, i): [string, string] => (i === at ? [p[0], m.value] : p))
-      case 'taint':
-        return at < 0 ? [[declared, m.taint]] : pairs.map((p, i): [string, string] => (i === at ? [p[0], taint(p[1], m.taint, m.index)] : p))
-      case 'repeat':
-        return at < 0 ? [[declared, m.value], [declared, m.value]] : [...pairs, [pairs[at]![0], m.value]]
-      case 'unknown':
-        return [...pairs, [m.key, m.value]]
-      case 'drop':
-        return pairs.filter((_, i) => i !== at)
-    }
-  }
+  const names = op.query.map((p) => p.name)
   const fromSchema = fc.tuple(...params).map((p) => p.flat())
   return fc
     .record({
       params: queries.length === 0 ? fromSchema : fc.oneof({ arbitrary: fromSchema, weight: 1 }, { arbitrary: fc.constantFrom(...queries), weight: 2 }),
-      mutations: fc.oneof({ arbitrary: fc.constant<QueryMutation[]>([]), weight: 1 }, { arbitrary: fc.array(mutationOf, { minLength: 1, maxLength: 3 }), weight: 1 }),
+      mutations: someMutations(pairMutation(names)),
       rawQuery: fc.oneof({ arbitrary: fc.constant(''), weight: 12 }, { arbitrary: fc.constantFrom(...RAW_QUERIES), weight: 1 }),
     })
-    .map(({ params: p, mutations, rawQuery }) => ({ query: mutations.reduce(mutate, p), rawQuery }))
+    .map(({ params: p, mutations, rawQuery }) => ({ query: mutations.reduce((q, m) => mutatePairs(q, m, names), p), rawQuery }))
 }
 
 /** Text that is not the JSON it claims to be, or is JSON of a strange shape. */
