@@ -179,11 +179,13 @@ async function readCatalog(db: Queryable): Promise<Catalog> {
   const columns = (rel: string, keys: string) =>
     `ARRAY(SELECT a.attname::text FROM unnest(c.${keys}) WITH ORDINALITY AS k (attnum, i)
              JOIN pg_attribute a ON a.attrelid = c.${rel} AND a.attnum = k.attnum ORDER BY k.i)`
+  // Tables in the current schema by name alone (it is on the search path), others qualified.
+  const table = (ns: string, rel: string) => `CASE WHEN ${ns}.nspname = current_schema() THEN format('%I', ${rel}.relname) ELSE format('%I.%I', ${ns}.nspname, ${rel}.relname) END`
   const { rows: catalog } = await db.query<Catalog>(
     `SELECT
        (SELECT json_agg(json_build_object(
-                 'name', c.conname, 'child', format('%I.%I', cn.nspname, cl.relname), 'child_columns', ${columns('conrelid', 'conkey')},
-                 'parent', format('%I.%I', pn.nspname, pl.relname), 'parent_columns', ${columns('confrelid', 'confkey')})
+                 'name', c.conname, 'child', ${table('cn', 'cl')}, 'child_columns', ${columns('conrelid', 'conkey')},
+                 'parent', ${table('pn', 'pl')}, 'parent_columns', ${columns('confrelid', 'confkey')})
                ORDER BY cl.relname, c.conname)
           FROM pg_constraint c
           JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace cn ON cn.oid = cl.relnamespace
