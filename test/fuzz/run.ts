@@ -151,7 +151,8 @@ async function fuzzTarget<T>(target: Target<T>, count: number, seed: number, bud
     const property = fc.asyncProperty(target.arbitrary, async (value) => {
       if (shrinking === undefined) runs++
       else if (++shrinks > budget) return true // enough shrinking: keep the smallest found so far
-      const failure = await target.send(value)
+      // A request the fuzzer itself could not make (a form's page not opening) is a failure too, not a crash.
+      const failure = await target.send(value).catch((error: Error): Failure => ({ signature: `the fuzzer could not send it: ${error.message}`, detail: String(error.stack) }))
       if (!failure) return true
       const key = `${target.key}\n${failure.signature}`
       const known = classes.get(key)
@@ -187,7 +188,7 @@ export async function runFuzz(app: FastifyInstance, ctx: FuzzContext, log: LogCa
   const started = Date.now()
   const exchange = new Exchange(app, log, options.consistency === 'every-write')
   await exchange.start()
-  const targets: Array<Target<any>> = [...apiTargets(app, ctx, exchange), ...(options.forms === false ? [] : await formTargets(app, ctx, exchange))].filter(
+  const targets: Array<Target<unknown>> = [...apiTargets(app, ctx, exchange), ...(options.forms === false ? [] : await formTargets(app, ctx, exchange))].filter(
     (t) => options.only === undefined || t.key.includes(options.only),
   )
   const classes = new Map<string, FailureClass>()
