@@ -146,8 +146,13 @@ function searching(q: SearchParams): boolean {
   return Boolean(q.search || q.postcode)
 }
 
+/** Our search's own query, from ORUK's names; what it refuses (a proximity so small it is 0 km) is a 400 naming the ORUK parameter. */
 function searchQueryOf(q: SearchParams) {
-  return SearchQuerySchema.parse({ q: q.search || undefined, postcode: q.postcode, radius_km: q.proximity === undefined ? undefined : q.proximity / 1000 })
+  const parsed = SearchQuerySchema.safeParse({ q: q.search || undefined, postcode: q.postcode, radius_km: q.proximity === undefined ? undefined : q.proximity / 1000 })
+  if (parsed.success) return parsed.data
+  const oruk: Record<string, string> = { q: 'search', postcode: 'postcode', radius_km: 'proximity' }
+  const errors = parsed.error.issues.map((i) => ({ in: 'querystring' as const, pointer: `/${oruk[String(i.path[0])] ?? String(i.path[0])}`, detail: i.message }))
+  throw new Problem(400, 'validation', 'Request does not match the schema', `Invalid querystring: ${errors.map((e) => e.pointer.slice(1)).join(', ')}`, errors)
 }
 
 /** The filters our store knows, restricted to the search engine's ranking when search or postcode is given. */

@@ -45,5 +45,9 @@ t.test('ORUK search, postcode and proximity go through the search engine', async
     t.equal(bad.statusCode, 422)
     t.equal(bad.headers['access-control-allow-origin'], '*')
     t.match(bad.json(), { detail: '"nowhere" is not a UK postcode' })
+    // Found by the fuzz suite: a positive proximity too small to be a distance in km was a 500.
+    const tiny = await app.inject({ url: '/oruk/services?postcode=CR0%201NX&proximity=5e-324' })
+    t.equal(tiny.statusCode, 400)
+    t.match(tiny.json(), { status: 400, detail: 'Invalid querystring: proximity', errors: [{ in: 'querystring', pointer: '/proximity' }] })
   })
 })
