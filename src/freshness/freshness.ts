@@ -51,12 +51,16 @@ export function checkConfirmLink(key: Buffer, link: ConfirmLink, now: Date): 'ex
  * service.
  */
 export async function confirmService(db: Queryable, serviceId: string, by: string | null, now: Date): Promise<boolean> {
+  // A hidden listing comes back with the status it had, unless its organisation still waits for
+  // approval: then it stays held (inactive, its status kept) until the approval publishes it.
   const { rows } = await db.query<{ version: number; before: string | null }>(
-    `UPDATE service SET verified_at = $2, hidden_at = NULL,
-            status = CASE WHEN hidden_at IS NOT NULL THEN coalesce(status_before_hidden, 'active') ELSE status END,
-            status_before_hidden = NULL
-      WHERE id = $1
-      RETURNING version, (SELECT verified_at FROM service WHERE id = $1)::text AS before`,
+    `UPDATE service s SET verified_at = $2, hidden_at = NULL,
+            status = CASE WHEN o.moderation = 'pending' THEN s.status
+                          WHEN s.hidden_at IS NOT NULL THEN coalesce(s.status_before_hidden, 'active') ELSE s.status END,
+            status_before_hidden = CASE WHEN o.moderation = 'pending' THEN coalesce(s.status_before_hidden, 'active') END
+       FROM organization o
+      WHERE s.id = $1 AND o.id = s.organization_id
+      RETURNING s.version, (SELECT verified_at FROM service WHERE id = $1)::text AS before`,
     [serviceId, now.toISOString()],
   )
   if (!rows[0]) return false

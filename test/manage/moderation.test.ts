@@ -48,6 +48,12 @@ t.test('register, list while pending, approve, edit live', async (t) => {
 
   const admin = await signIn('admin@example.org')
   t.match((await app.inject({ url: '/api/admin/organizations/pending', headers: { cookie: admin } })).json(), [{ id: orgId, name: 'Quillfeather Writers Circle', services: 1 }])
+  // Confirming a listing says it is running; it does not publish what is waiting for approval.
+  for (const who of [editor, admin]) {
+    t.equal((await app.inject({ method: 'POST', url: `/api/manage/services/${serviceId}/confirm`, headers: { cookie: who } })).statusCode, 200)
+  }
+  t.same((await app.db.query('SELECT status, status_before_hidden FROM service WHERE id = $1', [serviceId])).rows, [{ status: 'inactive', status_before_hidden: 'active' }], 'confirmed, still held')
+  t.same(await searchFor('Quillfeather Tuesday Writing Group'), [], 'still not offered')
   t.equal((await app.inject({ method: 'POST', url: `/api/admin/organizations/${orgId}/approve`, headers: { cookie: editor } })).statusCode, 403)
   const approved = await app.inject({ method: 'POST', url: `/api/admin/organizations/${orgId}/approve`, headers: { cookie: admin } })
   t.equal(approved.statusCode, 200)
