@@ -82,6 +82,9 @@ export async function prepareFuzz(app: FastifyInstance): Promise<FuzzContext> {
   const taxonomies = ((await call({ url: '/oruk/taxonomies' })).json.contents as Array<{ id: string }>).map((x) => x.id)
 
   // The shared venue: B's venue-only listing also held at a venue of another organisation's listing.
+  // No write through the API makes one any more, but directories from before the document path
+  // hold them (migrations kept their rows), and edits must treat them right: the one row this
+  // suite writes directly, standing for such a legacy directory.
   const venueOnly = services.filter((s) => s.delivery_modes.length === 1 && s.delivery_modes[0] === 'venue')
   const shared = venueOnly[0]!
   const host = sal.find((x) => !services.some((s) => s.id === x.service_id && s.organization.id === shared.organization.id))!
