@@ -55,6 +55,13 @@ export class Problem extends Error {
   }
 }
 
+/** A request that does not match its schema: a 400 naming each field. */
+export class ValidationProblem extends Problem {
+  constructor(detail: string, errors: FieldError[]) {
+    super(400, 'validation', 'Request does not match the schema', detail, errors)
+  }
+}
+
 export class NotFound extends Problem {
   constructor(detail: string) {
     super(404, 'not-found', 'Not found', detail)
@@ -100,6 +107,11 @@ export class ServiceUnavailable extends Problem {
   }
 }
 
+/** Text from a request, cut short enough that an error never carries much of it back. */
+export function clip(text: string, max = 120): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
 function send(reply: FastifyReply, body: ProblemBody): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body)
 }
@@ -108,11 +120,11 @@ function validationProblem(error: FastifyError): Problem {
   const part = (error.validationContext ?? 'body') as FieldError['in']
   const errors: FieldError[] = (error.validation ?? []).map((v) => {
     const pointer = v.instancePath || ('params' in v && typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : '')
-    return { in: part, pointer: pointer || '/', detail: v.message ?? 'is invalid' }
+    // Messages and pointers can quote the request (an unknown key's name): kept short.
+    return { in: part, pointer: clip(pointer || '/'), detail: clip(v.message ?? 'is invalid') }
   })
   const fields = errors.map((e) => (e.pointer === '/' ? `the ${part}` : e.pointer.slice(1).replaceAll('/', '.')))
-  const detail = `Invalid ${part}: ${[...new Set(fields)].join(', ')}`
-  return new Problem(400, 'validation', 'Request does not match the schema', detail, errors)
+  return new ValidationProblem(`Invalid ${part}: ${clip([...new Set(fields)].join(', '))}`, errors)
 }
 
 /**
@@ -180,7 +192,8 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, error: Erro
   const detail =
     status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request took too long to arrive.' : 'The request is not valid HTTP.'
   const body = JSON.stringify(new Problem(status, `http-${status}`, STATUS_CODES[status]!, detail).body())
-  this.log.info({ status, code: error.code }, 'malformed request refused')
+  // Debug, not info: anyone can send these, as fast as they like.
+  this.log.debug({ status, code: error.code }, 'malformed request refused')
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +

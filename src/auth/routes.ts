@@ -1,4 +1,3 @@
-import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { NotFound, ProblemSchema, TooManyRequests, Unauthorized } from '../problem.ts'
@@ -20,6 +19,7 @@ import {
   setPassword,
 } from './store.ts'
 import { IdSchema } from '../id.ts'
+import { registerRateLimits } from '../plugins/rate-limit.ts'
 
 /** Failed sign-ins allowed for one email from one address in FAILURE_WINDOW_MINUTES. */
 export const MAX_FAILURES = 5
@@ -42,7 +42,7 @@ const TokenSchema = z.object({
  * an attacker elsewhere cannot lock the real person out.
  */
 const authRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opts) => {
-  await app.register(fastifyRateLimit, { global: false })
+  await registerRateLimits(app)
   await app.register(invitationRoutes, { publicUrl: opts.publicUrl })
 
   app.post(

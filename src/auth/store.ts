@@ -1,5 +1,6 @@
 /** Accounts, sessions, API tokens and the audit log in the database. */
 import { createHash, randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
 import type { Queryable } from '../db/db.ts'
 import { ROLES, type Role } from '../directory/vocabulary.ts'
 
@@ -164,22 +165,52 @@ export async function audit(db: Queryable, e: AuditEntry, now: Date): Promise<vo
   )
 }
 
+/** Rows an hour that refusals of nobody signed in may add before they are counted in one. */
+export const ANONYMOUS_REFUSAL_ROWS_PER_HOUR = 1000
+
 /**
- * A refused request from nobody signed in: counted into this client address's row for the same
- * reason within the hour (detail.count, detail.last_at), or a new row. Signed-in refusals are
- * written one row each by `audit`; these are not, so a flood of junk adds a row an hour.
+ * Where a request came from, as anonymous refusals are counted: an IPv4 address, or an IPv6
+ * address's /64 network (one household or host holds a whole /64 and can change addresses in it).
+ */
+export function clientNetwork(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  if (mapped) return mapped[1]!
+  if (isIP(ip) !== 6) return ip
+  const [head = '', tail = ''] = ip.split('::')
+  const left = head ? head.split(':') : []
+  const right = ip.includes('::') && tail ? tail.split(':') : []
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`
+}
+
+/**
+ * A refused request from nobody signed in: counted into the row of its network (clientNetwork)
+ * for the same reason within the hour (detail.count, detail.last_at), or a new row; once an hour
+ * has ANONYMOUS_REFUSAL_ROWS_PER_HOUR of them, into one row for every other address ('*').
+ * Signed-in refusals are written one row each by `audit`. Two refusals at the same instant may
+ * both start a row: a row or two more, never one per request.
  */
 export async function auditAnonymousRefusal(db: Queryable, e: { ip: string; reason: string; method: string; route: string }, now: Date): Promise<void> {
-  const { rowCount } = await db.query(
-    `UPDATE audit_log SET detail = detail || jsonb_build_object('count', coalesce((detail->>'count')::int, 1) + 1, 'last_at', $3::text)
-      WHERE id = (SELECT id FROM audit_log
-                   WHERE action = 'access' AND account_id IS NULL AND ip = $1 AND outcome = 'refused'
-                     AND detail->>'reason' = $2 AND at > $3::timestamptz - interval '1 hour'
-                   ORDER BY at DESC LIMIT 1)`,
-    [e.ip, e.reason, now.toISOString()],
+  const count = (network: string) =>
+    db.query(
+      `UPDATE audit_log SET detail = detail || jsonb_build_object('count', coalesce((detail->>'count')::int, 1) + 1, 'last_at', $3::text)
+        WHERE id = (SELECT id FROM audit_log
+                     WHERE action = 'access' AND account_id IS NULL AND ip = $1 AND outcome = 'refused'
+                       AND detail->>'reason' = $2 AND at > $3::timestamptz - interval '1 hour'
+                     ORDER BY at DESC LIMIT 1)`,
+      [network, e.reason, now.toISOString()],
+    )
+  let network = clientNetwork(e.ip)
+  if ((await count(network)).rowCount > 0) return
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM audit_log WHERE action = 'access' AND account_id IS NULL AND at > $1::timestamptz - interval '1 hour'`,
+    [now.toISOString()],
   )
-  if (rowCount > 0) return
-  await audit(db, { action: 'access', outcome: 'refused', ip: e.ip, detail: { method: e.method, route: e.route, reason: e.reason, count: 1 } }, now)
+  if (rows[0]!.n >= ANONYMOUS_REFUSAL_ROWS_PER_HOUR) {
+    network = '*'
+    if ((await count(network)).rowCount > 0) return
+  }
+  await audit(db, { action: 'access', outcome: 'refused', ip: network, detail: { method: e.method, route: e.route, reason: e.reason, count: 1 } }, now)
 }
 
 /** Failed sign-ins for this email from this address in the last `minutes`. */

@@ -1,10 +1,10 @@
-import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { audit } from '../auth/store.ts'
 import { Invalid, ProblemSchema } from '../problem.ts'
 import { checkConfirmLink, confirmService, ConfirmLinkSchema, linkKey, runFreshness } from './freshness.ts'
+import { registerRateLimits } from '../plugins/rate-limit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +24,7 @@ export const freshnessJob = fp<{ publicUrl: string }>(
 
 /** Confirmation by the signed link in a reminder. */
 const freshnessRoutes: FastifyPluginAsyncZod = async (app) => {
-  await app.register(fastifyRateLimit, { global: false })
+  await registerRateLimits(app)
   app.post(
     '/confirm',
     {

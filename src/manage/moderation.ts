@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createInvitation } from '../auth/invitations.ts'
@@ -9,6 +8,7 @@ import { NotFound, ProblemSchema } from '../problem.ts'
 import { OrganizationDocumentSchema, versioned } from './schemas.ts'
 import { createOrganization, readOrganization } from './store.ts'
 import { IdSchema } from '../id.ts'
+import { registerRateLimits } from '../plugins/rate-limit.ts'
 
 /**
  * Moderation: an organisation registers itself (its first editor gets an invitation to prove
@@ -16,7 +16,7 @@ import { IdSchema } from '../id.ts'
  * go live at once.
  */
 const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (app, opts) => {
-  await app.register(fastifyRateLimit, { global: false })
+  await registerRateLimits(app)
   const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
 
   app.post(

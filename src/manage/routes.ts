@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { audit } from '../auth/store.ts'
 import { confirmService } from '../freshness/freshness.ts'
 import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
-import { NotFound, ProblemSchema } from '../problem.ts'
+import { Invalid, NotFound, ProblemSchema } from '../problem.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import { OrganizationDocumentSchema, ServiceDocumentSchema, VersionEntrySchema, versioned } from './schemas.ts'
 import {
@@ -271,7 +271,7 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Restore a service as it was at one of its versions (saved as a new version)',
-        params: z.object({ id: IdSchema, version: z.coerce.number().int().min(1) }),
+        params: z.object({ id: IdSchema, version: z.coerce.number().int().min(1).max(2_147_483_647) }),
         response: { 200: VersionedService, ...WriteErrors },
       },
     },
@@ -284,7 +284,15 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
       )
       if (!organizationId || !rows[0]) throw new NotFound('No such version.')
       const snapshot = rows[0].snapshot as Record<string, unknown>
-      const doc = ServiceDocumentSchema.parse(snapshot)
+      // A version saved under older rules may not meet today's: it is refused, never half-restored.
+      const parsed = ServiceDocumentSchema.safeParse(snapshot)
+      if (!parsed.success) {
+        const first = parsed.error.issues[0]!
+        throw new Invalid(
+          `Version ${wanted} does not meet today's rules for a listing (/${first.path.join('/')}: ${first.message}), so it cannot be restored as it was: edit the listing instead.`,
+        )
+      }
+      const doc = parsed.data
       const version = await app.db.transaction(async (tx) => {
         const before = (await readService(tx, id))!
         const next = await claimVersion(tx, 'service', id, before.version)

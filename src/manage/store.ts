@@ -4,7 +4,7 @@
  * with who, when and what changed.
  */
 import type { Queryable } from '../db/db.ts'
-import { Invalid, NotFound, Problem } from '../problem.ts'
+import { Invalid, NotFound, Problem, ValidationProblem } from '../problem.ts'
 import type { Principal } from '../auth/store.ts'
 import { areasToStore, READ_AREAS_SQL, writeServiceAreas } from './areas.ts'
 import type { OrganizationDocument, ServiceDocument } from './schemas.ts'
@@ -31,7 +31,7 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
   if (header === undefined) return undefined
   const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim())
   if (!m) {
-    throw new Problem(400, 'validation', 'Request does not match the schema', 'If-Match must be a version number such as "3".', [
+    throw new ValidationProblem('If-Match must be a version number such as "3".', [
       { in: 'headers', pointer: '/if-match', detail: 'not a version' },
     ])
   }

@@ -1,21 +1,29 @@
-import fastifyRateLimit from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { MatchProfileSchema, MatchResponseSchema } from '../matching/schemas.ts'
 import { ProblemSchema } from '../problem.ts'
 import { matchForProfile } from './service.ts'
+import { registerRateLimits } from '../plugins/rate-limit.ts'
 
 /** Matches a caller who is not signed in may ask for, per client address and minute. */
 export const ANONYMOUS_MATCHES_PER_MINUTE = 30
 
+/** The rate limit of matching (the API and the page): per client address, nobody signed in. */
+export const ANONYMOUS_MATCH_LIMIT = {
+  max: ANONYMOUS_MATCHES_PER_MINUTE,
+  timeWindow: '1 minute',
+  allowList: (request: FastifyRequest) => request.principal !== null,
+}
+
 /** POST /match. The profile is neither stored nor logged (no log line here carries it). */
 const matchRoutes: FastifyPluginAsyncZod = async (app) => {
-  await app.register(fastifyRateLimit, { global: false })
+  await registerRateLimits(app)
   app.post(
     '/match',
     {
       // People matching themselves need no account, so anyone may call this; per address, a
-      // person's pace, not a script's. Signed-in accounts are not limited here.
-      config: { rateLimit: { max: ANONYMOUS_MATCHES_PER_MINUTE, timeWindow: '1 minute', allowList: (request) => request.principal !== null } },
+      // person's pace, not a script's. Signed-in accounts are not limited.
+      config: { rateLimit: ANONYMOUS_MATCH_LIMIT },
       schema: {
         tags: ['matching'],
         summary: 'Rank activities for a client, explain each match, and record a gap when too few fit',

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Queryable } from '../db/db.ts'
-import { NotFound, noRoute, Problem, ProblemSchema } from '../problem.ts'
+import { NotFound, noRoute, ProblemSchema, ValidationProblem } from '../problem.ts'
 import { SearchQuerySchema } from '../search/schemas.ts'
 import { rankedServiceIds, serviceAtLocationIds } from '../search/search.ts'
 import {
@@ -139,7 +139,7 @@ type SearchParams = Pick<OrukServiceQuery, 'search' | 'postcode' | 'proximity'>
 /** Whether search or place narrows the list; proximity alone is refused, as it needs a postcode. */
 function searching(q: SearchParams): boolean {
   if (q.proximity !== undefined && !q.postcode) {
-    throw new Problem(400, 'validation', 'Request does not match the schema', 'proximity needs a postcode', [
+    throw new ValidationProblem('proximity needs a postcode', [
       { in: 'querystring', pointer: '/proximity', detail: 'give a postcode to measure from' },
     ])
   }
@@ -152,7 +152,7 @@ function searchQueryOf(q: SearchParams) {
   if (parsed.success) return parsed.data
   const oruk: Record<string, string> = { q: 'search', postcode: 'postcode', radius_km: 'proximity' }
   const errors = parsed.error.issues.map((i) => ({ in: 'querystring' as const, pointer: `/${oruk[String(i.path[0])] ?? String(i.path[0])}`, detail: i.message }))
-  throw new Problem(400, 'validation', 'Request does not match the schema', `Invalid querystring: ${errors.map((e) => e.pointer.slice(1)).join(', ')}`, errors)
+  throw new ValidationProblem(`Invalid querystring: ${errors.map((e) => e.pointer.slice(1)).join(', ')}`, errors)
 }
 
 /** The filters our store knows, restricted to the search engine's ranking when search or postcode is given. */
@@ -216,7 +216,7 @@ const orukRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const q = request.query
       if (q.minimal && q.full) {
-        throw new Problem(400, 'validation', 'Request does not match the schema', 'minimal and full cannot both be true', [
+        throw new ValidationProblem('minimal and full cannot both be true', [
           { in: 'querystring', pointer: '/minimal', detail: 'cannot be combined with full' },
         ])
       }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Problem, type FieldError } from '../problem.ts'
+import { clip, ValidationProblem, type FieldError } from '../problem.ts'
 
 /** A UTF-16 surrogate without its partner (matched on code units: no `u` flag). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -27,12 +27,12 @@ export function unstorableText(value: unknown, part: FieldError['in']): FieldErr
     const [item, pointer] = stack.pop()!
     if (typeof item === 'string') {
       const why = unstorable(item)
-      if (why) found.push({ in: part, pointer: pointer || '/', detail: why })
+      if (why) found.push({ in: part, pointer: clip(pointer || '/'), detail: why })
     } else if (item !== null && typeof item === 'object') {
       for (const [key, child] of Object.entries(item)) {
         const at = `${pointer}/${pointerPart(key)}`
         const why = unstorable(key)
-        if (why) found.push({ in: part, pointer: at, detail: `its name ${why}` })
+        if (why) found.push({ in: part, pointer: clip(at), detail: `its name ${why}` })
         stack.push([child, at])
       }
     }
@@ -53,6 +53,6 @@ export function registerTextGuard(app: FastifyInstance): void {
     ]
     if (errors.length === 0) return
     const fields = errors.map((e) => `${e.in} ${e.pointer}`)
-    throw new Problem(400, 'validation', 'Request does not match the schema', `Text that cannot be stored in ${[...new Set(fields)].join(', ')}`, errors)
+    throw new ValidationProblem(`Text that cannot be stored in ${[...new Set(fields)].join(', ')}`, errors)
   })
 }

@@ -248,7 +248,7 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     const fields = (raw ?? {}) as Record<string, unknown>
     const q = { service: formText(fields.service), expires: formText(fields.expires), sig: formText(fields.sig) }
     // The query's text as the confirm API's body: checked by that same schema.
-    const parsed = ConfirmLinkSchema.safeParse({ service: q.service.toLowerCase(), expires: /^\d{1,12}$/.test(q.expires) ? Number(q.expires) : NaN, sig: q.sig })
+    const parsed = ConfirmLinkSchema.safeParse({ service: q.service, expires: /^\d{1,12}$/.test(q.expires) ? Number(q.expires) : NaN, sig: q.sig })
     if (!parsed.success) return { problem: 'tampered' as const }
     const link = parsed.data
     const problem = checkConfirmLink(await linkKey(app.db), link, app.now())
@@ -270,6 +270,9 @@ const invitationPages: FastifyPluginAsync = async (app) => {
     const read = await readConfirmLink(request.body)
     if (!read.link) return confirmGone(reply, read.problem)
     const answer = await callApi<{ service: { id: string; name: string }; verified_at: string }>(app, request, 'POST', '/api/confirm', read.link)
+    if (answer.status === 429) {
+      return reply.code(429).page('error.njk', { title: 'Too many confirmations from here just now', detail: 'Wait a minute, then press the button again. The link still works.' })
+    }
     if (answer.problem) {
       // The API's 400s: the link expired between the page and the button, or the listing went.
       const detail = answer.problem.detail ?? ''

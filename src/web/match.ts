@@ -12,7 +12,9 @@ import { z } from 'zod'
 import { findService, listTaxonomyTerms } from '../directory/store.ts'
 import type { ServiceDetail } from '../directory/schemas.ts'
 import { WEEKDAYS } from '../directory/vocabulary.ts'
+import { ANONYMOUS_MATCH_LIMIT } from '../match/routes.ts'
 import { matchForProfile } from '../match/service.ts'
+import { registerRateLimits } from '../plugins/rate-limit.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
 import { languageName, listAlternatives } from '../matching/words.ts'
 import { Problem } from '../problem.ts'
@@ -369,6 +371,7 @@ async function readShortlist(app: Parameters<FastifyPluginAsync>[0], body: Recor
 }
 
 const matchPages: FastifyPluginAsync = async (app) => {
+  await registerRateLimits(app)
   const showForm = async (reply: FastifyReply, form: MatchForm, problems: FieldProblem[] = [], extra: Record<string, unknown> = {}) => {
     const terms = (await listTaxonomyTerms(app.db))
       .filter((t) => t.parent_id === null && t.code !== 'practical-support')
@@ -399,7 +402,8 @@ const matchPages: FastifyPluginAsync = async (app) => {
   app.get('/match', { schema: { hide: true } }, async (_request, reply) => showForm(reply, EMPTY_FORM))
 
   // The answers arrive in the body and leave in this page alone: nothing here logs or keeps them.
-  app.post('/match', { schema: { hide: true } }, async (request, reply) => {
+  // Limited as POST /api/match is: anyone may match, at a person's pace.
+  app.post('/match', { schema: { hide: true }, config: { rateLimit: ANONYMOUS_MATCH_LIMIT } }, async (request, reply) => {
     const form = matchFormFrom((request.body ?? {}) as Record<string, unknown>)
     const parsed = MatchProfileSchema.safeParse(profileInput(form))
     if (!parsed.success) return showForm(reply, form, parsed.error.issues.map((issue) => problemFor(issue, form)))

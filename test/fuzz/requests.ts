@@ -25,7 +25,7 @@ export interface Operation {
   key: string
   method: string
   path: string
-  pathParams: string[]
+  pathParams: Array<{ name: string; schema: JsonSchema }>
   query: Array<{ name: string; schema: JsonSchema; required: boolean }>
   body?: JsonSchema
 }
@@ -39,7 +39,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         key: `${method.toUpperCase()} ${path}`,
         method: method.toUpperCase(),
         path,
-        pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
+        pathParams: params.filter((p) => p.in === 'path').map((p) => ({ name: p.name, schema: p.schema })),
         query: params.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema, required: p.required ?? false })),
         body: op.requestBody?.content['application/json']?.schema,
       }
@@ -95,10 +95,20 @@ const BAD_SEGMENTS = [
 ]
 
 /** A path parameter: mostly a real id of the kind the path names, sometimes another kind's, or a bad one. */
-function pathParamArbitrary(collection: string | undefined, ctx: FuzzContext): fc.Arbitrary<string> {
+function pathParamArbitrary(collection: string | undefined, schema: JsonSchema, ctx: FuzzContext): fc.Arbitrary<string> {
   const own = (collection && ctx.ids[collection]) || []
   const all = Object.values(ctx.ids).flat()
   const real = own.length > 0 ? fc.constantFrom(...own) : fc.constantFrom(...all)
+  // A parameter that is not an id (a version number): values from its own schema, and numbers
+  // past what a database column holds.
+  if (schema.format !== 'uuid') {
+    return fc.oneof(
+      { arbitrary: arbitraryFor(schema, { hints: ctx.hints }).map((v) => encodeComponent(String(v))), weight: 6 },
+      { arbitrary: fc.constantFrom('0', '-1', '1.5', '2147483648', '99999999999', '1e400', '9007199254740993'), weight: 3 },
+      { arbitrary: fc.constantFrom(...BAD_SEGMENTS), weight: 1 },
+      { arbitrary: hostileString.map(encodeComponent), weight: 1 },
+    )
+  }
   return fc.oneof(
     { arbitrary: real.map(encodeComponent), weight: 14 },
     { arbitrary: fc.constantFrom(...all).map(encodeComponent), weight: 1 },
@@ -283,7 +293,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 /** Requests for one operation. */
 export function requestArbitrary(op: Operation, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
-  const pathParams = fc.record(Object.fromEntries(op.pathParams.map((name) => [name, pathParamArbitrary(collectionOf(op.path, name), ctx)])))
+  const pathParams = fc.record(Object.fromEntries(op.pathParams.map(({ name, schema }) => [name, pathParamArbitrary(collectionOf(op.path, name), schema, ctx)])))
   return fc
     .record({
       who: whoArbitrary(op),
@@ -349,7 +359,7 @@ export function exampleRequests(op: Operation, ctx: FuzzContext): FuzzRequest[] 
     caller: 'admin',
     credential: 'token',
     method: op.method,
-    pathParams: Object.fromEntries(op.pathParams.map((name) => [name, e.params[name] === undefined ? anyReal(name) : encodeComponent(e.params[name])])),
+    pathParams: Object.fromEntries(op.pathParams.map(({ name }) => [name, e.params[name] === undefined ? anyReal(name) : encodeComponent(e.params[name])])),
     query: e.query ?? [],
     rawQuery: '',
     headers: { ...(e.body === undefined ? {} : { 'content-type': 'application/json' }), ...(op.method === 'PUT' ? { 'if-match': 'current' } : {}) },

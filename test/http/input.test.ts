@@ -109,6 +109,17 @@ t.test('input the service cannot store or read', async (t) => {
     t.same([await count('location'), await count('address')], [locations, addresses])
   })
 
+  t.test('POST restore of a version number past what the database holds → 400 naming it, not a 500', async (t) => {
+    await createAccount(app.db, { email: 'admin@example.org', role: 'admin', passwordHash: await hashPassword(PASSWORD) })
+    const admin = await app.inject({ method: 'POST', url: '/api/auth/sign-in', payload: { email: 'admin@example.org', password: PASSWORD } })
+    const adminCookie = `connector_session=${admin.cookies.find((c) => c.name === 'connector_session')!.value}`
+    for (const version of ['99999999999', '2147483648']) {
+      const res = await app.inject({ method: 'POST', url: `/api/admin/services/${service}/versions/${version}/restore`, headers: { cookie: adminCookie } })
+      t.equal(res.statusCode, 400, version)
+      t.match(res.json(), { errors: [{ in: 'params', pointer: '/version' }] })
+    }
+  })
+
   t.test('errors met before a route runs are problems that do not echo the address', async (t) => {
     const long = `/oruk/services/${'x'.repeat(500)}<script>`
     for (const [url, status, detail] of [
