@@ -112,7 +112,14 @@ export function clip(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`
 }
 
+/**
+ * Seconds a client should wait before trying again after a 503: about how long the database
+ * bounds take to tell an outage from a slow moment, and short enough for a person's retry.
+ */
+export const RETRY_AFTER_SECONDS = 10
+
 function send(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  if (body.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import t from 'tap'
 import { z } from 'zod'
 import { buildApp } from '../src/app.ts'
+import { RETRY_AFTER_SECONDS, ServiceUnavailable } from '../src/problem.ts'
 import { FIXED_NOW, buildTestApp, testConfig, testDatabase } from './helper.ts'
 
 t.test('errors are RFC 9457 problem+json', async (t) => {
@@ -70,4 +71,23 @@ t.test('POST with a malformed body → 400 problem naming the field', async (t) 
 
   const good = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'Derek', age: 75 } })
   t.same(good.json(), { name: 'Derek', age: 75 })
+})
+
+t.test('a 503 problem → Retry-After, so clients and proxies know when to try again', async (t) => {
+  const { db } = await testDatabase(t, { demo: 'empty' })
+  const app = await buildApp(testConfig({ kind: 'pglite', dataDir: 'unused' }), { db, now: () => FIXED_NOW })
+  await app.register(
+    async (scope) => {
+      scope.get('/down', async () => {
+        throw new ServiceUnavailable('The database is unavailable or too busy just now. Try again shortly.')
+      })
+    },
+    { prefix: '/test' },
+  )
+  t.teardown(() => app.close())
+  const res = await app.inject({ url: '/test/down' })
+  t.equal(res.statusCode, 503)
+  t.equal(res.headers['retry-after'], String(RETRY_AFTER_SECONDS))
+  t.match(res.json(), { type: /problems\/unavailable$/, status: 503 })
+  t.equal((await app.inject({ url: '/health' })).headers['retry-after'], undefined, 'only on 503s')
 })

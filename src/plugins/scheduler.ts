@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import cron, { type ScheduledTask } from 'node-cron'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 
 export interface Job {
   name: string
@@ -48,7 +49,13 @@ export default fp<{ enabled: boolean }>(
           },
           { name: job.name, noOverlap: true },
         )
-        task.on('execution:failed', (ctx) => app.log.error({ job: job.name, err: ctx.execution?.error }, 'job failed'))
+        task.on('execution:failed', (ctx) => {
+          const error = ctx.execution?.error
+          // An outage fails every job on every tick: one warning line each, not a stack trace
+          // at error level every few seconds. /ready and the requests' 503s say the rest.
+          if (isDatabaseUnavailable(error)) app.log.warn({ job: job.name, reason: error instanceof Error ? error.message : String(error) }, 'job skipped: database unavailable')
+          else app.log.error({ job: job.name, err: error }, 'job failed')
+        })
         tasks.push(task)
       }
     })

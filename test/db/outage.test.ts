@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
+import { RETRY_AFTER_SECONDS } from '../../src/problem.ts'
 import { isDatabaseUnavailable } from '../../src/db/errors.ts'
 import { openDb } from '../../src/db/open.ts'
 import { pgDatabase, testConfig } from '../helper.ts'
@@ -54,12 +55,13 @@ interface Timed {
   status: number
   ms: number
   body: { type?: string; status?: number }
+  retryAfter: unknown
 }
 
 async function timedGet(app: FastifyInstance, url: string): Promise<Timed> {
   const started = performance.now()
   const res = await app.inject({ url })
-  return { url, status: res.statusCode, ms: performance.now() - started, body: res.json() }
+  return { url, status: res.statusCode, ms: performance.now() - started, body: res.json(), retryAfter: res.headers['retry-after'] }
 }
 
 /** Each answer a 503 problem, within BOUND_MS. */
@@ -67,6 +69,7 @@ function expectUnavailable(t: Test, answers: Timed[], when: string): void {
   for (const a of answers) {
     t.equal(a.status, 503, `GET ${a.url} → 503 ${when}`)
     t.match(a.body, { type: /problems\/unavailable$/, status: 503 }, `GET ${a.url}: a problem+json body`)
+    t.equal(a.retryAfter, String(RETRY_AFTER_SECONDS), `GET ${a.url}: Retry-After`)
     t.ok(a.ms < BOUND_MS, `GET ${a.url} answered in ${Math.round(a.ms)} ms, within ${BOUND_MS} ms`)
   }
 }
@@ -131,6 +134,7 @@ if (!canRunOwnServer) {
       const page = await app.inject({ url: '/search?postcode=CR0%201NX', headers: { accept: 'text/html' } })
       t.equal(page.statusCode, 503, 'GET /search (a web page) → 503 with the database dropped')
       t.match(page.body, /Service unavailable/, 'a page saying so')
+      t.equal(page.headers['retry-after'], String(RETRY_AFTER_SECONDS), 'with Retry-After')
       t.equal((await app.inject({ url: '/health' })).statusCode, 200, 'GET /health → 200: the process itself is up')
     })
 
