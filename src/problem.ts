@@ -119,7 +119,6 @@ export function clip(text: string, max = 120): string {
 export const RETRY_AFTER_SECONDS = 10
 
 function send(reply: FastifyReply, body: ProblemBody): FastifyReply {
-  if (body.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
@@ -232,6 +231,11 @@ function wantsPage(request: FastifyRequest): boolean {
  * anything unexpected is a 500 whose detail is logged, never sent.
  */
 export function registerProblemHandlers(app: FastifyInstance): void {
+  // Every 503, however it is written (problem+json here, an error page in the web scope).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+    return payload
+  })
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error)
     if (problem) {

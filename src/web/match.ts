@@ -351,17 +351,16 @@ export function shortlistText(items: Shortlisted[], now: Date): string {
   return [`Activities you might like`, `Made with your link worker on ${made}.`, '', blocks.join('\n\n'), ''].join('\n')
 }
 
-const Uuid = IdSchema
 
 /** The ids a shortlist form sent, checked: uuids, at most MAX_SHORTLIST, all still listed. */
 async function readShortlist(app: Parameters<FastifyPluginAsync>[0], body: Record<string, unknown>) {
   const chosen = [...new Set(formList(body.service))]
-  const offeredIds = [...new Set(formList(body.offered))].filter((id) => Uuid.safeParse(id).success).slice(0, 50)
+  const offeredIds = [...new Set(formList(body.offered))].filter((id) => IdSchema.safeParse(id).success).slice(0, 50)
   const problems: FieldProblem[] = []
   let services: ServiceDetail[] = []
   if (chosen.length === 0) problems.push({ field: 'service', text: 'Select at least one activity for the shortlist' })
   else if (chosen.length > MAX_SHORTLIST) problems.push({ field: 'service', text: `Select ${MAX_SHORTLIST} activities or fewer for the shortlist` })
-  else if (!chosen.every((id) => Uuid.safeParse(id).success)) problems.push({ field: 'service', text: 'Select activities from the list' })
+  else if (!chosen.every((id) => IdSchema.safeParse(id).success)) problems.push({ field: 'service', text: 'Select activities from the list' })
   else {
     const found = await Promise.all(chosen.map((id) => findService(app.db, id)))
     services = found.filter((s): s is ServiceDetail => s !== undefined)

@@ -19,7 +19,6 @@ import { authorityOptions, places } from './places.ts'
 import { freshnessTag } from './present.ts'
 import { IdSchema } from '../id.ts'
 
-const Id = IdSchema
 
 /** The organisation's length limits, read off the API's own schema, never retyped. */
 export const ORG_LIMITS = {
@@ -77,7 +76,7 @@ export const doneAt = (home: { href: string }, done: string, id: string): string
 
 /** A uuid from the address, or the same "page not found" as for a record that is not theirs. */
 function idOr404(id: string): string {
-  if (!Id.safeParse(id).success) throw new NotFound('There is nothing at this address. It may not be one of your organisation’s records.')
+  if (!IdSchema.safeParse(id).success) throw new NotFound('There is nothing at this address. It may not be one of your organisation’s records.')
   return id
 }
 

@@ -19,7 +19,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import fp from 'fastify-plugin'
 import nunjucks from 'nunjucks'
 import type { Config } from '../config.ts'
-import { RETRY_AFTER_SECONDS, toProblem } from '../problem.ts'
+import { toProblem } from '../problem.ts'
 import { safeNext } from './account.ts'
 import { formText } from './api.ts'
 import { label } from './labels.ts'
@@ -109,7 +109,6 @@ function pageErrorHandler() {
       const level = problem.status >= 500 ? 'warn' : 'info'
       request.log[level]({ status: problem.status, problem: problem.slug, detail: problem.detail }, problem.title)
       const title = problem.status === 404 ? 'Page not found' : problem.status === 403 ? 'You cannot do this' : problem.title
-      if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
       return reply.code(problem.status).page('error.njk', { title, detail: problem.detail })
     }
     request.log.error({ err: error }, 'unhandled error on a page')

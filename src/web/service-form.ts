@@ -921,7 +921,6 @@ export function yourChanges(entered: Record<string, unknown>, saved: ServiceDocu
 // ---------------------------------------------------------------------------------------------
 // The pages.
 
-const Id = IdSchema
 /** The form as @fastify/formbody gives it: each field once (text) or repeated (a list). */
 const FormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())]))
 const readBody = (request: FastifyRequest): FormTree => nestForm(readForm(FormBody, request.body))
@@ -1072,11 +1071,11 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
   const editors = app.authorize('editor', 'admin')
 
   const read = async (request: FastifyRequest, id: string) => {
-    if (!Id.safeParse(id).success) throw new NotFound('There is no listing at this address.')
+    if (!IdSchema.safeParse(id).success) throw new NotFound('There is no listing at this address.')
     return (await callApi<Versioned>(app, request, 'GET', `/api/manage/services/${id}`)).body
   }
   const organisation = async (request: FastifyRequest, id: string): Promise<FormOrganisation> => {
-    if (!Id.safeParse(id).success) throw new NotFound('There is no organisation at this address.')
+    if (!IdSchema.safeParse(id).success) throw new NotFound('There is no organisation at this address.')
     const org = (await callApi<{ id: string; document: OrganizationDocument }>(app, request, 'GET', `/api/manage/organizations/${id}`)).body
     return { id: org.id, name: org.document.name, local_authority: org.document.local_authority }
   }
