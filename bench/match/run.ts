@@ -5,7 +5,7 @@
  * each client profile below, times:
  *   1. the bare candidate query (`gatherCandidates`: the one SQL statement that fetches the
  *      listings to weigh), one at a time: the floor;
- *   2. the whole match (`matchForProfile`: postcode, words, candidates, ranking, gap records),
+ *   2. the whole match (`matchForProfile`: postcode, words, candidates, ranking, gap records: none here, as for a match outside any sign-in),
  *      one at a time, on the database directly;
  *   3. POST /api/match on the real app over loopback under concurrent load (autocannon).
  * Prints a table and writes bench/results/match-<date>.md, match-latest.md and the table in
@@ -137,8 +137,8 @@ async function benchSize(label: string): Promise<Row[]> {
       const query = await candidateQuery(db, profile)
       const candidates = await query()
       const querySamples = summarize(await timeRuns(budget, query))
-      const first = await matchForProfile(db, profile, now)
-      const matchSamples = summarize(await timeRuns(budget, () => matchForProfile(db, profile, now)))
+      const first = await matchForProfile(db, profile, now, null)
+      const matchSamples = summarize(await timeRuns(budget, () => matchForProfile(db, profile, now, null)))
       await waitForIdle(db)
       const http = await measureHttp(`${server.base}/api/match`, {
         connections: Number(values.connections),

@@ -28,14 +28,21 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
           email: EmailSchema,
           role: z.enum(ROLES),
           organization_id: IdSchema.optional().describe('required for an editor: the organisation they will edit'),
+          team_id: IdSchema.optional().describe('for a link worker (admins only): the team whose episodes they share'),
         }),
         response: { 202: z.object({ email: z.string(), expires_in_days: z.number() }), 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema },
       },
     },
     async (request, reply) => {
       const principal = request.principal!
-      const { email: address, role, organization_id } = request.body
+      const { email: address, role, organization_id, team_id } = request.body
       if (principal.role === 'editor' && role !== 'editor') throw new Forbidden('Editors may invite only editors of their own organisation.')
+      if (team_id !== undefined && role !== 'link_worker') {
+        throw new Invalid('Invalid invitation: only link workers belong to a team.', [{ in: 'body', pointer: '/team_id', detail: 'only link workers belong to a team' }])
+      }
+      if (team_id !== undefined && (await app.db.query('SELECT 1 FROM team WHERE id = $1', [team_id])).rowCount === 0) {
+        throw new Invalid('Invalid invitation: no such team.', [{ in: 'body', pointer: '/team_id', detail: 'no team has this id' }])
+      }
       if ((role === 'editor') !== (organization_id !== undefined)) {
         const detail = role === 'editor' ? 'an editor needs an organisation' : 'only editors belong to an organisation'
         throw new Invalid(`Invalid invitation: ${detail}.`, [{ in: 'body', pointer: '/organization_id', detail }])
@@ -50,7 +57,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
       }
       const now = app.now()
       await app.db.transaction(async (tx) => {
-        await createInvitation(tx, { email: address, role, organization_id: organization_id ?? null, invited_by: principal.account_id, organization_name: organizationName }, opts.publicUrl, now)
+        await createInvitation(tx, { email: address, role, organization_id: organization_id ?? null, team_id: team_id ?? null, invited_by: principal.account_id, organization_name: organizationName }, opts.publicUrl, now)
         await audit(tx, { account_id: principal.account_id, action: 'invite', outcome: 'success', ip: request.ip, email: address, target_type: organization_id ? 'organization' : 'account', target_id: organization_id ?? null, detail: { role } }, now)
       })
       return reply.code(202).send({ email: address, expires_in_days: INVITATION_DAYS })
@@ -78,6 +85,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
         if (existing) {
           if (existing.role !== invitation.role) throw new Conflict(`${invitation.email} already has an account with another role.`)
           id = existing.id
+          if (invitation.team_id) await tx.query('UPDATE account SET team_id = $2 WHERE id = $1', [id, invitation.team_id])
           if (invitation.organization_id) {
             await tx.query('INSERT INTO organization_member (account_id, organization_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, invitation.organization_id])
           }
@@ -89,6 +97,7 @@ const invitationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
             role: invitation.role,
             passwordHash: await hashPassword(password),
             organizationIds: invitation.organization_id ? [invitation.organization_id] : [],
+            teamId: invitation.team_id,
           })
         }
         await audit(tx, { account_id: id, action: 'invitation_accept', outcome: 'success', ip: request.ip, email: invitation.email, target_type: 'organization', target_id: invitation.organization_id }, now)

@@ -10,6 +10,8 @@ export interface InvitationRow {
   email: string
   role: Role
   organization_id: string | null
+  /** A link worker's team, chosen by the admin who invited them. */
+  team_id: string | null
 }
 
 export async function createInvitation(
@@ -20,9 +22,9 @@ export async function createInvitation(
 ): Promise<void> {
   const secret = newSecret()
   await db.query(
-    `INSERT INTO invitation (token_hash, email, role, organization_id, invited_by, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $6::timestamptz + make_interval(days => $7))`,
-    [hashSecret(secret), inv.email, inv.role, inv.organization_id, inv.invited_by, now.toISOString(), INVITATION_DAYS],
+    `INSERT INTO invitation (token_hash, email, role, organization_id, team_id, invited_by, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7::timestamptz + make_interval(days => $8))`,
+    [hashSecret(secret), inv.email, inv.role, inv.organization_id, inv.team_id, inv.invited_by, now.toISOString(), INVITATION_DAYS],
   )
   const what = inv.organization_name ? `keep ${inv.organization_name}'s listings up to date` : `use Connector as ${inv.role.replace('_', ' ')}`
   await queueMail(
@@ -45,7 +47,7 @@ export async function takeInvitation(db: Queryable, secret: string, now: Date): 
   const { rows } = await db.query<InvitationRow>(
     `UPDATE invitation SET accepted_at = $2
       WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2
-      RETURNING email, role, organization_id`,
+      RETURNING email, role, organization_id, team_id`,
     [hashSecret(secret), now.toISOString()],
   )
   return rows[0]

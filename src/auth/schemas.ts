@@ -10,6 +10,7 @@ export const PrincipalSchema = z.object({
   email: z.string(),
   role: z.enum(ROLES),
   organization_ids: z.array(z.uuid()).describe('organisations an editor may edit'),
+  team: z.object({ id: z.uuid(), name: z.string() }).nullable().describe("a link worker's team: its episodes are shared by the team"),
   via: z.enum(['session', 'token']),
 })
 

@@ -12,6 +12,8 @@ export interface Principal {
   email: string
   role: Role
   organization_ids: string[]
+  /** A link worker's team (their episodes are the team's), or null. */
+  team: { id: string; name: string } | null
   via: 'session' | 'token'
 }
 
@@ -44,11 +46,11 @@ export async function findAccountByEmail(db: Queryable, email: string): Promise<
 
 export async function createAccount(
   db: Queryable,
-  a: { email: string; role: Role; passwordHash: string | null; organizationIds?: string[] },
+  a: { email: string; role: Role; passwordHash: string | null; organizationIds?: string[]; teamId?: string | null },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO account (email, role, password_hash) VALUES ($1, $2, $3) RETURNING id',
-    [a.email.trim().toLowerCase(), a.role, a.passwordHash],
+    'INSERT INTO account (email, role, password_hash, team_id) VALUES ($1, $2, $3, $4) RETURNING id',
+    [a.email.trim().toLowerCase(), a.role, a.passwordHash, a.teamId ?? null],
   )
   const id = rows[0]!.id
   if (a.organizationIds?.length) {
@@ -85,7 +87,8 @@ export async function revokeSessions(db: Queryable, accountId: string, now: Date
 }
 
 const PRINCIPAL_COLUMNS = `a.id AS account_id, a.email, a.role,
-  ARRAY(SELECT m.organization_id FROM organization_member m WHERE m.account_id = a.id ORDER BY m.organization_id) AS organization_ids`
+  ARRAY(SELECT m.organization_id FROM organization_member m WHERE m.account_id = a.id ORDER BY m.organization_id) AS organization_ids,
+  (SELECT json_build_object('id', t.id, 'name', t.name) FROM team t WHERE t.id = a.team_id) AS team`
 
 /** The account behind a live session cookie, if any. */
 export async function principalForSession(db: Queryable, secret: string, now: Date): Promise<Principal | undefined> {

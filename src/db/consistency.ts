@@ -17,6 +17,7 @@
  */
 import type { Queryable } from './db.ts'
 import { ROLES, SERVICE_STATUSES, VOCABULARY_CONSTRAINTS } from '../directory/vocabulary.ts'
+import { DECLINE_REASONS, REFERRAL_VOCABULARY_CONSTRAINTS } from '../referrals/vocabulary.ts'
 
 /** One kind of damage found: a stable key (to compare runs), how many rows, and what it means in words. */
 export interface Inconsistency {
@@ -152,12 +153,13 @@ interface VocabularyColumn {
  * named `<table>_<column>_check`, so that table lists them; plus columns no such constraint guards.
  */
 const VOCABULARY_COLUMNS: VocabularyColumn[] = [
-  ...Object.entries(VOCABULARY_CONSTRAINTS).map(([key, values]) => {
+  ...Object.entries({ ...VOCABULARY_CONSTRAINTS, ...REFERRAL_VOCABULARY_CONSTRAINTS }).map(([key, values]) => {
     const [table, constraint] = key.split('.') as [string, string]
     return { table, column: constraint.slice(table.length + 1, -'_check'.length), values }
   }),
   { table: 'service', column: 'status_before_hidden', values: SERVICE_STATUSES },
   { table: 'invitation', column: 'role', values: ROLES },
+  { table: 'referral_event', column: 'reason', values: DECLINE_REASONS },
 ]
 
 interface ForeignKey {

@@ -3,13 +3,14 @@
  * where listings are read), hidden at 365 until confirmed; and confirmation itself, by an
  * editor in the app or by a signed link in the reminder that works without signing in.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Db, Queryable } from '../db/db.ts'
 import { queueMail } from '../mail/outbox.ts'
 import { readService, recordVersion } from '../manage/store.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import { IdSchema } from '../id.ts'
+import { appSecret } from '../db/secrets.ts'
 
 export const REMIND_AFTER_DAYS = 90
 export const HIDE_AFTER_DAYS = 365
@@ -18,9 +19,7 @@ export const LINK_DAYS = 30
 
 /** The key that signs confirmation links: made on first use and kept in the database. */
 export async function linkKey(db: Queryable): Promise<Buffer> {
-  await db.query(`INSERT INTO app_secret (name, value) VALUES ('confirm_link', $1) ON CONFLICT DO NOTHING`, [randomBytes(32).toString('hex')])
-  const { rows } = await db.query<{ value: string }>(`SELECT value FROM app_secret WHERE name = 'confirm_link'`)
-  return Buffer.from(rows[0]!.value, 'hex')
+  return appSecret(db, 'confirm_link')
 }
 
 function sign(key: Buffer, serviceId: string, expires: number): string {

@@ -39,7 +39,7 @@ const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
       const id = await app.db.transaction(async (tx) => {
         const orgId = randomUUID()
         await createOrganization(tx, { id: orgId, document: o, moderation: 'pending', by: null, now }, '/organization/local_authority')
-        await createInvitation(tx, { email, role: 'editor', organization_id: orgId, invited_by: null, organization_name: o.name }, opts.publicUrl, now)
+        await createInvitation(tx, { email, role: 'editor', organization_id: orgId, team_id: null, invited_by: null, organization_name: o.name }, opts.publicUrl, now)
         await audit(tx, { action: 'organization_register', outcome: 'success', ip: request.ip, email, target_type: 'organization', target_id: orgId }, now)
         return orgId
       })
@@ -70,7 +70,7 @@ const moderationRoutes: FastifyPluginAsyncZod<{ publicUrl: string }> = async (ap
       const id = randomUUID()
       await app.db.transaction(async (tx) => {
         await createOrganization(tx, { id, document: organization, moderation: 'approved', by: request.principal!.account_id, now }, '/organization/local_authority')
-        if (email) await createInvitation(tx, { email, role: 'editor', organization_id: id, invited_by: request.principal!.account_id, organization_name: organization.name }, opts.publicUrl, now)
+        if (email) await createInvitation(tx, { email, role: 'editor', organization_id: id, team_id: null, invited_by: request.principal!.account_id, organization_name: organization.name }, opts.publicUrl, now)
         await audit(tx, { account_id: request.principal!.account_id, action: 'organization_create', outcome: 'success', ip: request.ip, target_type: 'organization', target_id: id, detail: { invited: email !== undefined } }, now)
       })
       const org = (await readOrganization(app.db, id))!

@@ -1,11 +1,13 @@
 /**
  * Stores gap records: what was needed (activity-type codes, and the language when that was
- * what excluded listings), which barriers excluded the near-misses, the coarse area and the date. Never the profile, its words or the time of day.
+ * what excluded listings), which barriers excluded the near-misses, the coarse area, the date,
+ * and for whom (an episode, a team, an age band). Never the profile, its words or the time of day.
  */
 import type { Queryable } from '../db/db.ts'
 import type { Place } from '../geo/locate.ts'
 import type { Gap } from '../matching/schemas.ts'
 import { ukNow } from '../matching/sessions.ts'
+import type { AgeBand } from '../referrals/vocabulary.ts'
 
 export interface Area {
   outcode: string | null
@@ -34,21 +36,55 @@ export async function coarseArea(db: Queryable, place: Place): Promise<Area> {
   return rows[0] ?? { outcode: null, ward_code: null, ward_name: null, lsoa_code: null }
 }
 
-/** Writes one record per gap, all or none. */
-export async function recordGaps(db: Queryable, gaps: Gap[], area: Area, now: Date): Promise<void> {
-  if (gaps.length === 0) return
+/**
+ * Who a match was made for, as gap records keep it: inside an episode (each unmet need counted
+ * once per episode), or by a link worker outside one (once per need, ward and day). Anonymous
+ * matches have no context and record nothing.
+ */
+export interface GapContext {
+  episodeId: string | null
+  teamId: string | null
+  recordedBy: string
+  ageBand: AgeBand | null
+}
+
+/** A need in one string: its kind, its activity types (sorted) and the language it needed. */
+export function needKey(g: Pick<Gap, 'kind' | 'terms' | 'language'>): string {
+  return `${g.kind}:${[...g.terms].sort().join(',')}:${g.language ?? ''}`
+}
+
+/**
+ * Records the gaps of one match, all or none: within an episode one row per need (a later
+ * match updates it: the barriers, count and area of the latest profile); outside one, one row
+ * per link worker, need, ward and day.
+ */
+export async function recordGaps(db: Queryable, gaps: Gap[], area: Area, context: GapContext, now: Date): Promise<void> {
+  const byNeed = new Map(gaps.map((g) => [needKey(g), g]))
+  if (byNeed.size === 0) return
+  const conflict =
+    context.episodeId !== null
+      ? '(episode_id, need_key) WHERE episode_id IS NOT NULL'
+      : "(recorded_by, need_key, (coalesce(ward_code, '')), recorded_on) WHERE episode_id IS NULL AND recorded_by IS NOT NULL"
   await db.query(
-    `INSERT INTO match_gap (recorded_on, need_kind, need_terms, barriers, found, language, outcode, ward_code, ward_name, lsoa_code)
+    `INSERT INTO match_gap (recorded_on, need_kind, need_terms, barriers, found, language, outcode, ward_code, ward_name, lsoa_code,
+                           need_key, episode_id, team_id, recorded_by, age_band)
      SELECT $1::date, g.kind, ARRAY(SELECT json_array_elements_text(g.terms)), ARRAY(SELECT json_array_elements_text(g.barriers)),
-            g.found, g.language, $3, $4, $5, $6
-       FROM json_to_recordset($2::json) AS g (kind text, terms json, barriers json, found int, language text)`,
+            g.found, g.language, $3, $4, $5, $6, g.need_key, $7, $8, $9, $10
+       FROM json_to_recordset($2::json) AS g (kind text, terms json, barriers json, found int, language text, need_key text)
+     ON CONFLICT ${conflict} DO UPDATE
+        SET recorded_on = EXCLUDED.recorded_on, barriers = EXCLUDED.barriers, found = EXCLUDED.found, outcode = EXCLUDED.outcode,
+            ward_code = EXCLUDED.ward_code, ward_name = EXCLUDED.ward_name, lsoa_code = EXCLUDED.lsoa_code, age_band = EXCLUDED.age_band`,
     [
       ukNow(now).date,
-      JSON.stringify(gaps.map((g) => ({ kind: g.kind, terms: g.terms, barriers: g.barriers, found: g.found, language: g.language }))),
+      JSON.stringify([...byNeed].map(([key, g]) => ({ kind: g.kind, terms: g.terms, barriers: g.barriers, found: g.found, language: g.language, need_key: key }))),
       area.outcode,
       area.ward_code,
       area.ward_name,
       area.lsoa_code,
+      context.episodeId,
+      context.teamId,
+      context.recordedBy,
+      context.ageBand,
     ],
   )
 }

@@ -5,6 +5,7 @@ import { correctQuery } from './correct.ts'
 import { isMeiliUnavailable, meiliCanAnswer, type MeiliEngine } from './meili.ts'
 import { searchPostgres, searchServiceIds } from './postgres.ts'
 import type { SearchQuery, SearchResponse } from './schemas.ts'
+import { ukNow } from '../matching/sessions.ts'
 
 /** Where a search starts from: a postcode, coordinates, or nowhere in particular. */
 export async function resolvePlace(db: Queryable, query: Pick<SearchQuery, 'postcode' | 'lat' | 'lon'>): Promise<Place | null> {
@@ -35,7 +36,9 @@ export async function searchDirectory(
   let degraded = false
   if (engine && meiliCanAnswer(query)) {
     try {
-      return { ...(await engine.search(db, { query, place, sort, now })), engine: 'meilisearch', degraded: false }
+      const result = await engine.search(db, { query, place, sort, now })
+      await countUnmetSearch(db, query, place, result.total, now)
+      return { ...result, engine: 'meilisearch', degraded: false }
     } catch (error) {
       if (!isMeiliUnavailable(error)) throw error
       onDegraded(error)
@@ -44,7 +47,23 @@ export async function searchDirectory(
   }
   const correctedQ = query.q ? await correctQuery(db, query.q) : undefined
   const result = await searchPostgres(db, { query, place, correctedQ, sort, now })
+  await countUnmetSearch(db, query, place, result.total, now)
   return { ...result, engine: 'postgres', degraded }
+}
+
+/**
+ * A search from a postcode that found nothing is demand: counted per postcode district,
+ * activity type named ('' for none) and day. Never the words, the postcode or who searched;
+ * later pages of the same search are not counted again.
+ */
+async function countUnmetSearch(db: Queryable, query: SearchQuery, place: Place | null, total: number, now: Date): Promise<void> {
+  if (total > 0 || query.page !== 1 || !query.postcode || !place?.outcode) return
+  await db.query(
+    `INSERT INTO search_demand (day, outcode, activity_type, searches)
+     SELECT $1::date, $2, t, 1 FROM unnest($3::text[]) AS t
+     ON CONFLICT (day, outcode, activity_type) DO UPDATE SET searches = search_demand.searches + 1`,
+    [ukNow(now).date, place.outcode, [...new Set(query.taxonomy_term ?? [''])]],
+  )
 }
 
 /**

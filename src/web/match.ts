@@ -13,7 +13,7 @@ import { findService, listTaxonomyTerms } from '../directory/store.ts'
 import type { ServiceDetail } from '../directory/schemas.ts'
 import { WEEKDAYS } from '../directory/vocabulary.ts'
 import { ANONYMOUS_MATCH_LIMIT } from '../match/routes.ts'
-import { matchForProfile } from '../match/service.ts'
+import { gapContextFor, matchForProfile } from '../match/service.ts'
 import { registerRateLimits } from '../plugins/rate-limit.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
 import { languageName, listAlternatives } from '../matching/words.ts'
@@ -408,7 +408,7 @@ const matchPages: FastifyPluginAsync = async (app) => {
     if (!parsed.success) return showForm(reply, form, parsed.error.issues.map((issue) => problemFor(issue, form)))
     let response: MatchResponse
     try {
-      response = await matchForProfile(app.db, parsed.data, app.now())
+      response = await matchForProfile(app.db, parsed.data, app.now(), await gapContextFor(app.db, request.principal, undefined, parsed.data))
     } catch (error) {
       if (!(error instanceof Problem) || error.status >= 500) throw error
       const problems = (error.errors ?? []).map((e): FieldProblem =>

@@ -28,7 +28,7 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   // A report to resolve, a pending organisation to approve, and emailed links to open.
   await app.db.query(`INSERT INTO problem_report (service_id, kind, note, created_at) VALUES ($1, 'wrong_time', 'Now on Wednesdays', $2)`, [A.service, new Date(FIXED_NOW.getTime() - 20 * 86_400_000).toISOString()])
   await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: 'Waiting Room Choir' }, email: 'new.org@example.org' } })
-  await createInvitation(app.db, { email: 'invited@example.org', role: 'editor', organization_id: A.org, invited_by: null, organization_name: 'A' }, 'http://connector.test', FIXED_NOW)
+  await createInvitation(app.db, { email: 'invited@example.org', role: 'editor', organization_id: A.org, team_id: null, invited_by: null, organization_name: 'A' }, 'http://connector.test', FIXED_NOW)
   const mail = (await app.db.query<{ body_text: string }>(`SELECT body_text FROM mail_outbox WHERE to_address = 'invited@example.org'`)).rows[0]!
   const invitationPath = /http:\/\/connector\.test(\/invitations\/accept\S+)/.exec(mail.body_text)![1]!
   const confirm = makeConfirmLink(await linkKey(app.db), A.service, FIXED_NOW)

@@ -1,12 +1,13 @@
 import t from 'tap'
 import { VOCABULARY_CONSTRAINTS } from '../../src/directory/vocabulary.ts'
+import { REFERRAL_VOCABULARY_CONSTRAINTS } from '../../src/referrals/vocabulary.ts'
 import { testDatabase } from '../helper.ts'
 
 // Each TypeScript vocabulary is mirrored by a CHECK constraint; read the constraint back from
 // the catalogue and compare the quoted values it allows with the array.
-t.test('every closed vocabulary in vocabulary.ts agrees with its CHECK constraint in SQL', async (t) => {
+t.test('every closed vocabulary (directory and referrals) agrees with its CHECK constraint in SQL', async (t) => {
   const { db } = await testDatabase(t, { demo: true })
-  for (const [key, values] of Object.entries(VOCABULARY_CONSTRAINTS)) {
+  for (const [key, values] of Object.entries({ ...VOCABULARY_CONSTRAINTS, ...REFERRAL_VOCABULARY_CONSTRAINTS })) {
     const [table, constraint] = key.split('.')
     const { rows } = await db.query<{ def: string }>(
       `SELECT pg_get_constraintdef(c.oid) AS def FROM pg_constraint c

@@ -29,7 +29,7 @@ t.test('emailed-link pages and registration', async (t) => {
   const tokenIn = (body: string) => /token=([A-Za-z0-9_-]+)/.exec(body)![1]!
   const pathIn = (body: string) => /^http:\/\/connector\.test(\/\S+)$/m.exec(body)![1]!
   const invite = async (email: string, role: 'editor' | 'commissioner', organization?: { id: string; name: string }) => {
-    await createInvitation(app.db, { email, role, organization_id: organization?.id ?? null, invited_by: null, organization_name: organization?.name ?? null }, 'http://connector.test', FIXED_NOW)
+    await createInvitation(app.db, { email, role, organization_id: organization?.id ?? null, team_id: null, invited_by: null, organization_name: organization?.name ?? null }, 'http://connector.test', FIXED_NOW)
     return pathIn((await lastMailTo(email))!.body_text)
   }
 
