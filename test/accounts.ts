@@ -1,7 +1,7 @@
 // Accounts for tests, made the way people get them: the first admin from the command-line
 // path (createAdmin), everyone else by an invitation through the API, accepted through the API
 // with the token from the email the service queued. Each comes back signed in.
-import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createAdmin } from '../src/auth/admin.ts'
 import type { Role } from '../src/auth/store.ts'
 import { FIXED_NOW } from './helper.ts'
@@ -13,10 +13,10 @@ export interface Session {
   email: string
   cookie: string
   /** Calls the API as this account. */
-  inject(options: InjectOptions): ReturnType<FastifyInstance['inject']>
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>
 }
 
-function sessionFrom(app: FastifyInstance, res: Awaited<ReturnType<FastifyInstance['inject']>>): Session {
+function sessionFrom(app: FastifyInstance, res: LightMyRequestResponse): Session {
   if (res.statusCode !== 200) throw new Error(`signing in answered ${res.statusCode}: ${res.body}`)
   const raw = res.headers['set-cookie']
   const cookie = (Array.isArray(raw) ? raw : [raw]).find((c) => c?.startsWith('connector_session='))!.split(';')[0]!

@@ -16,9 +16,10 @@ type Target = 'own' | 'other'
 /**
  * Who may call a route. public: anyone. signed_in: any account. roles: these roles only;
  * with `scope`, editors only on their own organisation's objects (another's answers 404, as if
- * it did not exist) and admins on any; `scope: 'account'` means the caller's own object.
+ * it did not exist) and admins on any; `scope: 'team'`, link workers only on their team's
+ * episodes and referrals (another team's answers 404); `scope: 'account'` means the caller's own object.
  */
-type Rule = { auth: 'public' } | { auth: 'signed_in'; scope?: 'account' } | { auth: 'roles'; roles: string[]; scope?: 'organization' }
+type Rule = { auth: 'public' } | { auth: 'signed_in'; scope?: 'account' } | { auth: 'roles'; roles: string[]; scope?: 'organization' | 'team' }
 
 interface Ctx {
   org: Record<'A' | 'B', string>
@@ -30,6 +31,11 @@ interface Ctx {
   orgDoc: object
   spareToken: Partial<Record<Caller, string>>
   password: string
+  /** A: an episode of the link worker's team, referred to service A; B: another team's, referred to service B. */
+  episode: Record<'A' | 'B', string>
+  referral: Record<'A' | 'B', string>
+  team: string
+  otherWorker: string
 }
 
 // The object a caller's request is about: A for editor A's own (and everyone else's "own"), B for "other".
@@ -130,6 +136,43 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
     rule: { auth: 'roles', roles: ['admin'] },
     request: (c, _caller, target) => ({ method: 'POST', url: `/api/admin/organizations/${c.pending[target === 'own' ? 'A' : 'B']}/approve` }),
   },
+  'POST /api/episodes': {
+    rule: { auth: 'roles', roles: ['link_worker'] },
+    request: () => ({ method: 'POST', url: '/api/episodes', payload: { case_number: 'MATRIX-NEW', referral_route: 'self', age_band: '35-44', postcode: 'CR0 1NX' } }),
+  },
+  'POST /api/episodes/lookup': { rule: { auth: 'roles', roles: ['link_worker'] }, request: () => ({ method: 'POST', url: '/api/episodes/lookup', payload: { case_number: 'MATRIX-A' } }) },
+  'GET /api/episodes': { rule: { auth: 'roles', roles: ['link_worker'] }, request: () => ({ url: '/api/episodes?state=all' }) },
+  'GET /api/episodes/{id}': { rule: { auth: 'roles', roles: ['link_worker'], scope: 'team' }, request: (c, _caller, target) => ({ url: `/api/episodes/${c.episode[target === 'own' ? 'A' : 'B']}` }) },
+  'POST /api/episodes/{id}/close': {
+    rule: { auth: 'roles', roles: ['link_worker'], scope: 'team' },
+    request: (c, _caller, target) => ({ method: 'POST', url: `/api/episodes/${c.episode[target === 'own' ? 'A' : 'B']}/close`, payload: { reason: 'other' } }),
+  },
+  'POST /api/episodes/{id}/scores': {
+    rule: { auth: 'roles', roles: ['link_worker'], scope: 'team' },
+    request: (c, _caller, target) => ({ method: 'POST', url: `/api/episodes/${c.episode[target === 'own' ? 'A' : 'B']}/scores`, payload: { kind: 'follow_up', companionship: 2, left_out: 2, isolated: 1 } }),
+  },
+  'POST /api/episodes/{id}/referrals': {
+    rule: { auth: 'roles', roles: ['link_worker'], scope: 'team' },
+    request: (c, _caller, target) => ({ method: 'POST', url: `/api/episodes/${c.episode[target === 'own' ? 'A' : 'B']}/referrals`, payload: { service_id: c.service.B, source: 'search' } }),
+  },
+  'GET /api/referrals': { rule: { auth: 'roles', roles: ['link_worker'] }, request: () => ({ url: '/api/referrals' }) },
+  'POST /api/referrals/{id}/status': {
+    rule: { auth: 'roles', roles: ['link_worker'], scope: 'team' },
+    // 'closed' is the link worker's to make from sent or accepted; once closed, a 409: never a 403.
+    request: (c, _caller, target) => ({ method: 'POST', url: `/api/referrals/${c.referral[target === 'own' ? 'A' : 'B']}/status`, payload: { status: 'closed' } }),
+  },
+  'GET /api/manage/referrals': { rule: { auth: 'roles', roles: ['editor'] }, request: () => ({ url: '/api/manage/referrals' }) },
+  'POST /api/manage/referrals/{id}/status': {
+    rule: { auth: 'roles', roles: ['editor'], scope: 'organization' },
+    // 'accepted' is the organisation's to make from sent; from any later status a 409: never a 403.
+    request: (c, caller, target) => ({ method: 'POST', url: `/api/manage/referrals/${c.referral[side(caller, target)]}/status`, payload: { status: 'accepted' } }),
+  },
+  'GET /api/admin/teams': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/teams' }) },
+  'POST /api/admin/teams': { rule: { auth: 'roles', roles: ['admin'] }, request: (_c, caller, target) => ({ method: 'POST', url: '/api/admin/teams', payload: { name: `Team of ${caller} ${target}` } }) },
+  'PUT /api/admin/accounts/{id}/team': {
+    rule: { auth: 'roles', roles: ['admin'] },
+    request: (c) => ({ method: 'PUT', url: `/api/admin/accounts/${c.otherWorker}/team`, payload: { team_id: c.team } }),
+  },
   'POST /api/confirm': { rule: { auth: 'public' }, request: (c) => ({ method: 'POST', url: '/api/confirm', payload: { service: c.service.A, expires: 4102444800, sig: 'not-a-real-signature' } }) },
 }
 
@@ -142,6 +185,7 @@ function expected(rule: Rule, caller: Caller, target: Target): 'allowed' | 401 |
   if (rule.auth === 'signed_in') return rule.scope === 'account' && target === 'other' ? 404 : 'allowed'
   if (!rule.roles.includes(roleOf(caller))) return 403
   if (rule.scope === 'organization' && caller.startsWith('editor') && target === 'other') return 404
+  if (rule.scope === 'team' && target === 'other') return 404
   return 'allowed'
 }
 
@@ -162,6 +206,7 @@ t.test('every route × every caller × own and other object', async (t) => {
     admin: (await createAdmin(app.db, 'admin@example.org', password, FIXED_NOW)).id,
   }
   await createAccount(app.db, { email: 'signin@example.org', role: 'link_worker', passwordHash: hash })
+  const otherWorker = await createAccount(app.db, { email: 'other.worker@example.org', role: 'link_worker', passwordHash: hash })
   const tokens: Partial<Record<Caller, string>> = {}
   const spareToken: Partial<Record<Caller, string>> = {}
   for (const caller of CALLERS) {
@@ -177,7 +222,24 @@ t.test('every route × every caller × own and other object', async (t) => {
   const report = async (serviceId: string) => (await app.inject(as('link_worker', { method: 'POST', url: `/api/services/${serviceId}/problems`, payload: { kind: 'closed' } }))).json().id as string
   const register = async (name: string) =>
     (await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name }, email: `${name.replace(' ', '.')}@example.org` }, remoteAddress: '10.9.9.9' })).json().organization_id as string
+  // Two teams: the link worker's, and another's with an episode and a referral of its own.
+  const team = (name: string) => app.inject(as('admin', { method: 'POST', url: '/api/admin/teams', payload: { name } })).then((r) => r.json().id as string)
+  const [ours, theirs] = [await team('Matrix team'), await team('Other team')]
+  await app.inject(as('admin', { method: 'PUT', url: `/api/admin/accounts/${accounts.link_worker}/team`, payload: { team_id: ours } }))
+  await app.inject(as('admin', { method: 'PUT', url: `/api/admin/accounts/${otherWorker}/team`, payload: { team_id: theirs } }))
+  const otherToken = (await createToken(app.db, otherWorker, 'matrix', FIXED_NOW)).token
+  const openAndRefer = async (auth: InjectOptions['headers'], caseNumber: string, serviceId: string) => {
+    const episode = (await app.inject({ method: 'POST', url: '/api/episodes', headers: auth, payload: { case_number: caseNumber, referral_route: 'gp', age_band: '65-74', postcode: 'CR0 1NX' } })).json().id as string
+    const referral = (await app.inject({ method: 'POST', url: `/api/episodes/${episode}/referrals`, headers: auth, payload: { service_id: serviceId, source: 'match' } })).json().id as string
+    return { episode, referral }
+  }
+  const own = await openAndRefer({ authorization: `Bearer ${tokens.link_worker}` }, 'MATRIX-A', a.id)
+  const other = await openAndRefer({ authorization: `Bearer ${otherToken}` }, 'MATRIX-B', b.id)
   const ctx: Ctx = {
+    episode: { A: own.episode, B: other.episode },
+    referral: { A: own.referral, B: other.referral },
+    team: ours,
+    otherWorker,
     org: { A: a.organization_id, B: b.organization_id },
     service: { A: a.id, B: b.id },
     report: { A: await report(a.id), B: await report(b.id) },
