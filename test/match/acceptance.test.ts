@@ -3,6 +3,7 @@
 // none that fails one is, and each decoy comes back once the one need it fails is relaxed.
 import t from 'tap'
 import { buildAcceptanceDirectory, ENTRIES, ROSE, TOM, type Entry } from '../acceptance-directory.ts'
+import { adminSession, invited } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
 
 interface Result {
@@ -15,8 +16,10 @@ interface Result {
 t.test('matching a directory built through the editing API', async (t) => {
   const app = await buildTestApp(t, { demo: 'empty' })
   const { dir, orgs, listings } = await buildAcceptanceDirectory(app)
+  // A link worker matches: only their gaps are recorded.
+  const worker = await invited(app, await adminSession(app, 'acceptance.admin@example.org'), { email: 'link.worker@example.org', role: 'link_worker' })
   const match = async (profile: object) => {
-    const res = await app.inject({ method: 'POST', url: '/api/match', payload: profile })
+    const res = await worker.inject({ method: 'POST', url: '/api/match', payload: profile })
     t.equal(res.statusCode, 200, res.statusCode === 200 ? 'matched' : res.body)
     return res.json() as { results: Result[]; gaps: { need: string; found: number; barriers: string[]; language: string | null }[] }
   }

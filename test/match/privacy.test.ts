@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { GAP_POSTCODES } from '../../src/demo/generate.ts'
+import { adminSession, invited } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
 
 t.test('a marker in the profile appears nowhere in the database or the logs', async (t) => {
@@ -14,7 +15,9 @@ t.test('a marker in the profile appears nowhere in the database or the logs', as
   logStream.on('data', (chunk: Buffer) => logs.push(chunk.toString()))
   const app = await buildTestApp(t, { deps: { logStream }, config: { logLevel: 'trace' } })
   const base = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/match`
-  const post = (body: object) => fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  // A link worker, whose matches record gaps (nobody else's do).
+  const worker = await invited(app, await adminSession(app), { email: 'link.worker@example.org', role: 'link_worker' })
+  const post = (body: object) => fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', cookie: worker.cookie }, body: JSON.stringify(body) })
 
   // A profile that records gaps (nothing in the south fits), carrying the marker as an interest.
   const res = await post({

@@ -3,6 +3,7 @@
 import t from 'tap'
 import { DEMO_SEED, GAP_POSTCODES, PERSONA_POSTCODES, demoListings, generateDemo } from '../../src/demo/generate.ts'
 import type { MatchResponse } from '../../src/matching/schemas.ts'
+import { adminSession, invited } from '../accounts.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 
 const listings = demoListings(generateDemo({ seed: DEMO_SEED, now: FIXED_NOW }))
@@ -22,8 +23,10 @@ interface GapRow {
 
 t.test('POST /api/match over the demo directory', async (t) => {
   const app = await buildTestApp(t)
+  // A link worker matches: only their gaps are recorded (a person matching themselves records none).
+  const worker = await invited(app, await adminSession(app), { email: 'link.worker@example.org', role: 'link_worker' })
   const match = async (profile: object): Promise<MatchResponse> => {
-    const res = await app.inject({ method: 'POST', url: '/api/match', payload: profile })
+    const res = await worker.inject({ method: 'POST', url: '/api/match', payload: profile })
     t.equal(res.statusCode, 200, res.statusCode === 200 ? 'matched' : res.body)
     return res.json()
   }

@@ -4,6 +4,7 @@ import t from 'tap'
 import { GAP_POSTCODES, PERSONA_POSTCODES } from '../../src/demo/generate.ts'
 import type { MatchResponse } from '../../src/matching/schemas.ts'
 import { label } from '../../src/web/labels.ts'
+import { adminSession, invited, TEST_PASSWORD } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor, type FormValue } from './helper.ts'
 
@@ -40,6 +41,13 @@ function cards(html: string): Array<{ id: string; html: string }> {
 
 t.test('match a client pages', async (t) => {
   const app = await buildTestApp(t)
+  // Gaps are recorded only for link workers: a visitor signed in as one.
+  await invited(app, await adminSession(app), { email: 'link.worker@example.org', role: 'link_worker' })
+  const linkWorker = async () => {
+    const visitor = new Visitor(app)
+    await visitor.signIn('link.worker@example.org', TEST_PASSWORD)
+    return visitor
+  }
   const apiMatch = async (profile: object): Promise<MatchResponse> => {
     const res = await app.inject({ method: 'POST', url: '/api/match', payload: profile })
     t.equal(res.statusCode, 200, res.body.slice(0, 200))
@@ -122,17 +130,25 @@ t.test('match a client pages', async (t) => {
     t.match(unknown.html, 'value="ZZ99 9ZZ"')
   })
 
-  t.test('POST /match for Jane at CR5 1AU → the gap notice, and a gap record holding only the postcode district', async (t) => {
+  t.test('POST /match for Jane at CR5 1AU → the gap notice, and a gap record (for a link worker only) holding only the postcode district', async (t) => {
     await app.db.query('DELETE FROM match_gap')
-    const visitor = new Visitor(app)
+    const anonymous = new Visitor(app)
+    await anonymous.get('/match')
+    const unrecorded = await anonymous.post('/match', janeForm(GAP_POSTCODES.south))
+    t.match(text(unrecorded.html), 'Not enough options for befriending', 'anyone sees the gap notice')
+    t.notMatch(text(unrecorded.html), 'gap record was kept')
+    t.same((await app.db.query('SELECT 1 FROM match_gap')).rows, [], 'but nothing is recorded for someone not signed in')
+    const visitor = await linkWorker()
     await visitor.get('/match')
     const page = await visitor.post('/match', janeForm(GAP_POSTCODES.south))
     t.equal(page.status, 200)
     const { rows } = await app.db.query<Record<string, unknown>>('SELECT * FROM match_gap')
     t.equal(rows.length, 1, 'one gap: befriending')
     t.match(rows[0], { need_kind: 'interest', need_terms: ['befriending'], found: 1, outcode: 'CR5' })
-    const { id: _id, ...stored } = rows[0]! as Record<string, unknown>
-    t.notMatch(JSON.stringify(stored), /1AU|woman|\b45\b/, 'no full postcode, and nothing about her (the random id aside)')
+    const { id: _id, recorded_by, team_id: _team, episode_id: _episode, age_band, ...stored } = rows[0]! as Record<string, unknown>
+    t.ok(recorded_by, 'kept under the link worker who matched (to count them once a day)')
+    t.equal(age_band, '45-54', 'her age only as its ten-year band')
+    t.notMatch(JSON.stringify(stored), /1AU|woman|\b45\b/, 'no full postcode, and nothing about her (the random ids aside)')
 
     const api = await apiMatch(janeProfile(GAP_POSTCODES.south))
     const gap = api.gaps.find((g) => g.need === 'befriending')!
@@ -148,7 +164,7 @@ t.test('match a client pages', async (t) => {
 
   t.test('POST /match for Jane who needs Somali → the need reaches the match (the API’s results for it); the gap notice names the language', async (t) => {
     await app.db.query('DELETE FROM match_gap')
-    const visitor = new Visitor(app)
+    const visitor = await linkWorker()
     const form = await visitor.get('/match')
     t.match(text(form.html), 'Do they need sessions in another language, or an interpreter? (optional)')
     t.match(form.html, /<select[^>]*id="language_need"[^>]*>[\s\S]*?<option value="so"[^>]*>Somali<\/option>/)
