@@ -4,8 +4,9 @@
  * reasons, the gap notice, and a printable shortlist with a plain-text summary for the client.
  *
  * The client's answers travel only in POST bodies and in the no-store pages answering them: never
- * in a URL, a log line or the database (only the anonymous gap record the matcher keeps). The
- * shortlist is made from service ids alone, so it cannot carry anything about the client.
+ * in a URL, a log line or the database (only the gap record kept for a signed-in link worker,
+ * which holds nothing that identifies the client). The shortlist is made from service ids
+ * alone, so it cannot carry anything about the client.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'

@@ -142,3 +142,12 @@ export async function tabTo(page: Page, selector: string, most = 400): Promise<v
   }
   throw new Error(`Tab never reached ${selector}`)
 }
+
+/** Signs in through the sign-in page, as a person would; waits for the page it lands on. */
+export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/sign-in`)
+  await page.getByLabel('Email address').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForLoadState()
+}

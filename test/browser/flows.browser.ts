@@ -6,7 +6,7 @@ import t from 'tap'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
-import { checkPage, launch, listen, openPage, tabTo, VIEWPORTS } from './browser.ts'
+import { checkPage, launch, listen, openPage, signIn, tabTo, VIEWPORTS } from './browser.ts'
 
 const PASSWORD = 'a long and unusual passphrase'
 const REMOTE = ['Home visits', 'By telephone', 'Online (video)', 'Online (messages)']
@@ -64,13 +64,15 @@ t.test('journeys in Chromium', async (t) => {
     const summary = await page.getByLabel(/plain text/i).inputValue()
     for (const r of api.results.slice(0, 3) as { service: { name: string } }[]) t.match(summary, r.service.name, `shortlist has ${r.service.name}`)
     t.notMatch(summary, /CR7 7DD|housebound/i, 'nothing about the client')
+    t.equal((await app.db.query('SELECT 1 FROM match_gap')).rows.length, 0, 'an anonymous match records no gap')
     await checkPage(t, page, problems, 'match-shortlist')
   })
 
-  t.test('by keyboard alone: a housebound woman in CR5 1AU gets the gap notice; an empty shortlist is refused', async (t) => {
+  t.test('by keyboard alone, signed in as a link worker: a housebound woman in CR5 1AU gets the gap notice and a gap is recorded; an empty shortlist is refused', async (t) => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
     t.teardown(() => context.close())
     const { page, problems } = await openPage(context)
+    await signIn(page, base, 'worker@example.org', PASSWORD)
     /** A radio group is one Tab stop; the arrow keys choose within it. */
     const chooseRadio = async (name: string, value: string) => {
       const wanted = page.locator(`input[name=${name}][value=${value}]`)
@@ -100,7 +102,7 @@ t.test('journeys in Chromium', async (t) => {
     await page.getByRole('heading', { level: 1, name: 'Activities that fit' }).waitFor()
     const callout = page.locator('.nhsuk-card--warning', { hasText: 'Not enough options for' }).first()
     t.ok(await callout.isVisible(), 'the gap notice shows')
-    t.match(await callout.innerText(), 'An anonymous gap record was kept for commissioners')
+    t.match(await callout.innerText(), 'A gap record was kept for commissioners')
     const gaps = await app.db.query<{ outcode: string }>('SELECT outcode FROM match_gap')
     t.ok(gaps.rows.some((g) => g.outcode === 'CR5'), 'a gap recorded for the postcode district CR5')
     await checkPage(t, page, problems, 'match-gap')

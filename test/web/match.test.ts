@@ -158,7 +158,7 @@ t.test('match a client pages', async (t) => {
     t.match(words, `What stands in the way: ${gap.barriers.map((b) => label(b, 'barrier').toLowerCase()).join(', ')}.`)
     t.ok(gap.near_misses.length > 0)
     for (const miss of gap.near_misses) t.match(words, miss.summary)
-    t.match(words, 'An anonymous gap record was kept for commissioners: the need, what stood in the way and the postcode district (CR5) only.')
+    t.match(words, 'A gap record was kept for commissioners: the need, what stood in the way, the area (postcode district CR5 and its ward), the age band and your team. Nothing that identifies the client was kept.')
     t.same(cards(page.html).map((c) => c.id), api.results.map((r) => r.service.id), 'the results still show, in the API’s order')
   })
 
