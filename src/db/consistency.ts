@@ -11,12 +11,15 @@
  *   whose record is gone, a service with no search document, held listings that are offered or
  *   lost the status they wait to get back; and the owners of schedules, contacts, phones and
  *   areas, checked here even if their foreign keys went missing;
+ * - referrals: sent to the organisation that runs the listing, with a history that starts at
+ *   'sent', moves only as src/referrals/status.ts allows, and ends at the referral's status;
  * - every column holding a closed vocabulary (src/directory/vocabulary.ts) holds only its values.
  *
  * All checks run as one statement, so they see one snapshot and cost one round trip.
  */
 import type { Queryable } from './db.ts'
 import { ROLES, SERVICE_STATUSES, VOCABULARY_CONSTRAINTS } from '../directory/vocabulary.ts'
+import { STATUS_MOVES } from '../referrals/status.ts'
 import { DECLINE_REASONS, REFERRAL_VOCABULARY_CONSTRAINTS } from '../referrals/vocabulary.ts'
 
 /** One kind of damage found: a stable key (to compare runs), how many rows, and what it means in words. */
@@ -139,6 +142,36 @@ const RULES: Probe[] = [
       's.id::text',
     ),
     detail: (n) => `${rows(n, 'service')} ${verb(n, 'is', 'are')} held without the status to get back, or ${verb(n, 'keeps', 'keep')} one while not held`,
+  },
+  {
+    check: 'referral:organisation',
+    // The organisation is copied from the listing when the referral is made, for its editors' list.
+    sql: counting('referral r JOIN service s ON s.id = r.service_id', 'r.organization_id <> s.organization_id', 'r.reference'),
+    detail: (n) => `${rows(n, 'referral')} ${verb(n, 'names', 'name')} an organisation other than the one running the listing`,
+  },
+  {
+    check: 'referral:history',
+    // The history is the referral: it starts at 'sent' and its last entry is the status now.
+    sql: counting(
+      `referral r LEFT JOIN LATERAL (SELECT (array_agg(v.status ORDER BY v.at, v.id))[1] AS first,
+                                            (array_agg(v.status ORDER BY v.at DESC, v.id DESC))[1] AS last
+                                       FROM referral_event v WHERE v.referral_id = r.id) h ON true`,
+      `h.first IS DISTINCT FROM 'sent' OR h.last IS DISTINCT FROM r.status`,
+      'r.reference',
+    ),
+    detail: (n) => `${rows(n, 'referral')} ${verb(n, 'has', 'have')} a history that does not start at sent or does not end at ${verb(n, 'its', 'their')} status`,
+  },
+  {
+    check: 'referral:illegal-move',
+    sql: counting(
+      `(SELECT v.referral_id, v.status, lag(v.status) OVER (PARTITION BY v.referral_id ORDER BY v.at, v.id) AS before FROM referral_event v) m
+       JOIN referral r ON r.id = m.referral_id`,
+      `m.before IS NOT NULL AND (m.before, m.status) NOT IN (${Object.entries(STATUS_MOVES)
+        .flatMap(([from, moves]) => Object.keys(moves).map((to) => `('${from}', '${to}')`))
+        .join(', ')})`,
+      'r.reference',
+    ),
+    detail: (n) => `${rows(n, 'referral_event')} ${verb(n, 'records', 'record')} a status move the referral status machine does not allow`,
   },
 ]
 

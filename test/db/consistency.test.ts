@@ -4,7 +4,9 @@
 // cannot be used to make them.
 import t from 'tap'
 import { checkConsistency, findInconsistencies } from '../../src/db/consistency.ts'
-import { testDatabase } from '../helper.ts'
+import { createAccount } from '../../src/auth/store.ts'
+import { createEpisode, createReferral, createTeam, moveReferral } from '../../src/referrals/store.ts'
+import { FIXED_NOW, testDatabase } from '../helper.ts'
 
 t.test('checkConsistency: the demo directory is clean', async (t) => {
   const { db } = await testDatabase(t, { demo: true })
@@ -80,6 +82,26 @@ t.test('checkConsistency: names each kind of damage, one after another', async (
   await t.test('a service with no search document', async (t) => {
     const got = await damage(`DELETE FROM service_search WHERE service_id = '${other.id}'`)
     t.same(got.checks, ['missing:service_search'])
+  })
+
+  await t.test('referrals: sent to another organisation, a history that is not the status, a move the machine forbids', async (t) => {
+    // Made through the store as a link worker and an editor would, then damaged.
+    const team = await createTeam(db, 'Consistency PCN', FIXED_NOW)
+    const worker = await createAccount(db, { email: 'worker@example.org', role: 'link_worker', passwordHash: null, teamId: team.id })
+    const area = { outcode: 'CR0', ward_code: null, ward_name: null, lsoa_code: null }
+    const episode = await createEpisode(db, { teamId: team.id, linkWorkerId: worker, caseNumber: 'C-1', referralRoute: 'gp', ageBand: '65-74', area, openedOn: '2026-10-01' }, FIXED_NOW)
+    const referral = await createReferral(db, { episodeId: episode, teamId: team.id, serviceId: service.id!, source: 'match', by: worker }, FIXED_NOW)
+    await moveReferral(db, referral.id, { status: 'accepted' }, { mover: 'organisation', organizationIds: [service.organization_id!] }, worker, FIXED_NOW)
+    t.same((await findInconsistencies(db)).filter((f) => f.check.startsWith('referral:')), [], 'made by the product: clean')
+
+    let got = await damage(`UPDATE referral SET organization_id = (SELECT organization_id FROM service WHERE id = '${other.id}')`)
+    t.same(got.checks, ['referral:organisation'])
+    t.same(got.words, [`1 referral row names an organisation other than the one running the listing (e.g. ${referral.reference})`])
+    got = await damage(`UPDATE referral SET status = 'attended'`)
+    t.same(got.checks, ['referral:history'])
+    got = await damage(`INSERT INTO referral_event (referral_id, status, at) VALUES ('${referral.id}', 'sent', now()), ('${referral.id}', 'attended', now() + interval '1 second')`)
+    t.same(got.checks, ['referral:illegal-move'], 'accepted → sent and sent → attended are not moves (and the history ends at the status again)')
+    t.same(got.words, [`2 referral_event rows record a status move the referral status machine does not allow (e.g. ${referral.reference})`])
   })
 
   await t.test('a hidden listing still offered, and one held without the status it waits for', async (t) => {
