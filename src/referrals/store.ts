@@ -204,14 +204,15 @@ export type ReferralActor = { mover: 'link_worker'; teamId: string } | { mover: 
 /**
  * Moves a referral to a new status, time-stamped in its history. Nobody else's referral exists
  * (404); a move its status does not allow is a 409 naming the status; one for the other side
- * to make is a 403. Nothing changes on refusal.
+ * to make is a 403. Nothing changes on refusal. `by` is the account that moved it, or null for
+ * an organisation with no account here (as the demo's organisations have none).
  */
 export async function moveReferral(
   db: Queryable,
   id: string,
   change: { status: ReferralStatus; reason?: DeclineReason | undefined },
   actor: ReferralActor,
-  by: string,
+  by: string | null,
   now: Date,
 ): Promise<void> {
   const { rows } = await db.query<{ status: ReferralStatus; team_id: string; organization_id: string }>(
