@@ -136,3 +136,11 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
   t.equal(incoming.referrals.length, theirs, 'and the editor sees them')
   await signIn(DEMO_ADMIN_EMAIL)
 })
+
+t.test(`demo caseload (${engine}): none over a directory that is not this seed's demo`, async (t) => {
+  // The snapshot holds DEMO_SEED's directory; another seed's organisations are not there.
+  const app = await buildTestApp(t, { config: { demoData: { enabled: true, seed: DEMO_SEED + 1 } } })
+  t.equal(await count(app.db, 'episode'), 0, 'no episodes')
+  t.equal(await count(app.db, `account WHERE email LIKE '%@demo.connector.test'`), 0, 'no demo accounts')
+  t.equal(await count(app.db, 'organization'), 163, 'and the directory as it was')
+})
