@@ -114,15 +114,15 @@ function itemsFor(rng: Rng, total: number): Items {
   return { companionship: items[0]!, left_out: items[1]!, isolated: items[2]! }
 }
 
-const total = (i: Items) => i.companionship + i.left_out + i.isolated
-
 /**
  * The demo's people, oldest episode first: who refers them, their age and home, what they are
  * looking for, their loneliness at the start and at follow-ups, and when and why they leave.
  * Some live in the directory's deliberate holes and ask for what is missing there: step-free
  * arts and crafts in the south (the Selsdon, Purley and Coulsdon PCN's wheelchair users), and
  * befriending or peer support at home for someone housebound with their mental health outside
- * the north and centre of the borough (the two southern PCNs').
+ * the north and centre of the borough (the two southern PCNs'). The directory's other hole (no
+ * young adults' social group near New Addington) records no gap: age groups are a preference to
+ * the matcher, which offers young adults there the area's other social groups.
  */
 export function demoPeople(options: { seed: number; now: Date; episodes: number }): DemoPerson[] {
   const rng = new Rng(options.seed + 1)
@@ -147,7 +147,7 @@ export function demoPeople(options: { seed: number; now: Date; episodes: number 
     if (gender === 'man' && rng.chance(0.15)) interests[0] = 'mens-groups'
     if (age >= 60 && rng.chance(0.1)) interests[0] = 'bereavement'
     let access: string[] = []
-    // Most can get about: the directory has enough for them, so their matches record no gaps.
+    // Most can get about (by bus, car, taxi or a lift), so the matcher finds enough for most of them.
     let travel: Record<string, unknown> =
       age >= 75
         ? weighted(rng, [[{ taxi_or_lift_km: 8 }, 1], [{ public_transport_minutes: 45 }, 1]])
@@ -295,34 +295,34 @@ export async function loadDemoCaseloadIfEmpty(db: Db, options: { seed: number; n
     // Then what became of each: referrals answered and attended (or not), follow-ups, the close.
     for (const { person, episodeId, offers } of opened) {
       const worker = workers[person.worker]!
-      const opened = person.openedDaysAgo
+      const openedAgo = person.openedDaysAgo
       // The last day anything happens: the close, else yesterday.
-      const last = person.close?.day ?? opened - 1
+      const last = person.close?.day ?? openedAgo - 1
       const linkWorker: ReferralActor = { mover: 'link_worker', teamId: worker.teamId }
       const stillSent: string[] = []
       for (const offer of offers) {
         const made = rng.int(0, 7)
         if (made > last) continue
-        const referral = await createReferral(tx, { episodeId, teamId: worker.teamId, serviceId: offer.service.id, source: 'match', by: worker.id }, at(opened - made, 150 + rng.int(0, 60)))
+        const referral = await createReferral(tx, { episodeId, teamId: worker.teamId, serviceId: offer.service.id, source: 'match', by: worker.id }, at(openedAgo - made, 150 + rng.int(0, 60)))
         const organisation: ReferralActor = { mover: 'organisation', organizationIds: [offer.service.organization.id] }
         const editor = offer.service.organization.id === editorOrg ? editorId : null
         let status: ReferralStatus = 'sent'
         for (const step of referralCourse(rng, offer, made)) {
           if (step.day > last) break
           const [actor, by] = step.by === 'organisation' ? [organisation, editor] : [linkWorker, worker.id]
-          await moveReferral(tx, referral.id, { status: step.status, reason: step.reason }, actor, by, at(opened - step.day, step.minutes))
+          await moveReferral(tx, referral.id, { status: step.status, reason: step.reason }, actor, by, at(openedAgo - step.day, step.minutes))
           status = step.status
         }
         if (status === 'sent') stillSent.push(referral.id)
       }
       for (const f of person.followUps) {
         const { day, ...items } = f
-        await addScore(tx, episodeId, worker.teamId, { kind: 'follow_up', recorded_on: addDays(today, -(opened - day)), ...items }, worker.id, today, at(opened - day, 60))
+        await addScore(tx, episodeId, worker.teamId, { kind: 'follow_up', recorded_on: addDays(today, -(openedAgo - day)), ...items }, worker.id, today, at(openedAgo - day, 60))
       }
       if (person.close) {
         // Closing, the link worker closes the referrals nobody answered.
-        for (const id of stillSent) await moveReferral(tx, id, { status: 'closed' }, linkWorker, worker.id, at(opened - person.close.day, 420))
-        await closeEpisode(tx, episodeId, worker.teamId, { reason: person.close.reason, closedOn: addDays(today, -(opened - person.close.day)), today })
+        for (const id of stillSent) await moveReferral(tx, id, { status: 'closed' }, linkWorker, worker.id, at(openedAgo - person.close.day, 420))
+        await closeEpisode(tx, episodeId, worker.teamId, { reason: person.close.reason, closedOn: addDays(today, -(openedAgo - person.close.day)), today })
       }
     }
 
