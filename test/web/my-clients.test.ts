@@ -135,6 +135,18 @@ t.test('my clients: episodes, scores and referrals from the pages', async (t) =>
     t.match(page.html, `href="/match?episode=${episodeId}"`)
     t.match(words, 'Find activities for this client')
 
+    // Another team's link worker: the episode does not exist for them, nor does the number.
+    const purley = await teamNamed(admin, 'Purley PCN')
+    await invited(app, admin, { email: 'lw-purley@example.org', role: 'link_worker', team_id: purley })
+    const other = await signedIn('lw-purley@example.org')
+    const theirs = await other.get(`/my-clients/${episodeId}`)
+    t.equal(theirs.status, 404)
+    t.match(text(theirs.html), 'Page not found')
+    t.equal((await other.get(`/match?episode=${episodeId}`)).status, 404, 'nor can they match inside it')
+    const notFound = await other.post('/my-clients/find', { case_number: CASE })
+    t.equal(notFound.status, 200)
+    t.match(text(notFound.html), 'Your team has no open episode for this case number.', 'their team has no episode for the number')
+
     const again = await worker.post('/my-clients/find', { case_number: ' emis-5820 3147 ' })
     t.equal(again.status, 303)
     t.equal(again.location, `/my-clients/${episodeId}`, 'the same episode, by the same number in other spacing and case')
