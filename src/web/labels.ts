@@ -18,6 +18,7 @@ import {
   WEEKDAY_NAMES,
   WEEKDAYS,
 } from '../directory/vocabulary.ts'
+import { CLOSE_REASONS, DECLINE_REASONS, DIRECT_LONELINESS, REFERRAL_ROUTES, REFERRAL_SOURCES, REFERRAL_STATUSES } from '../referrals/vocabulary.ts'
 
 type Words<T extends readonly string[]> = Record<T[number], string>
 
@@ -92,6 +93,50 @@ const problem_kind: Words<typeof PROBLEM_KINDS> = {
   wrong_place: 'The place is wrong',
   other: 'Something else',
 }
+const referral_route: Words<typeof REFERRAL_ROUTES> = {
+  gp: 'A GP',
+  practice_nurse: 'A practice nurse',
+  other_health: 'Another health professional',
+  social_worker: 'A social worker',
+  hospital_discharge: 'A hospital discharge team',
+  housing: 'A housing officer',
+  vcse: 'A voluntary or community organisation',
+  self: 'They referred themselves',
+  other: 'Someone else',
+}
+const close_reason: Words<typeof CLOSE_REASONS> = {
+  goals_met: 'They met their goals',
+  other_support: 'They moved to other support',
+  no_longer_engaging: 'They stopped taking part',
+  declined_support: 'They declined support',
+  moved_away: 'They moved away',
+  other: 'Another reason',
+}
+/** The ONS direct measure's answers, in its own words. */
+const direct_loneliness: Words<typeof DIRECT_LONELINESS> = {
+  often_always: 'Often or always',
+  some_of_the_time: 'Some of the time',
+  occasionally: 'Occasionally',
+  hardly_ever: 'Hardly ever',
+  never: 'Never',
+}
+const referral_status: Words<typeof REFERRAL_STATUSES> = {
+  sent: 'Sent',
+  accepted: 'Accepted',
+  declined: 'Declined',
+  attended: 'Attended',
+  did_not_attend: 'Did not attend',
+  stopped: 'Stopped going',
+  closed: 'Closed',
+}
+const decline_reason: Words<typeof DECLINE_REASONS> = {
+  full: 'It is full',
+  not_suitable: 'It is not suitable for them',
+  outside_area: 'They live outside its area',
+  could_not_contact: 'The organisation could not reach them',
+  other: 'Another reason',
+}
+const referral_source: Words<typeof REFERRAL_SOURCES> = { match: 'Match results', search: 'Search', listing: 'Listing page' }
 const day: Words<typeof WEEKDAYS> = WEEKDAY_NAMES
 const week_of_month: Record<string, string> = { '1': 'first', '2': 'second', '3': 'third', '4': 'fourth', '-1': 'last' }
 
@@ -110,6 +155,12 @@ export const LABELS = {
   problem_kind,
   day,
   week_of_month,
+  referral_route,
+  close_reason,
+  direct_loneliness,
+  referral_status,
+  decline_reason,
+  referral_source,
 } as const
 export type LabelKind = keyof typeof LABELS
 

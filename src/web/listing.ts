@@ -1,6 +1,7 @@
 /**
  * A listing's page: everything a person needs to turn up (when, where, how to get there, who to
- * contact, access) and a way for link workers to report that it is wrong.
+ * contact, access), a way for link workers to report that it is wrong, and for a link worker in
+ * a team a way to refer a client to it by their case number (sent in a POST body only).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -10,7 +11,8 @@ import { PROBLEM_KINDS, REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts
 import { languageName } from '../matching/words.ts'
 import { ReportProblemBodySchema } from '../manage/problems.ts'
 import { NotFound } from '../problem.ts'
-import { callApi, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
+import { callApi, formErrors, formText, maxLengthAt, readForm, type FieldProblem } from './api.ts'
+import { lookupCase, referEpisode } from './my-clients.ts'
 import { choices, label } from './labels.ts'
 import { freshnessTag, nextDates, whenText } from './present.ts'
 import { IdSchema } from '../id.ts'
@@ -27,9 +29,10 @@ async function serviceOr404(app: Parameters<FastifyPluginAsync>[0], id: string):
 }
 
 const listingPages: FastifyPluginAsync = async (app) => {
-  app.get('/services/:id', { schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-    const service = await serviceOr404(app, request.params.id)
+  /** The listing's page; `refer` holds the refer form's complaint (and whether to offer starting an episode). */
+  const showListing = async (request: FastifyRequest, reply: FastifyReply, service: ServiceDetail, refer: { problem: FieldProblem; noEpisode: boolean } | undefined = undefined) => {
     const now = app.now()
+    const principal = request.principal
     const locations = service.locations.map((l) => ({
       ...l,
       access: l.accessibility.map((a) => ({ text: label(a.feature, 'accessibility'), details: a.details })),
@@ -42,7 +45,7 @@ const listingPages: FastifyPluginAsync = async (app) => {
         l.latitude !== null && l.longitude !== null ? [{ lat: l.latitude, lon: l.longitude, name: l.name, place: l.address?.address_1 ?? '', href: `#location-${l.id}` }] : [],
       ),
     }
-    return reply.page('listing.njk', {
+    return reply.code(refer ? 422 : 200).page('listing.njk', {
       title: service.name,
       service,
       locations,
@@ -57,7 +60,29 @@ const listingPages: FastifyPluginAsync = async (app) => {
       languages: service.languages.map(languageName),
       mapData,
       reported: (request.query as { reported?: string }).reported === '1',
+      // Only a link worker refers, and only from their team's episodes.
+      referral: principal?.role === 'link_worker' ? { team: principal.team, noEpisode: refer?.noEpisode ?? false } : undefined,
+      ...formErrors(refer ? [refer.problem] : []),
     })
+  }
+
+  app.get('/services/:id', { schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) =>
+    showListing(request, reply, await serviceOr404(app, request.params.id)),
+  )
+
+  // The case number arrives in the body and goes only to the episodes API: never a URL or a log line.
+  app.post('/services/:id/refer', { preHandler: app.authorize('link_worker'), schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const service = await serviceOr404(app, request.params.id)
+    const field = 'case_number'
+    const found = await lookupCase(app, request, formText((request.body as { case_number?: unknown } | undefined)?.case_number), field)
+    if ('problem' in found) return showListing(request, reply, service, { problem: found.problem, noEpisode: false })
+    const open = found.episodes.find((e) => e.closed_on === null)
+    if (!open) {
+      return showListing(request, reply, service, { problem: { field, text: 'Your team has no open episode with this case number. Start one in My clients, then refer them.' }, noEpisode: true })
+    }
+    const answer = await referEpisode(app, request, open.id, service.id, 'listing')
+    if ('problem' in answer) return showListing(request, reply, service, { problem: { field, text: answer.problem }, noEpisode: false })
+    return reply.redirect(answer.location, 303)
   })
 
   const showReport = (reply: FastifyReply, service: ServiceDetail, values: { kind?: string; note?: string }, problems: FieldProblem[] = []) =>

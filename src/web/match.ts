@@ -8,7 +8,7 @@
  * which holds nothing that identifies the client). The shortlist is made from service ids
  * alone, so it cannot carry anything about the client.
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { findService, listTaxonomyTerms } from '../directory/store.ts'
 import type { ServiceDetail } from '../directory/schemas.ts'
@@ -18,8 +18,9 @@ import { gapContextFor, matchForProfile } from '../match/service.ts'
 import { registerRateLimits } from '../plugins/rate-limit.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
 import { languageName, listAlternatives } from '../matching/words.ts'
-import { Problem } from '../problem.ts'
-import { formErrors, formList, formText, type FieldProblem } from './api.ts'
+import { NotFound, Problem } from '../problem.ts'
+import type { Episode } from '../referrals/schemas.ts'
+import { callApi, formErrors, formList, formText, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { nextDates, sessionText, whenText } from './present.ts'
 import { IdSchema } from '../id.ts'
@@ -370,6 +371,26 @@ async function readShortlist(app: Parameters<FastifyPluginAsync>[0], body: Recor
   return { chosen, offeredIds, problems, services }
 }
 
+/** The episode a link worker matches inside, as the page names it; only an open one takes referrals. */
+interface MatchEpisode {
+  id: string
+  reference: string
+  open: boolean
+}
+
+/**
+ * The episode named by `?episode=` or the form's hidden field, read through the episodes API (so
+ * only a link worker of its team gets it: anyone else gets the sign-in or 403 page, a stranger's
+ * id a 404); undefined when none is named.
+ */
+async function matchEpisode(app: FastifyInstance, request: FastifyRequest, raw: unknown): Promise<MatchEpisode | undefined> {
+  const id = formText(raw)
+  if (id === '') return undefined
+  if (!IdSchema.safeParse(id).success) throw new NotFound('There is no such episode. It may not be one of your team’s.')
+  const episode = (await callApi<Episode>(app, request, 'GET', `/api/episodes/${id}`)).body
+  return { id: episode.id, reference: episode.reference, open: episode.closed_on === null }
+}
+
 const matchPages: FastifyPluginAsync = async (app) => {
   await registerRateLimits(app)
   const showForm = async (reply: FastifyReply, form: MatchForm, problems: FieldProblem[] = [], extra: Record<string, unknown> = {}) => {
@@ -399,17 +420,24 @@ const matchPages: FastifyPluginAsync = async (app) => {
     })
   }
 
-  app.get('/match', { schema: { hide: true } }, async (_request, reply) => showForm(reply, EMPTY_FORM))
+  app.get('/match', { schema: { hide: true } }, async (request, reply) => {
+    const episode = await matchEpisode(app, request, (request.query as { episode?: unknown }).episode)
+    return showForm(reply, EMPTY_FORM, [], { episode })
+  })
 
   // The answers arrive in the body and leave in this page alone: nothing here logs or keeps them.
   // Limited as POST /api/match is: anyone may match, at a person's pace.
   app.post('/match', { schema: { hide: true }, config: { rateLimit: ANONYMOUS_MATCH_LIMIT } }, async (request, reply) => {
-    const form = matchFormFrom((request.body ?? {}) as Record<string, unknown>)
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const form = matchFormFrom(body)
+    // Inside an episode, its unmet needs are recorded once per episode, with its age band.
+    const episode = await matchEpisode(app, request, body.episode)
+    const inEpisode = { episode }
     const parsed = MatchProfileSchema.safeParse(profileInput(form))
-    if (!parsed.success) return showForm(reply, form, parsed.error.issues.map((issue) => problemFor(issue, form)))
+    if (!parsed.success) return showForm(reply, form, parsed.error.issues.map((issue) => problemFor(issue, form)), inEpisode)
     let response: MatchResponse
     try {
-      response = await matchForProfile(app.db, parsed.data, app.now(), await gapContextFor(app.db, request.principal, undefined, parsed.data))
+      response = await matchForProfile(app.db, parsed.data, app.now(), await gapContextFor(app.db, request.principal, episode?.id, parsed.data))
     } catch (error) {
       if (!(error instanceof Problem) || error.status >= 500) throw error
       const problems = (error.errors ?? []).map((e): FieldProblem =>
@@ -417,9 +445,9 @@ const matchPages: FastifyPluginAsync = async (app) => {
           ? { field: 'terms', text: 'Select activity types from the list' }
           : { field: 'postcode', text: 'Enter a real postcode, like CR0 1AA, or a postcode district, like CR0' },
       )
-      return showForm(reply, form, problems.length ? problems : [{ field: 'postcode', text: 'Enter a real postcode, like CR0 1AA, or a postcode district, like CR0' }])
+      return showForm(reply, form, problems.length ? problems : [{ field: 'postcode', text: 'Enter a real postcode, like CR0 1AA, or a postcode district, like CR0' }], inEpisode)
     }
-    return showForm(reply, form, [], { results: presentResults(response) })
+    return showForm(reply, form, [], { results: presentResults(response), ...inEpisode })
   })
 
   const showChoice = async (reply: FastifyReply, chosen: string[], offeredIds: string[], problems: FieldProblem[]) => {

@@ -6,6 +6,7 @@ import homePages from './home.ts'
 import invitationPages from './invitations.ts'
 import listingPages from './listing.ts'
 import matchPages from './match.ts'
+import myClientsPages from './my-clients.ts'
 import organisationPages from './organisation.ts'
 import searchPages from './search.ts'
 import serviceFormPages from './service-form.ts'
@@ -17,6 +18,7 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(searchPages)
   await app.register(listingPages)
   await app.register(matchPages)
+  await app.register(myClientsPages)
   await app.register(organisationPages)
   await app.register(serviceFormPages)
   await app.register(adminPages)

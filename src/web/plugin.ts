@@ -60,6 +60,7 @@ function navigation(request: FastifyRequest) {
   const items = [
     { href: '/search', text: 'Find activities' },
     { href: '/match', text: 'Match a client' },
+    ...(role === 'link_worker' ? [{ href: '/my-clients', text: 'My clients' }] : []),
     ...(role === 'editor' || role === 'admin' ? [{ href: '/my-organisation', text: 'My organisation' }] : []),
     ...(role === 'admin' ? [{ href: '/admin', text: 'Admin' }] : []),
   ]

@@ -8,6 +8,7 @@ import { createInvitation, createPasswordReset } from '../../src/auth/invitation
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { linkKey, makeConfirmLink } from '../../src/freshness/freshness.ts'
+import { createEpisode, createTeam } from '../../src/referrals/store.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import { checkPage, launch, listen, openPage, VIEWPORTS } from './browser.ts'
 
@@ -25,6 +26,11 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   await createAdmin(app.db, 'admin@example.org', PASSWORD, FIXED_NOW)
   await createAccount(app.db, { email: 'editor@example.org', role: 'editor', passwordHash: hash, organizationIds: [A.org] })
   await createAccount(app.db, { email: 'worker@example.org', role: 'link_worker', passwordHash: hash })
+  // A link worker in a team, with an episode of theirs (a worker without a team sees why they need one).
+  const team = await createTeam(app.db, 'Thornton Heath PCN', FIXED_NOW)
+  const teamed = await createAccount(app.db, { email: 'teamed@example.org', role: 'link_worker', passwordHash: hash, teamId: team.id })
+  const area = { outcode: 'CR7', ward_code: null, ward_name: null, lsoa_code: null }
+  const episode = await createEpisode(app.db, { teamId: team.id, linkWorkerId: teamed, caseNumber: 'BROWSER-1', referralRoute: 'gp', ageBand: '75-84', area, openedOn: '2026-11-01' }, FIXED_NOW)
   // A report to resolve, a pending organisation to approve, and emailed links to open.
   await app.db.query(`INSERT INTO problem_report (service_id, kind, note, created_at) VALUES ($1, 'wrong_time', 'Now on Wednesdays', $2)`, [A.service, new Date(FIXED_NOW.getTime() - 20 * 86_400_000).toISOString()])
   await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: 'Waiting Room Choir' }, email: 'new.org@example.org' } })
@@ -74,6 +80,11 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     { who: null, name: 'confirm-gone', path: `/confirm?service=${confirm.service}&expires=${confirm.expires}&sig=${'x'.repeat(43)}`, status: 400 },
     { who: 'worker@example.org', name: 'report-problem', path: `/services/${A.service}/report-problem`, submit: { name: 'report-problem-errors', errors: true } },
     { who: 'worker@example.org', name: 'forbidden', path: '/my-organisation', status: 403 },
+    { who: 'worker@example.org', name: 'my-clients-no-team', path: '/my-clients' },
+    { who: 'teamed@example.org', name: 'my-clients', path: '/my-clients', submit: { name: 'my-clients-find-errors', errors: true } },
+    { who: 'teamed@example.org', name: 'my-clients-episode', path: `/my-clients/${episode}`, submit: { name: 'my-clients-close-errors', errors: true } },
+    { who: 'teamed@example.org', name: 'match-episode', path: `/match?episode=${episode}` },
+    { who: 'teamed@example.org', name: 'listing-refer', path: `/services/${A.service}`, submit: { name: 'listing-refer-errors', errors: true } },
     { who: 'editor@example.org', name: 'my-organisation', path: '/my-organisation' },
     { who: 'editor@example.org', name: 'organisation-edit', path: `/my-organisation/organisations/${A.org}/edit` },
     { who: 'editor@example.org', name: 'organisation-invite', path: `/my-organisation/organisations/${A.org}/invite`, submit: { name: 'organisation-invite-errors', errors: true } },
