@@ -1,5 +1,7 @@
 /**
- * "My organisation": a VCSE organisation's editors keep their listings current (confirm still
+ * "My organisation": a VCSE organisation's editors answer the referrals link workers made to
+ * their listings (accept, decline with a reason, attended or not: the reference, date, listing and
+ * status are all they see), keep their listings current (confirm still
  * running, referral status), resolve problems link workers reported, edit the organisation's
  * details and invite colleagues. Every write goes through the self-service API; these pages ask
  * and answer in words. The service edit form itself lives in service-form.ts.
@@ -183,7 +185,7 @@ const organisationPages: FastifyPluginAsync = async (app) => {
   const editors = app.authorize('editor', 'admin')
   const hide = { schema: { hide: true } }
 
-  /** The dashboard: listings, their freshness and referral status, and problems to resolve. */
+  /** The dashboard: referrals to the organisation's listings, the listings with their freshness and referral status, and problems to resolve. */
   async function showDashboard(
     request: FastifyRequest,
     reply: FastifyReply,
