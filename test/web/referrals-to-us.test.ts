@@ -138,9 +138,19 @@ t.test('referrals to us', async (t) => {
       const stranger = await signedIn('ed.other@example.org')
       const page = await stranger.get('/my-organisation')
       t.notMatch(page.html, three.reference)
+      t.match(text(page.html), 'Referrals to us No one has been referred to your listings through Connector yet.')
       const res = await stranger.post(`/my-organisation/referrals/${three.id}/status`, { status: 'accepted' })
       t.equal(res.status, 404)
       t.match(text(res.html), 'Page not found')
+      t.same(await asWorker(three), { status: 'sent', reason: null, history: ['sent'] })
+    })
+
+    t.test('an admin, who edits any organisation but answers no referrals, has no such section', async (t) => {
+      const adminBrowser = await signedIn('admin@example.org')
+      const page = await adminBrowser.get('/my-organisation')
+      t.equal(page.status, 200)
+      t.notMatch(page.html, 'Referrals to us')
+      t.equal((await adminBrowser.post(`/my-organisation/referrals/${three.id}/status`, { status: 'accepted' })).status, 403)
       t.same(await asWorker(three), { status: 'sent', reason: null, history: ['sent'] })
     })
 
