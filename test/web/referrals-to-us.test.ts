@@ -8,6 +8,9 @@ import { adminSession, invited, teamNamed, TEST_PASSWORD, type Session } from '.
 import { buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor } from './helper.ts'
 
+/** One row of the referrals table, as a person reads it. */
+const row = (html: string, id: string) => text(new RegExp(`<tr class="nhsuk-table__row" data-referral-id="${id}">[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '')
+
 interface Made {
   id: string
   reference: string
@@ -83,8 +86,7 @@ t.test('referrals to us', async (t) => {
     t.equal(res.location, `/my-organisation?done=referral-moved&id=${one.id}`)
     const page = await editor.get(res.location!)
     t.match(text(page.html), `Referral ${one.reference} to ${first.name} is now: Accepted.`)
-    const row = text(new RegExp(`<tr class="nhsuk-table__row" data-referral-id="${one.id}">[\\s\\S]*?</tr>`).exec(page.html)![0])
-    t.equal(row, `${one.reference} 1 November 2026 ${first.name} Accepted Attended : referral ${one.reference} Did not attend : referral ${one.reference}`)
+    t.equal(row(page.html, one.id), `${one.reference} 1 November 2026 ${first.name} Accepted Attended : referral ${one.reference} Did not attend : referral ${one.reference}`)
     t.ok(page.html.indexOf(`data-referral-id="${two.id}"`) < page.html.indexOf(`data-referral-id="${one.id}"`), 'the referral still waiting for an answer comes first')
     t.match(text(page.html), '1 referral is waiting for your answer.')
     t.same(await asWorker(one), { status: 'accepted', reason: null, history: ['sent', 'accepted'] })
@@ -105,8 +107,7 @@ t.test('referrals to us', async (t) => {
     t.equal(res.status, 303)
     const page = await editor.get(res.location!)
     t.match(text(page.html), `Referral ${two.reference} to ${second.name} is now: Declined.`)
-    const row = text(new RegExp(`<tr class="nhsuk-table__row" data-referral-id="${two.id}">[\\s\\S]*?</tr>`).exec(page.html)![0])
-    t.equal(row, `${two.reference} 1 November 2026 ${second.name} Declined Reason: Outside our area Nothing more to do`)
+    t.equal(row(page.html, two.id), `${two.reference} 1 November 2026 ${second.name} Declined Reason: Outside our area Nothing more to do`)
     t.same(await asWorker(two), { status: 'declined', reason: 'outside_area', history: ['sent', 'declined:outside_area'] })
   })
 
@@ -114,7 +115,9 @@ t.test('referrals to us', async (t) => {
     await editor.get('/my-organisation')
     const res = await editor.post(`/my-organisation/referrals/${one.id}/status`, { status: 'attended' })
     t.equal(res.status, 303)
-    t.match(text((await editor.get(res.location!)).html), `Referral ${one.reference} to ${first.name} is now: Attended.`)
+    const page = await editor.get(res.location!)
+    t.match(text(page.html), `Referral ${one.reference} to ${first.name} is now: Attended.`)
+    t.equal(row(page.html, one.id), `${one.reference} 1 November 2026 ${first.name} Attended Stopped attending : referral ${one.reference}`, 'next, only that they stopped coming')
     t.same(await asWorker(one), { status: 'attended', reason: null, history: ['sent', 'accepted', 'attended'] })
   })
 
