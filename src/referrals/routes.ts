@@ -20,6 +20,7 @@ import {
   EpisodeSchema,
   EpisodeSummarySchema,
   IncomingReferralSchema,
+  LinkWorkerSchema,
   ReferralCreateSchema,
   ReferralSchema,
   ScoreInputSchema,
@@ -37,6 +38,7 @@ import {
   findEpisodesByCase,
   listEpisodes,
   listIncoming,
+  listLinkWorkers,
   listReferralsMadeBy,
   listTeams,
   moveReferral,
@@ -277,6 +279,19 @@ const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       await done(request, 'team_create', 'team', team.id)
       return reply.code(201).send(team)
     },
+  )
+
+  app.get(
+    '/admin/link-workers',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Link workers who can sign in, with their team: those in no team first, then by email',
+        response: { 200: z.array(LinkWorkerSchema), ...Errors },
+      },
+    },
+    async () => listLinkWorkers(app.db),
   )
 
   app.put(

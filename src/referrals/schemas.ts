@@ -146,6 +146,11 @@ export const StatusChangeSchema = z.strictObject({
 })
 
 export const TeamSchema = z.object({ id: z.uuid(), name: z.string(), link_workers: z.number().int() })
+export const LinkWorkerSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  team: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('null: not in a team yet, so they cannot record episodes'),
+})
 export const TeamCreateSchema = z.strictObject({ name: z.string().trim().min(1).max(120) })
 export const AccountTeamSchema = z.strictObject({ team_id: IdSchema.nullable().describe('null: no team') })
 

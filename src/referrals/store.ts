@@ -266,6 +266,23 @@ export async function listTeams(db: Queryable): Promise<TeamRow[]> {
   return rows
 }
 
+export interface LinkWorkerRow {
+  id: string
+  email: string
+  team: { id: string; name: string } | null
+}
+
+/** Every link worker who can sign in, with their team (null: none yet): those without a team first, then by email. */
+export async function listLinkWorkers(db: Queryable): Promise<LinkWorkerRow[]> {
+  const { rows } = await db.query<LinkWorkerRow>(
+    `SELECT a.id, a.email, CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object('id', t.id, 'name', t.name) END AS team
+       FROM account a LEFT JOIN team t ON t.id = a.team_id
+      WHERE a.role = 'link_worker' AND a.disabled_at IS NULL
+      ORDER BY t.id IS NOT NULL, a.email LIMIT 1000`,
+  )
+  return rows
+}
+
 /** Adds a team; a 409 when one has the name (in any letter case). */
 export async function createTeam(db: Queryable, name: string, now: Date): Promise<TeamRow> {
   const same = await db.query('SELECT 1 FROM team WHERE lower(name) = lower($1)', [name])

@@ -4,6 +4,8 @@
  * problem reports left unresolved for OLD_REPORT_DAYS. /admin/organisations: every organisation,
  * adding one (approved at once, its first editor invited), and each organisation's page with its
  * listings, from which an admin adds and edits listings for it with the editors' own forms.
+ * /admin/teams: link workers' teams (a primary care network or a service), each link worker's
+ * team, and inviting a link worker into a team.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -11,10 +13,12 @@ import type { ServiceSummary } from '../directory/schemas.ts'
 import { staleListings } from '../freshness/freshness.ts'
 import { OLD_REPORT_DAYS, type Report } from '../manage/problems.ts'
 import type { OrganizationDocument } from '../manage/schemas.ts'
+import { INVITATION_DAYS } from '../auth/invitations.ts'
 import { readOrganization } from '../manage/store.ts'
 import { NotFound } from '../problem.ts'
+import { TeamCreateSchema } from '../referrals/schemas.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
-import { callApi, fieldProblems, formErrors, readForm, type FieldProblem } from './api.ts'
+import { callApi, fieldProblems, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { label } from './labels.ts'
 import { formFields, ORG_FIELDS, orgDocument, orgFieldProblem, orgFormPage, type OrgForm } from './organisation.ts'
 import { freshnessTag } from './present.ts'
@@ -65,6 +69,26 @@ async function listingsOf(app: FastifyInstance, request: FastifyRequest, id: str
     if (body.items.length === 0 || listings.length >= body.total) return listings
   }
 }
+
+/** A team as GET /api/admin/teams lists it. */
+interface TeamRow {
+  id: string
+  name: string
+  link_workers: number
+}
+
+/** A link worker as GET /api/admin/link-workers lists them. */
+interface LinkWorkerRow {
+  id: string
+  email: string
+  team: { id: string; name: string } | null
+}
+
+const TEAM_NAME_MAX = maxLengthAt(TeamCreateSchema, 'name')
+
+/** The teams page's success banners: a fixed set, naming only what the ids find. */
+const TEAMS_DONE = ['team-added', 'team-set'] as const
+const TeamsQuery = z.object({ done: z.enum(TEAMS_DONE).optional().catch(undefined), id: IdSchema.optional().catch(undefined) })
 
 const AdminQuery = z.object({
   stale_page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
@@ -163,6 +187,8 @@ const adminPages: FastifyPluginAsync = async (app) => {
     })
   })
 
+  registerTeamPages(app)
+
   app.post(
     '/admin/organisations/:id/approve',
     { preHandler: app.authorize('admin'), schema: { hide: true } },
@@ -175,6 +201,94 @@ const adminPages: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/admin?approved=${answer.body.id}&published=${answer.body.services_published}`, 303)
     },
   )
+}
+
+/** What the teams page shows again after a refused form: the values sent and the complaints. */
+interface TeamsForm {
+  teamName?: string
+  invite?: { email: string; team_id: string }
+  sentTo?: string
+  problems?: FieldProblem[]
+  status?: number
+}
+
+function registerTeamPages(app: FastifyInstance) {
+  const admins = { preHandler: app.authorize('admin'), schema: { hide: true } }
+
+  const showTeams = async (request: FastifyRequest, reply: FastifyReply, form: TeamsForm = {}) => {
+    const [teams, workers] = await Promise.all([
+      callApi<TeamRow[]>(app, request, 'GET', '/api/admin/teams'),
+      callApi<LinkWorkerRow[]>(app, request, 'GET', '/api/admin/link-workers'),
+    ])
+    const query = readForm(TeamsQuery, request.query)
+    const team = teams.body.find((x) => x.id === query.id)
+    const worker = workers.body.find((w) => w.id === query.id)
+    const banner =
+      query.done === 'team-added' ? (team ? `${team.name} is added. Put link workers in it below, or invite them.` : 'The team is added.')
+      : query.done === 'team-set' ? (worker ? (worker.team ? `${worker.email} is now in ${worker.team.name}.` : `${worker.email} is now in no team.`) : 'The link worker’s team is changed.')
+      : form.sentTo ? `Invitation sent to ${form.sentTo}`
+      : undefined
+    const options = (chosen: string | undefined, none: string) => [
+      { value: '', text: none, selected: !chosen },
+      ...teams.body.map((x) => ({ value: x.id, text: x.name, selected: x.id === chosen })),
+    ]
+    return reply.code(form.status ?? (form.problems?.length ? 422 : 200)).page('admin-teams.njk', {
+      title: 'Link workers’ teams',
+      banner,
+      teams: teams.body,
+      workers: workers.body.map((w) => ({ ...w, options: options(w.team?.id, 'No team') })),
+      teamName: form.teamName ?? '',
+      teamNameMax: TEAM_NAME_MAX,
+      invite: { email: form.invite?.email ?? '', options: options(form.invite?.team_id, 'Choose a team') },
+      invitationDays: INVITATION_DAYS,
+      ...formErrors(form.problems ?? []),
+    })
+  }
+
+  app.get('/admin/teams', admins, async (request, reply) => showTeams(request, reply))
+
+  app.post('/admin/teams', admins, async (request, reply) => {
+    const { name } = formFields(request.body, ['name'])
+    const refuse = (text: string, status?: number) => showTeams(request, reply, { teamName: name, problems: [{ field: 'team-name', text }], status })
+    if (name === '') return refuse('Enter the team’s name')
+    if (name.length > TEAM_NAME_MAX) return refuse(`Team name must be ${TEAM_NAME_MAX} characters or fewer`)
+    const answer = await callApi<TeamRow>(app, request, 'POST', '/api/admin/teams', { name })
+    if (answer.status === 409) return refuse('A team already has this name: choose another, or use that team', 409)
+    if (answer.problem) return refuse(answer.problem.detail ?? answer.problem.title)
+    return reply.redirect(`/admin/teams?done=team-added&id=${answer.body.id}`, 303)
+  })
+
+  app.post('/admin/link-workers/:id/team', admins, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const id = IdSchema.safeParse(request.params.id)
+    if (!id.success) throw new NotFound('There is no link worker at this address.')
+    const { team_id: chosen } = formFields(request.body, ['team_id'])
+    const team = chosen === '' ? null : IdSchema.safeParse(chosen).data
+    const refuse = (text: string) => showTeams(request, reply, { problems: [{ field: `team-${id.data}`, text }] })
+    if (team === undefined) return refuse('Choose a team from the list')
+    const answer = await callApi(app, request, 'PUT', `/api/admin/accounts/${id.data}/team`, { team_id: team })
+    if (answer.problem) return refuse(answer.status === 422 && answer.problem.errors?.some((e) => e.pointer === '/team_id') ? 'Choose a team from the list' : (answer.problem.detail ?? answer.problem.title))
+    return reply.redirect(`/admin/teams?done=team-set&id=${id.data}`, 303)
+  })
+
+  app.post('/admin/teams/invite', admins, async (request, reply) => {
+    const invite = formFields(request.body, ['email', 'team_id'])
+    const problems: FieldProblem[] = []
+    if (invite.email === '') problems.push({ field: 'invite-email', text: 'Enter the link worker’s email address' })
+    const team = IdSchema.safeParse(invite.team_id).data
+    if (!team) problems.push({ field: 'invite-team', text: 'Choose the team the link worker works in' })
+    if (problems.length || !team) return showTeams(request, reply, { invite, problems })
+    const answer = await callApi<{ email: string }>(app, request, 'POST', '/api/invitations', { email: invite.email, role: 'link_worker', team_id: team })
+    if (answer.problem) {
+      const problem =
+        answer.status === 400 ? { field: 'invite-email', text: 'Enter an email address in the right format, like name@example.org' }
+        : answer.status === 429 ? { field: 'invite-email', text: 'You have sent a lot of invitations in a short time. Wait a minute and try again.' }
+        : answer.status === 422 && answer.problem.errors?.some((e) => e.pointer === '/team_id') ? { field: 'invite-team', text: 'Choose the team the link worker works in' }
+        : { field: 'invite-email', text: answer.problem.detail ?? answer.problem.title }
+      return showTeams(request, reply, { invite, problems: [problem] })
+    }
+    // Shown on this answer rather than after a redirect, so the address never travels in a URL.
+    return showTeams(request, reply, { sentTo: answer.body.email })
+  })
 }
 
 export default adminPages

@@ -1,5 +1,7 @@
 /**
- * "My organisation": a VCSE organisation's editors keep their listings current (confirm still
+ * "My organisation": a VCSE organisation's editors answer the referrals link workers made to
+ * their listings (accept, decline with a reason, attended or not: the reference, date, listing and
+ * status are all they see), keep their listings current (confirm still
  * running, referral status), resolve problems link workers reported, edit the organisation's
  * details and invite colleagues. Every write goes through the self-service API; these pages ask
  * and answer in words. The service edit form itself lives in service-form.ts.
@@ -11,13 +13,17 @@ import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
 import { HIDE_AFTER_DAYS } from '../freshness/freshness.ts'
 import { ResolveProblemBodySchema, type Report } from '../manage/problems.ts'
 import { OrganizationDocumentSchema, type OrganizationDocument } from '../manage/schemas.ts'
-import { NotFound } from '../problem.ts'
+import { NotFound, Problem } from '../problem.ts'
+import type { IncomingReferral } from '../referrals/schemas.ts'
+import { movesFor } from '../referrals/status.ts'
+import { DECLINE_REASONS, REFERRAL_STATUSES, type ReferralStatus } from '../referrals/vocabulary.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import { callApi, fieldProblems, formErrors, formText, maxLengthAt, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { authorityOptions, places } from './places.ts'
 import { freshnessTag } from './present.ts'
 import { IdSchema } from '../id.ts'
+import { DECLINE_REASON_WORDS, REFERRAL_MOVE_WORDS, REFERRAL_STATUS_COLOUR, REFERRAL_STATUS_MEANING, REFERRAL_STATUS_WORDS } from './referral-labels.ts'
 
 
 /** The organisation's length limits, read off the API's own schema, never retyped. */
@@ -53,7 +59,7 @@ interface VersionedOrganisation {
 }
 
 /** The success banners a redirect may ask for: a fixed set, so no text from the URL is ever shown. */
-const DONE = ['confirmed', 'referrals', 'resolved', 'saved', 'listing-saved', 'created'] as const
+const DONE = ['confirmed', 'referrals', 'resolved', 'saved', 'listing-saved', 'created', 'referral-moved'] as const
 type Done = (typeof DONE)[number]
 
 const HELD: Record<NonNullable<Listing['held']>, string> = {
@@ -147,16 +153,54 @@ export function orgFieldProblem(form: OrgForm) {
   }
 }
 
+/**
+ * Incoming referrals as the "Referrals to us" table shows them: those waiting for an answer
+ * first (oldest first: they have waited longest), then those the organisation can still update,
+ * then the rest; newest first within each. Each with the moves the organisation may make now.
+ */
+export function referralRows(referrals: IncomingReferral[]) {
+  const rank = (r: IncomingReferral) => (r.status === 'sent' ? 0 : movesFor(r.status, 'organisation').length > 0 ? 1 : 2)
+  return [...referrals]
+    .sort((a, b) => rank(a) - rank(b) || (rank(a) === 0 ? a.created_at.localeCompare(b.created_at) : b.created_at.localeCompare(a.created_at)) || a.reference.localeCompare(b.reference))
+    .map((r) => {
+      const moves = movesFor(r.status, 'organisation')
+      return {
+        ...r,
+        statusText: REFERRAL_STATUS_WORDS[r.status],
+        statusColour: REFERRAL_STATUS_COLOUR[r.status],
+        reasonText: r.decline_reason ? DECLINE_REASON_WORDS[r.decline_reason] : null,
+        buttons: moves.filter((m) => m !== 'declined' && m !== 'sent').map((m) => ({ status: m, text: REFERRAL_MOVE_WORDS[m as Exclude<ReferralStatus, 'sent'>] })),
+        canDecline: moves.includes('declined'),
+      }
+    })
+}
+
+/** The statuses and what each means, for the explanation under the table. */
+const STATUS_MEANINGS = REFERRAL_STATUSES.map((s) => ({ status: s, text: REFERRAL_STATUS_WORDS[s], meaning: REFERRAL_STATUS_MEANING[s] }))
+
+/** The reasons for declining, as the select offers them. */
+const DECLINE_CHOICES = [{ value: '', text: 'Choose a reason' }, ...DECLINE_REASONS.map((r) => ({ value: r, text: DECLINE_REASON_WORDS[r] }))]
+
 const organisationPages: FastifyPluginAsync = async (app) => {
   const editors = app.authorize('editor', 'admin')
   const hide = { schema: { hide: true } }
 
-  /** The dashboard: listings, their freshness and referral status, and problems to resolve. */
-  async function showDashboard(request: FastifyRequest, reply: FastifyReply, problems: FieldProblem[] = [], posted?: { id: string; note: string }) {
-    const [orgs, reports] = await Promise.all([
+  /** The dashboard: referrals to the organisation's listings, the listings with their freshness and referral status, and problems to resolve. */
+  async function showDashboard(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    problems: FieldProblem[] = [],
+    posted?: { id: string; note: string },
+    status?: 409 | 422,
+  ) {
+    // Referrals come to organisations' editors; an admin editing here has none of their own.
+    const isEditor = request.principal?.role === 'editor'
+    const [orgs, reports, incoming] = await Promise.all([
       callApi<ManagedOrganisation[]>(app, request, 'GET', '/api/manage/organizations'),
       callApi<Report[]>(app, request, 'GET', '/api/manage/problems'),
+      isEditor ? callApi<{ referrals: IncomingReferral[] }>(app, request, 'GET', '/api/manage/referrals') : undefined,
     ])
+    const referrals = incoming ? referralRows(incoming.body.referrals) : []
     const now = app.now()
     const organisations = orgs.body.map((o) => ({
       ...o,
@@ -171,15 +215,21 @@ const organisationPages: FastifyPluginAsync = async (app) => {
     const done = DONE.find((d) => d === query.done)
     const listing = organisations.flatMap((o) => o.services).find((s) => s.id === query.id)
     const report = reports.body.find((r) => r.id === query.id)
-    return reply.code(problems.length ? 422 : 200).page('organisation.njk', {
+    const referral = referrals.find((r) => r.id === query.id)
+    return reply.code(status ?? (problems.length ? 422 : 200)).page('organisation.njk', {
       title: 'My organisation',
       organisations,
+      isEditor,
+      referrals,
+      waiting: referrals.filter((r) => r.status === 'sent').length,
+      statusMeanings: STATUS_MEANINGS,
+      declineChoices: DECLINE_CHOICES,
       open: reports.body.filter((r) => r.resolved_at === null),
       resolved: reports.body
         .filter((r) => r.resolved_at !== null)
         .sort((a, b) => b.resolved_at!.localeCompare(a.resolved_at!))
         .slice(0, 10),
-      banner: done ? doneText(done, listing, report) : undefined,
+      banner: done ? doneText(done, listing, report, referral) : undefined,
       maxNote: MAX_RESOLUTION_NOTE,
       staleAfterDays: STALE_AFTER_DAYS,
       hideAfterDays: HIDE_AFTER_DAYS,
@@ -188,7 +238,12 @@ const organisationPages: FastifyPluginAsync = async (app) => {
     })
   }
 
-  function doneText(done: Done, listing: { name: string; referral_capacity: string } | undefined, report: Report | undefined): string {
+  function doneText(
+    done: Done,
+    listing: { name: string; referral_capacity: string } | undefined,
+    report: Report | undefined,
+    referral: { reference: string; status: ReferralStatus; service: { name: string } } | undefined,
+  ): string {
     switch (done) {
       case 'confirmed':
         return listing ? `Thank you. ${listing.name} is marked as still running.` : 'Thank you. The listing is marked as still running.'
@@ -204,6 +259,10 @@ const organisationPages: FastifyPluginAsync = async (app) => {
         return listing ? `Your changes to ${listing.name} are saved.` : 'Your changes to the listing are saved.'
       case 'created':
         return listing ? `${listing.name} is added to your listings.` : 'The listing is added.'
+      case 'referral-moved':
+        return referral
+          ? `Referral ${referral.reference} to ${referral.service.name} is now: ${REFERRAL_STATUS_WORDS[referral.status]}. The link worker can see this.`
+          : 'The referral is updated.'
     }
   }
 
@@ -235,6 +294,29 @@ const organisationPages: FastifyPluginAsync = async (app) => {
     const answer = await callApi(app, request, 'POST', `/api/manage/problems/${id}/resolve`, { resolution_note: note })
     if (answer.problem) return showDashboard(request, reply, [{ field, text: answer.problem.detail ?? answer.problem.title }], { id, note })
     return back(reply, 'resolved', id)
+  })
+
+  app.post('/my-organisation/referrals/:id/status', { preHandler: app.authorize('editor'), ...hide }, async (request: IdRequest, reply) => {
+    const id = idOr404(request.params.id)
+    const form = formFields(request.body, ['status', 'reason'])
+    const status = REFERRAL_STATUSES.find((s) => s === form.status)
+    if (!status) throw new Problem(400, 'form', 'The form could not be read', 'Some of what was sent could not be read. Go back, reload the page and try again.')
+    const field = `decline-${id}`
+    const reason = DECLINE_REASONS.find((r) => r === form.reason)
+    if (status === 'declined' && !reason) {
+      return showDashboard(request, reply, [{ field, text: 'Select why you cannot take this referral' }])
+    }
+    const answer = await callApi<IncomingReferral>(app, request, 'POST', `/api/manage/referrals/${id}/status`, { status, ...(status === 'declined' ? { reason } : {}) })
+    if (answer.status === 409) {
+      // Someone (a colleague, or the link worker) moved it first: say where it stands now.
+      const now = (await callApi<{ referrals: IncomingReferral[] }>(app, request, 'GET', '/api/manage/referrals')).body.referrals.find((r) => r.id === id)
+      const text = now
+        ? `Referral ${now.reference} could not be marked “${REFERRAL_STATUS_WORDS[status]}”: it is now “${REFERRAL_STATUS_WORDS[now.status]}”. Someone may have changed it since you loaded the page. The table below shows what you can do now.`
+        : 'The referral could not be changed: it has moved on since you loaded the page. The table below shows what you can do now.'
+      return showDashboard(request, reply, [{ field: `referral-${id}`, text }], undefined, 409)
+    }
+    if (answer.problem) return showDashboard(request, reply, [{ field: `referral-${id}`, text: answer.problem.detail ?? answer.problem.title }])
+    return back(reply, 'referral-moved', id)
   })
 
   registerOrganisationForms(app, editors)

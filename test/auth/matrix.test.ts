@@ -169,6 +169,7 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
   },
   'GET /api/admin/teams': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/teams' }) },
   'POST /api/admin/teams': { rule: { auth: 'roles', roles: ['admin'] }, request: (_c, caller, target) => ({ method: 'POST', url: '/api/admin/teams', payload: { name: `Team of ${caller} ${target}` } }) },
+  'GET /api/admin/link-workers': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/link-workers' }) },
   'PUT /api/admin/accounts/{id}/team': {
     rule: { auth: 'roles', roles: ['admin'] },
     request: (c) => ({ method: 'PUT', url: `/api/admin/accounts/${c.otherWorker}/team`, payload: { team_id: c.team } }),

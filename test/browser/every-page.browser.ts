@@ -6,7 +6,7 @@ import t from 'tap'
 import { createAdmin } from '../../src/auth/admin.ts'
 import { createInvitation, createPasswordReset } from '../../src/auth/invitations.ts'
 import { hashPassword } from '../../src/auth/passwords.ts'
-import { createAccount } from '../../src/auth/store.ts'
+import { createAccount, createToken } from '../../src/auth/store.ts'
 import { linkKey, makeConfirmLink } from '../../src/freshness/freshness.ts'
 import { createEpisode, createTeam } from '../../src/referrals/store.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
@@ -42,6 +42,16 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   await createPasswordReset(app.db, { id: worker.id, email: 'worker@example.org' }, 'http://connector.test', FIXED_NOW)
   const resetMail = (await app.db.query<{ body_text: string }>(`SELECT body_text FROM mail_outbox WHERE to_address = 'worker@example.org'`)).rows[0]!
   const resetPath = /http:\/\/connector\.test(\/password-reset\S+)/.exec(resetMail.body_text)![1]!
+  // A team for the link worker, who refers someone to one of A's running listings through the API,
+  // so "Referrals to us" has a referral to accept or decline and the teams page a team to choose.
+  const adminToken = (await createToken(app.db, (await app.db.query<{ id: string }>(`SELECT id FROM account WHERE email = 'admin@example.org'`)).rows[0]!.id, 'browser', FIXED_NOW)).token
+  const team = (await app.inject({ method: 'POST', url: '/api/admin/teams', headers: { authorization: `Bearer ${adminToken}` }, payload: { name: 'Browser PCN' } })).json().id as string
+  await app.inject({ method: 'PUT', url: `/api/admin/accounts/${worker.id}/team`, headers: { authorization: `Bearer ${adminToken}` }, payload: { team_id: team } })
+  const asWorker = { authorization: `Bearer ${(await createToken(app.db, worker.id, 'browser', FIXED_NOW)).token}` }
+  const episode = (await app.inject({ method: 'POST', url: '/api/episodes', headers: asWorker, payload: { case_number: 'BROWSER-1', referral_route: 'gp', age_band: '65-74', postcode: 'CR0 1NX' } })).json().id as string
+  const running = (await app.db.query<{ id: string }>(`SELECT id FROM service WHERE organization_id = $1 AND status = 'active' ORDER BY id LIMIT 1`, [A.org])).rows[0]!.id
+  const referred = await app.inject({ method: 'POST', url: `/api/episodes/${episode}/referrals`, headers: asWorker, payload: { service_id: running, source: 'search' } })
+  if (referred.statusCode !== 201) throw new Error(`referring answered ${referred.statusCode}: ${referred.body}`)
 
   const base = await listen(app)
   const browser = await launch()
@@ -93,6 +103,7 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     { who: 'admin@example.org', name: 'admin', path: '/admin' },
     { who: 'admin@example.org', name: 'admin-organisations', path: '/admin/organisations' },
     { who: 'admin@example.org', name: 'admin-organisation', path: `/admin/organisations/${A.org}` },
+    { who: 'admin@example.org', name: 'admin-teams', path: '/admin/teams', submit: { name: 'admin-teams-errors', errors: true } },
     { who: 'admin@example.org', name: 'admin-organisation-new', path: '/admin/organisations/new', submit: { name: 'admin-organisation-new-errors', errors: true } },
     { who: 'admin@example.org', name: 'service-edit-areas', path: `/my-organisation/services/${remote}/edit` },
   ]

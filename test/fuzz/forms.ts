@@ -35,7 +35,8 @@ function fieldPairs(html: string): Array<[string, string]> {
 
 /**
  * The forms people fill in, each as its role: signing in and registering, matching a client,
- * reporting a problem, editing an organisation and its listings, inviting, adding an organisation.
+ * reporting a problem, editing an organisation and its listings, inviting, adding an organisation,
+ * adding a team.
  * Sign-out is left out: posting it would sign the fuzzer's browser out.
  */
 export async function formTargets(app: FastifyInstance, ctx: FuzzContext, exchange: Exchange): Promise<Array<Target<FormRequest>>> {
@@ -52,6 +53,7 @@ export async function formTargets(app: FastifyInstance, ctx: FuzzContext, exchan
     { page: `/my-organisation/organisations/${org}/services/new`, key: 'FORM /my-organisation/organisations/{id}/services/new', role: 'editor' },
     { page: `/my-organisation/organisations/${org}/invite`, key: 'FORM /my-organisation/organisations/{id}/invite', role: 'editor' },
     { page: '/admin/organisations/new', key: 'FORM /admin/organisations/new', role: 'admin' },
+    { page: '/admin/teams', key: 'FORM /admin/teams', role: 'admin' },
   ]
   // One browser per role, signed in through the sign-in page as a person would be.
   const browsers = new Map<Caller, Visitor>([['anonymous', new Visitor(app)]])
