@@ -1,6 +1,7 @@
 /**
- * Plain words for a referral's status and an organisation's reasons for declining, as the pages
- * show them. Typed against the vocabularies, so a new status or reason without words fails the
+ * Plain words for a referral's status and reasons for declining as the organisation running the
+ * listing sees them on "Referrals to us" ("Waiting for your answer", "We are full"); the link
+ * worker's words for the same codes are the `label` filter's (labels.ts). Typed against the vocabularies, so a new status or reason without words fails the
  * type check.
  */
 import type { DeclineReason, ReferralStatus } from '../referrals/vocabulary.ts'

@@ -8,7 +8,6 @@ import { createInvitation, createPasswordReset } from '../../src/auth/invitation
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount, createToken } from '../../src/auth/store.ts'
 import { linkKey, makeConfirmLink } from '../../src/freshness/freshness.ts'
-import { createEpisode, createTeam } from '../../src/referrals/store.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import { checkPage, launch, listen, openPage, VIEWPORTS } from './browser.ts'
 
@@ -26,11 +25,6 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   await createAdmin(app.db, 'admin@example.org', PASSWORD, FIXED_NOW)
   await createAccount(app.db, { email: 'editor@example.org', role: 'editor', passwordHash: hash, organizationIds: [A.org] })
   await createAccount(app.db, { email: 'worker@example.org', role: 'link_worker', passwordHash: hash })
-  // A link worker in a team, with an episode of theirs (a worker without a team sees why they need one).
-  const team = await createTeam(app.db, 'Thornton Heath PCN', FIXED_NOW)
-  const teamed = await createAccount(app.db, { email: 'teamed@example.org', role: 'link_worker', passwordHash: hash, teamId: team.id })
-  const area = { outcode: 'CR7', ward_code: null, ward_name: null, lsoa_code: null }
-  const episode = await createEpisode(app.db, { teamId: team.id, linkWorkerId: teamed, caseNumber: 'BROWSER-1', referralRoute: 'gp', ageBand: '75-84', area, openedOn: '2026-11-01' }, FIXED_NOW)
   // A report to resolve, a pending organisation to approve, and emailed links to open.
   await app.db.query(`INSERT INTO problem_report (service_id, kind, note, created_at) VALUES ($1, 'wrong_time', 'Now on Wednesdays', $2)`, [A.service, new Date(FIXED_NOW.getTime() - 20 * 86_400_000).toISOString()])
   await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: 'Waiting Room Choir' }, email: 'new.org@example.org' } })
@@ -42,12 +36,13 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   await createPasswordReset(app.db, { id: worker.id, email: 'worker@example.org' }, 'http://connector.test', FIXED_NOW)
   const resetMail = (await app.db.query<{ body_text: string }>(`SELECT body_text FROM mail_outbox WHERE to_address = 'worker@example.org'`)).rows[0]!
   const resetPath = /http:\/\/connector\.test(\/password-reset\S+)/.exec(resetMail.body_text)![1]!
-  // A team for the link worker, who refers someone to one of A's running listings through the API,
-  // so "Referrals to us" has a referral to accept or decline and the teams page a team to choose.
+  // A link worker in a team (worker@ has none, and sees why they need one), who starts an episode
+  // and refers someone to one of A's running listings through the API, so "Referrals to us" has a
+  // referral to accept or decline and the teams page a team to choose.
   const adminToken = (await createToken(app.db, (await app.db.query<{ id: string }>(`SELECT id FROM account WHERE email = 'admin@example.org'`)).rows[0]!.id, 'browser', FIXED_NOW)).token
   const team = (await app.inject({ method: 'POST', url: '/api/admin/teams', headers: { authorization: `Bearer ${adminToken}` }, payload: { name: 'Browser PCN' } })).json().id as string
-  await app.inject({ method: 'PUT', url: `/api/admin/accounts/${worker.id}/team`, headers: { authorization: `Bearer ${adminToken}` }, payload: { team_id: team } })
-  const asWorker = { authorization: `Bearer ${(await createToken(app.db, worker.id, 'browser', FIXED_NOW)).token}` }
+  const teamed = await createAccount(app.db, { email: 'teamed@example.org', role: 'link_worker', passwordHash: hash, teamId: team })
+  const asWorker = { authorization: `Bearer ${(await createToken(app.db, teamed, 'browser', FIXED_NOW)).token}` }
   const episode = (await app.inject({ method: 'POST', url: '/api/episodes', headers: asWorker, payload: { case_number: 'BROWSER-1', referral_route: 'gp', age_band: '65-74', postcode: 'CR0 1NX' } })).json().id as string
   const running = (await app.db.query<{ id: string }>(`SELECT id FROM service WHERE organization_id = $1 AND status = 'active' ORDER BY id LIMIT 1`, [A.org])).rows[0]!.id
   const referred = await app.inject({ method: 'POST', url: `/api/episodes/${episode}/referrals`, headers: asWorker, payload: { service_id: running, source: 'search' } })
