@@ -10,10 +10,12 @@ import {
   CLOSE_REASONS,
   DECLINE_REASONS,
   DIRECT_LONELINESS,
+  DIRECT_QUESTION,
   REFERRAL_ROUTES,
   REFERRAL_SOURCES,
   REFERRAL_STATUSES,
   SCORE_KINDS,
+  UCLA3_QUESTIONS,
 } from './vocabulary.ts'
 
 /**
@@ -62,10 +64,10 @@ const item = (question: string) => z.number().int().describe(`"${question}" 1 ha
 export const ScoreInputSchema = z.strictObject({
   kind: z.enum(SCORE_KINDS),
   recorded_on: isoDate.optional().describe('default today'),
-  companionship: item('How often do you feel that you lack companionship?'),
-  left_out: item('How often do you feel left out?'),
-  isolated: item('How often do you feel isolated from others?'),
-  direct: z.enum(DIRECT_LONELINESS).optional().describe('"How often do you feel lonely?" (ONS direct measure), if asked'),
+  companionship: item(UCLA3_QUESTIONS[0].question),
+  left_out: item(UCLA3_QUESTIONS[1].question),
+  isolated: item(UCLA3_QUESTIONS[2].question),
+  direct: z.enum(DIRECT_LONELINESS).optional().describe(`"${DIRECT_QUESTION}" (ONS direct measure), if asked`),
 })
 
 export const ScoreSchema = z.object({

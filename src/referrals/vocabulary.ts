@@ -23,6 +23,23 @@ export const AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65-74', 
 /** Why an episode ended. */
 export const CLOSE_REASONS = ['goals_met', 'other_support', 'no_longer_engaging', 'declined_support', 'moved_away', 'other'] as const
 
+/** The three UCLA-3 questions in the ONS wording, and the field that holds each answer. */
+export const UCLA3_QUESTIONS = [
+  { field: 'companionship', question: 'How often do you feel that you lack companionship?' },
+  { field: 'left_out', question: 'How often do you feel left out?' },
+  { field: 'isolated', question: 'How often do you feel isolated from others?' },
+] as const
+
+/** Each UCLA-3 answer and the points it scores. */
+export const UCLA3_ANSWERS = [
+  { value: '1', text: 'Hardly ever or never' },
+  { value: '2', text: 'Some of the time' },
+  { value: '3', text: 'Often' },
+] as const
+
+/** The ONS direct measure of loneliness, asked as well if the link worker chooses. */
+export const DIRECT_QUESTION = 'How often do you feel lonely?'
+
 /** A UCLA-3 score at the start of an episode, or at a later follow-up. */
 export const SCORE_KINDS = ['baseline', 'follow_up'] as const
 

@@ -16,7 +16,7 @@ import type { OrganizationDocument } from '../manage/schemas.ts'
 import { INVITATION_DAYS } from '../auth/invitations.ts'
 import { readOrganization } from '../manage/store.ts'
 import { NotFound } from '../problem.ts'
-import { TeamCreateSchema } from '../referrals/schemas.ts'
+import { LinkWorkerSchema, TeamCreateSchema, TeamSchema } from '../referrals/schemas.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import { callApi, fieldProblems, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { label } from './labels.ts'
@@ -70,19 +70,9 @@ async function listingsOf(app: FastifyInstance, request: FastifyRequest, id: str
   }
 }
 
-/** A team as GET /api/admin/teams lists it. */
-interface TeamRow {
-  id: string
-  name: string
-  link_workers: number
-}
-
-/** A link worker as GET /api/admin/link-workers lists them. */
-interface LinkWorkerRow {
-  id: string
-  email: string
-  team: { id: string; name: string } | null
-}
+/** A team and a link worker as GET /api/admin/teams and /api/admin/link-workers list them. */
+type TeamRow = z.infer<typeof TeamSchema>
+type LinkWorkerRow = z.infer<typeof LinkWorkerSchema>
 
 const TEAM_NAME_MAX = maxLengthAt(TeamCreateSchema, 'name')
 

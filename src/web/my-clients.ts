@@ -12,27 +12,22 @@ import { IdSchema } from '../id.ts'
 import { NotFound, Problem } from '../problem.ts'
 import type { Episode, EpisodeSummary, Referral, Score } from '../referrals/schemas.ts'
 import { movesFor } from '../referrals/status.ts'
-import { AGE_BANDS, CLOSE_REASONS, DIRECT_LONELINESS, REFERRAL_ROUTES, REFERRAL_SOURCES, SCORE_KINDS, type ReferralStatus } from '../referrals/vocabulary.ts'
+import {
+  AGE_BANDS,
+  CLOSE_REASONS,
+  DIRECT_LONELINESS,
+  DIRECT_QUESTION,
+  REFERRAL_ROUTES,
+  REFERRAL_SOURCES,
+  SCORE_KINDS,
+  UCLA3_ANSWERS,
+  UCLA3_QUESTIONS,
+  type ReferralStatus,
+} from '../referrals/vocabulary.ts'
 import { callApi, formErrors, formText, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 
-/** The three UCLA-3 questions, in the ONS wording, and the API field each answers. */
-export const UCLA3_QUESTIONS = [
-  { field: 'companionship', question: 'How often do you feel that you lack companionship?' },
-  { field: 'left_out', question: 'How often do you feel left out?' },
-  { field: 'isolated', question: 'How often do you feel isolated from others?' },
-] as const
 type Ucla3Field = (typeof UCLA3_QUESTIONS)[number]['field']
-
-/** The answers to each UCLA-3 question and the points each scores. */
-export const UCLA3_ANSWERS = [
-  { value: '1', text: 'Hardly ever or never' },
-  { value: '2', text: 'Some of the time' },
-  { value: '3', text: 'Often' },
-] as const
-
-/** The ONS direct measure of loneliness, asked as well if the link worker chooses. */
-export const DIRECT_QUESTION = 'How often do you feel lonely?'
 
 /** What a UCLA-3 answer reads as: "Often (3)". */
 const answerText = (points: number) => `${UCLA3_ANSWERS.find((a) => a.value === String(points))?.text ?? '?'} (${points})`
