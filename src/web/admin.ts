@@ -18,9 +18,9 @@ import { readOrganization } from '../manage/store.ts'
 import { NotFound } from '../problem.ts'
 import { LinkWorkerSchema, TeamCreateSchema, TeamSchema } from '../referrals/schemas.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
-import { callApi, fieldProblems, formErrors, maxLengthAt, readForm, type FieldProblem } from './api.ts'
+import { callApi, fieldProblems, formErrors, formFields, idOr404, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { label } from './labels.ts'
-import { formFields, ORG_FIELDS, orgDocument, orgFieldProblem, orgFormPage, type OrgForm } from './organisation.ts'
+import { ORG_FIELDS, orgDocument, orgFieldProblem, orgFormPage, type OrgForm } from './organisation.ts'
 import { freshnessTag } from './present.ts'
 import { IdSchema } from '../id.ts'
 
@@ -183,10 +183,9 @@ const adminPages: FastifyPluginAsync = async (app) => {
     '/admin/organisations/:id/approve',
     { preHandler: app.authorize('admin'), schema: { hide: true } },
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const id = IdSchema.safeParse(request.params.id)
-      if (!id.success) throw new NotFound('There is no organisation waiting for approval at this address.')
+      const id = idOr404(request.params.id, 'There is no organisation waiting for approval at this address.')
       // A second click (or another admin first) finds nothing pending: the page says it is done.
-      const answer = await callApi<{ id: string; services_published: number }>(app, request, 'POST', `/api/admin/organizations/${id.data}/approve`, undefined, {}, [404])
+      const answer = await callApi<{ id: string; services_published: number }>(app, request, 'POST', `/api/admin/organizations/${id}/approve`, undefined, {}, [404])
       if (answer.status === 404) return reply.redirect('/admin', 303)
       return reply.redirect(`/admin?approved=${answer.body.id}&published=${answer.body.services_published}`, 303)
     },
@@ -249,15 +248,14 @@ function registerTeamPages(app: FastifyInstance) {
   })
 
   app.post('/admin/link-workers/:id/team', admins, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-    const id = IdSchema.safeParse(request.params.id)
-    if (!id.success) throw new NotFound('There is no link worker at this address.')
+    const id = idOr404(request.params.id, 'There is no link worker at this address.')
     const { team_id: chosen } = formFields(request.body, ['team_id'])
     const team = chosen === '' ? null : IdSchema.safeParse(chosen).data
-    const refuse = (text: string) => showTeams(request, reply, { problems: [{ field: `team-${id.data}`, text }] })
+    const refuse = (text: string) => showTeams(request, reply, { problems: [{ field: `team-${id}`, text }] })
     if (team === undefined) return refuse('Choose a team from the list')
-    const answer = await callApi(app, request, 'PUT', `/api/admin/accounts/${id.data}/team`, { team_id: team })
+    const answer = await callApi(app, request, 'PUT', `/api/admin/accounts/${id}/team`, { team_id: team })
     if (answer.problem) return refuse(answer.status === 422 && answer.problem.errors?.some((e) => e.pointer === '/team_id') ? 'Choose a team from the list' : (answer.problem.detail ?? answer.problem.title))
-    return reply.redirect(`/admin/teams?done=team-set&id=${id.data}`, 303)
+    return reply.redirect(`/admin/teams?done=team-set&id=${id}`, 303)
   })
 
   app.post('/admin/teams/invite', admins, async (request, reply) => {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { IdSchema } from '../id.ts'
 import { Forbidden, NotFound, Problem, Unauthorized, type FieldError, type ProblemBody } from '../problem.ts'
 
 export interface ApiAnswer<T> {
@@ -93,12 +94,34 @@ export function formErrors(problems: FieldProblem[]) {
  */
 export function readForm<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const parsed = schema.safeParse(input ?? {})
-  if (!parsed.success) throw new Problem(400, 'form', 'The form could not be read', 'Some of what was sent could not be read. Go back, reload the page and try again.')
+  if (!parsed.success) throw unreadableForm()
   return parsed.data
+}
+
+/** The 400 page for a form no page of ours sends (a field tampered with or missing). */
+export const unreadableForm = (): Problem =>
+  new Problem(400, 'form', 'The form could not be read', 'Some of what was sent could not be read. Go back, reload the page and try again.')
+
+/** A uuid from the address, or a 404 saying `detail`: the same page as for a record that is not theirs. */
+export function idOr404(id: string, detail: string): string {
+  if (!IdSchema.safeParse(id).success) throw new NotFound(detail)
+  return id
 }
 
 /** One text field of a url-encoded form: the first value if repeated, trimmed; '' when absent. */
 export const formText = (v: unknown): string => (Array.isArray(v) ? String(v[0] ?? '') : v === undefined || v === null ? '' : String(v)).trim()
+
+/** The form's text fields: a string each, trimmed (a repeated field keeps its first value). */
+export function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
+  const raw = (body ?? {}) as Record<string, unknown>
+  return Object.fromEntries(names.map((n) => [n, formText(raw[n])])) as Record<K, string>
+}
+
+/** A field's value if it is one of a closed vocabulary; undefined for anything else (absent, repeated, tampered with). */
+export function formChoice<T extends string>(values: readonly T[], raw: unknown): T | undefined {
+  const v = formText(raw)
+  return values.find((x) => x === v)
+}
 
 /** A field that may be repeated (checkboxes): always a list of strings. */
 export const formList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)])

@@ -18,9 +18,9 @@ import { gapContextFor, matchForProfile } from '../match/service.ts'
 import { registerRateLimits } from '../plugins/rate-limit.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../matching/schemas.ts'
 import { languageName, listAlternatives } from '../matching/words.ts'
-import { NotFound, Problem } from '../problem.ts'
+import { Problem } from '../problem.ts'
 import type { Episode } from '../referrals/schemas.ts'
-import { callApi, formErrors, formList, formText, type FieldProblem } from './api.ts'
+import { callApi, formErrors, formList, formText, idOr404, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { nextDates, sessionText, whenText } from './present.ts'
 import { IdSchema } from '../id.ts'
@@ -384,9 +384,9 @@ interface MatchEpisode {
  * id a 404); undefined when none is named.
  */
 async function matchEpisode(app: FastifyInstance, request: FastifyRequest, raw: unknown): Promise<MatchEpisode | undefined> {
-  const id = formText(raw)
-  if (id === '') return undefined
-  if (!IdSchema.safeParse(id).success) throw new NotFound('There is no such episode. It may not be one of your team’s.')
+  const given = formText(raw)
+  if (given === '') return undefined
+  const id = idOr404(given, 'There is no such episode. It may not be one of your team’s.')
   const episode = (await callApi<Episode>(app, request, 'GET', `/api/episodes/${id}`)).body
   return { id: episode.id, reference: episode.reference, open: episode.closed_on === null }
 }

@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { IdSchema } from '../id.ts'
-import { NotFound, Problem } from '../problem.ts'
+import { NotFound } from '../problem.ts'
 import type { Episode, EpisodeSummary, Referral, Score } from '../referrals/schemas.ts'
 import { movesFor } from '../referrals/status.ts'
 import {
@@ -24,7 +24,7 @@ import {
   UCLA3_QUESTIONS,
   type ReferralStatus,
 } from '../referrals/vocabulary.ts'
-import { callApi, formErrors, formText, type FieldProblem } from './api.ts'
+import { callApi, formChoice, formErrors, formFields, idOr404 as idOrNotFound, unreadableForm, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 
 type Ucla3Field = (typeof UCLA3_QUESTIONS)[number]['field']
@@ -37,20 +37,9 @@ const DONE = ['started', 'score', 'referred', 'moved', 'closed'] as const
 type Done = (typeof DONE)[number]
 
 /** A uuid from the address, or the same "page not found" as for an episode that is not theirs. */
-function idOr404(id: string): string {
-  if (!IdSchema.safeParse(id).success) throw new NotFound('There is nothing at this address. It may not be one of your team’s episodes.')
-  return id
-}
-
-/** One of a closed vocabulary, or undefined for anything else (absent, repeated, tampered with). */
-function oneOf<T extends string>(values: readonly T[], raw: unknown): T | undefined {
-  const v = formText(raw)
-  return values.find((x) => x === v)
-}
+const idOr404 = (id: string): string => idOrNotFound(id, 'There is nothing at this address. It may not be one of your team’s episodes.')
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
-type Body = Record<string, unknown>
-const bodyOf = (request: FastifyRequest): Body => (request.body ?? {}) as Body
 
 /** "CR7, Thornton Heath": the postcode district and ward an episode keeps. */
 export const areaText = (a: EpisodeSummary['area']): string => [a.outcode, a.ward_name].filter(Boolean).join(', ') || 'Not known'
@@ -187,7 +176,7 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
 
   // The case number arrives in the body and goes only to the API: never into a URL or a log line.
   app.post('/my-clients/find', { preHandler: linkWorkers, ...hide }, async (request, reply) => {
-    const caseNumber = formText(bodyOf(request).case_number)
+    const { case_number: caseNumber } = formFields(request.body, ['case_number'])
     const found = await lookupCase(app, request, caseNumber, 'case_number')
     if ('problem' in found) return showHome(request, reply, { problems: [found.problem] })
     const open = found.episodes.find((e) => e.closed_on === null)
@@ -197,18 +186,12 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
   })
 
   app.post('/my-clients/start', { preHandler: linkWorkers, ...hide }, async (request, reply) => {
-    const body = bodyOf(request)
-    const form: StartForm = {
-      case_number: formText(body.case_number),
-      referral_route: formText(body.referral_route),
-      postcode: formText(body.postcode),
-      age_band: formText(body.age_band),
-    }
+    const form: StartForm = formFields(request.body, ['case_number', 'referral_route', 'postcode', 'age_band'])
     const problems: FieldProblem[] = []
     if (form.case_number === '') problems.push({ field: 'start_case_number', text: 'Enter the case number' })
-    if (!oneOf(REFERRAL_ROUTES, form.referral_route)) problems.push({ field: 'referral_route', text: 'Select who referred them to you' })
+    if (!formChoice(REFERRAL_ROUTES, form.referral_route)) problems.push({ field: 'referral_route', text: 'Select who referred them to you' })
     if (form.postcode === '') problems.push({ field: 'postcode', text: 'Enter their home postcode, like CR0 1AA' })
-    if (!oneOf(AGE_BANDS, form.age_band)) problems.push({ field: 'age_band', text: 'Select their age band' })
+    if (!formChoice(AGE_BANDS, form.age_band)) problems.push({ field: 'age_band', text: 'Select their age band' })
     if (problems.length) return showHome(request, reply, { problems, start: form })
     const answer = await callApi<Episode>(app, request, 'POST', '/api/episodes', form)
     if (answer.problem) {
@@ -245,8 +228,6 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
         answers: UCLA3_QUESTIONS.map((q) => ({ question: q.question, text: answerText(s[q.field]) })),
         directText: s.direct ? label(s.direct, 'direct_loneliness') : 'Not asked',
       })),
-      baselineTotal: baseline?.total ?? null,
-      latestTotal: latest?.total ?? null,
       change: changeText(baseline, latest),
       scoreForm: {
         kind: score.kind,
@@ -286,19 +267,13 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
 
   app.post('/my-clients/:id/scores', { preHandler: linkWorkers, ...hide }, async (request: IdRequest, reply) => {
     const id = idOr404(request.params.id)
-    const body = bodyOf(request)
-    const form: ScoreForm = {
-      kind: oneOf(SCORE_KINDS, body.kind) ?? 'follow_up',
-      companionship: formText(body.companionship),
-      left_out: formText(body.left_out),
-      isolated: formText(body.isolated),
-      direct: formText(body.direct),
-    }
+    const fields = formFields(request.body, ['kind', 'companionship', 'left_out', 'isolated', 'direct'])
+    const form: ScoreForm = { ...fields, kind: formChoice(SCORE_KINDS, fields.kind) ?? 'follow_up' }
     const problems: FieldProblem[] = []
     for (const q of UCLA3_QUESTIONS) {
       if (!UCLA3_ANSWERS.some((a) => a.value === form[q.field])) problems.push({ field: q.field, text: `Select an answer to “${q.question}”` })
     }
-    const direct = form.direct === '' ? undefined : oneOf(DIRECT_LONELINESS, form.direct)
+    const direct = form.direct === '' ? undefined : formChoice(DIRECT_LONELINESS, form.direct)
     if (form.direct !== '' && !direct) problems.push({ field: 'direct', text: `Select an answer to “${DIRECT_QUESTION}”, or not asked` })
     if (problems.length) return showEpisode(request, reply, id, { problems, score: form })
     const points = (f: Ucla3Field) => Number(form[f])
@@ -315,7 +290,7 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
 
   app.post('/my-clients/:id/close', { preHandler: linkWorkers, ...hide }, async (request: IdRequest, reply) => {
     const id = idOr404(request.params.id)
-    const reason = oneOf(CLOSE_REASONS, bodyOf(request).reason)
+    const reason = formChoice(CLOSE_REASONS, formFields(request.body, ['reason']).reason)
     if (!reason) return showEpisode(request, reply, id, { problems: [{ field: 'reason', text: 'Select why the episode is ending' }] })
     const answer = await callApi(app, request, 'POST', `/api/episodes/${id}/close`, { reason })
     if (answer.problem) return showEpisode(request, reply, id, { problems: [{ field: 'reason', text: answer.problem.detail ?? answer.problem.title }], closeReason: reason })
@@ -324,12 +299,10 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
 
   app.post('/my-clients/:id/refer', { preHandler: linkWorkers, ...hide }, async (request: IdRequest, reply) => {
     const id = idOr404(request.params.id)
-    const body = bodyOf(request)
-    const serviceId = formText(body.service_id)
-    const source = oneOf(REFERRAL_SOURCES, body.source)
-    if (!IdSchema.safeParse(serviceId).success || !source) {
-      throw new Problem(400, 'form', 'The form could not be read', 'Some of what was sent could not be read. Go back, reload the page and try again.')
-    }
+    const form = formFields(request.body, ['service_id', 'source'])
+    const serviceId = form.service_id
+    const source = formChoice(REFERRAL_SOURCES, form.source)
+    if (!IdSchema.safeParse(serviceId).success || !source) throw unreadableForm()
     const answer = await referEpisode(app, request, id, serviceId, source)
     if ('problem' in answer) return showEpisode(request, reply, id, { problems: [{ field: 'referrals', text: answer.problem }] })
     return reply.redirect(answer.location, 303)
@@ -342,7 +315,7 @@ const myClientsPages: FastifyPluginAsync = async (app) => {
     const referral = episode.referral_list.find((r) => r.id === referralId)
     if (!referral) throw new NotFound('This episode has no such referral.')
     const field = `referral-${referral.id}`
-    const status = movesFor(referral.status, 'link_worker').find((s) => s === formText(bodyOf(request).status))
+    const status = formChoice(movesFor(referral.status, 'link_worker'), formFields(request.body, ['status']).status)
     if (!status) return showEpisode(request, reply, id, { problems: [{ field, text: `Referral ${referral.reference} is ${label(referral.status, 'referral_status').toLowerCase()}: choose one of the changes shown` }] })
     const answer = await callApi(app, request, 'POST', `/api/referrals/${referral.id}/status`, { status })
     if (answer.problem) return showEpisode(request, reply, id, { problems: [{ field, text: answer.problem.detail ?? answer.problem.title }] })

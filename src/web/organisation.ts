@@ -13,16 +13,14 @@ import { REFERRAL_CAPACITIES } from '../directory/vocabulary.ts'
 import { HIDE_AFTER_DAYS } from '../freshness/freshness.ts'
 import { ResolveProblemBodySchema, type Report } from '../manage/problems.ts'
 import { OrganizationDocumentSchema, type OrganizationDocument } from '../manage/schemas.ts'
-import { NotFound, Problem } from '../problem.ts'
 import type { IncomingReferral } from '../referrals/schemas.ts'
 import { movesFor } from '../referrals/status.ts'
 import { DECLINE_REASONS, REFERRAL_STATUSES, type ReferralStatus } from '../referrals/vocabulary.ts'
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
-import { callApi, fieldProblems, formErrors, formText, maxLengthAt, type FieldProblem } from './api.ts'
+import { callApi, fieldProblems, formChoice, formErrors, formFields, idOr404 as idOrNotFound, maxLengthAt, unreadableForm, type FieldProblem } from './api.ts'
 import { choices, label } from './labels.ts'
 import { authorityOptions, places } from './places.ts'
 import { freshnessTag } from './present.ts'
-import { IdSchema } from '../id.ts'
 import { DECLINE_REASON_WORDS, REFERRAL_MOVE_WORDS, REFERRAL_STATUS_COLOUR, REFERRAL_STATUS_MEANING, REFERRAL_STATUS_WORDS } from './referral-labels.ts'
 
 
@@ -81,18 +79,9 @@ export function organisationHome(request: FastifyRequest, organisation: { id: st
 export const doneAt = (home: { href: string }, done: string, id: string): string => `${home.href}?done=${done}&id=${id}`
 
 /** A uuid from the address, or the same "page not found" as for a record that is not theirs. */
-function idOr404(id: string): string {
-  if (!IdSchema.safeParse(id).success) throw new NotFound('There is nothing at this address. It may not be one of your organisation’s records.')
-  return id
-}
+const idOr404 = (id: string): string => idOrNotFound(id, 'There is nothing at this address. It may not be one of your organisation’s records.')
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
-
-/** The form's text fields: a string each, trimmed (a repeated field keeps its first value). */
-export function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
-  const raw = (body ?? {}) as Record<string, unknown>
-  return Object.fromEntries(names.map((n) => [n, formText(raw[n])])) as Record<K, string>
-}
 
 export const ORG_FIELDS = ['name', 'description', 'email', 'website', 'charity_number', 'local_authority'] as const
 export type OrgForm = Record<(typeof ORG_FIELDS)[number], string>
@@ -279,7 +268,7 @@ const organisationPages: FastifyPluginAsync = async (app) => {
   app.post('/my-organisation/services/:id/referrals', { preHandler: editors, ...hide }, async (request: IdRequest, reply) => {
     const id = idOr404(request.params.id)
     const { referral_capacity: chosen } = formFields(request.body, ['referral_capacity'])
-    const capacity = REFERRAL_CAPACITIES.find((c) => c === chosen)
+    const capacity = formChoice(REFERRAL_CAPACITIES, chosen)
     if (!capacity) return showDashboard(request, reply, [{ field: `referral-${id}`, text: 'Select whether the listing is taking referrals, has a waiting list or is full' }])
     const answer = await callApi(app, request, 'PUT', `/api/manage/services/${id}/referral-capacity`, { referral_capacity: capacity })
     if (answer.problem) return showDashboard(request, reply, [{ field: `referral-${id}`, text: answer.problem.detail ?? answer.problem.title }])
@@ -299,10 +288,10 @@ const organisationPages: FastifyPluginAsync = async (app) => {
   app.post('/my-organisation/referrals/:id/status', { preHandler: app.authorize('editor'), ...hide }, async (request: IdRequest, reply) => {
     const id = idOr404(request.params.id)
     const form = formFields(request.body, ['status', 'reason'])
-    const status = REFERRAL_STATUSES.find((s) => s === form.status)
-    if (!status) throw new Problem(400, 'form', 'The form could not be read', 'Some of what was sent could not be read. Go back, reload the page and try again.')
+    const status = formChoice(REFERRAL_STATUSES, form.status)
+    if (!status) throw unreadableForm()
     const field = `decline-${id}`
-    const reason = DECLINE_REASONS.find((r) => r === form.reason)
+    const reason = formChoice(DECLINE_REASONS, form.reason)
     if (status === 'declined' && !reason) {
       return showDashboard(request, reply, [{ field, text: 'Select why you cannot take this referral' }])
     }

@@ -14,14 +14,13 @@ import type { Queryable } from '../db/db.ts'
 import { locatePostcode } from '../geo/locate.ts'
 import { normalisePostcode } from '../geo/postcode.ts'
 import { ServiceAreaDocumentSchema, ServiceDocumentSchema, type OrganizationDocument, type ServiceAreaDocument, type ServiceDocument } from '../manage/schemas.ts'
-import { Invalid, NotFound, type FieldError } from '../problem.ts'
-import { callApi, fieldProblems, formErrors, formList, formText, maxLengthAt, readForm, type FieldProblem } from './api.ts'
+import { Invalid, type FieldError } from '../problem.ts'
+import { callApi, fieldProblems, formErrors, formList, formText, idOr404, maxLengthAt, readForm, type FieldProblem } from './api.ts'
 import { areaName } from '../directory/area-words.ts'
 import { choices, label, LABELS } from './labels.ts'
 import { doneAt, organisationHome } from './organisation.ts'
 import { places, wardGroups, type Places } from './places.ts'
 import { whenText } from './present.ts'
-import { IdSchema } from '../id.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The form parser: flat url-encoded keys into a tree.
@@ -1071,11 +1070,11 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
   const editors = app.authorize('editor', 'admin')
 
   const read = async (request: FastifyRequest, id: string) => {
-    if (!IdSchema.safeParse(id).success) throw new NotFound('There is no listing at this address.')
+    idOr404(id, 'There is no listing at this address.')
     return (await callApi<Versioned>(app, request, 'GET', `/api/manage/services/${id}`)).body
   }
   const organisation = async (request: FastifyRequest, id: string): Promise<FormOrganisation> => {
-    if (!IdSchema.safeParse(id).success) throw new NotFound('There is no organisation at this address.')
+    idOr404(id, 'There is no organisation at this address.')
     const org = (await callApi<{ id: string; document: OrganizationDocument }>(app, request, 'GET', `/api/manage/organizations/${id}`)).body
     return { id: org.id, name: org.document.name, local_authority: org.document.local_authority }
   }
