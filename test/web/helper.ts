@@ -121,3 +121,16 @@ export function formFields(html: string): Record<string, FormValue> {
   }
   return out
 }
+
+/** Jane (the persona of test/match/routes.test.ts) as the match form asks about her: housebound, 45, wanting befriending or peer support one to one. */
+export const janeForm = (postcode: string): Record<string, FormValue> => ({
+  postcode,
+  travel: 'housebound',
+  terms: ['befriending', 'peer-support'],
+  group_size: 'one_to_one',
+  audiences: 'mental_health',
+  accompanied_first_visit: 'no',
+  cost: 'any',
+  age: '45',
+  gender: 'woman',
+})

@@ -6,22 +6,11 @@ import type { MatchResponse } from '../../src/matching/schemas.ts'
 import { label } from '../../src/web/labels.ts'
 import { adminSession, invited, TEST_PASSWORD } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
-import { errorSummary, text, Visitor, type FormValue } from './helper.ts'
+import { errorSummary, janeForm, text, Visitor } from './helper.ts'
 
 const REMOTE_WORDS = ['Home visits', 'By telephone', 'Online (video)', 'Online (messages)']
 
-/** Jane as the form asks about her (the persona of test/match/routes.test.ts), and as the API takes her. */
-const janeForm = (postcode: string): Record<string, FormValue> => ({
-  postcode,
-  travel: 'housebound',
-  terms: ['befriending', 'peer-support'],
-  group_size: 'one_to_one',
-  audiences: 'mental_health',
-  accompanied_first_visit: 'no',
-  cost: 'any',
-  age: '45',
-  gender: 'woman',
-})
+/** Jane as the API takes her (the persona of test/match/routes.test.ts; janeForm is how the page asks). */
 const janeProfile = (postcode: string) => ({
   postcode,
   travel: { housebound: true },
