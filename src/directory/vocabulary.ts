@@ -68,8 +68,8 @@ export const BARRIERS = ['distance', 'access', 'time', 'eligibility', 'capacity'
  */
 export const SERVICE_AREA_KINDS = ['england', 'local_authority', 'ward', 'radius', 'geometry'] as const
 
-/** The boundaries the service holds: England, local authority districts and wards. */
-export const BOUNDARY_KINDS = ['country', 'local_authority', 'ward'] as const
+/** The boundaries the service holds: England, local authority districts, wards and LSOAs (lower layer super output areas, for reports). */
+export const BOUNDARY_KINDS = ['country', 'local_authority', 'ward', 'lsoa'] as const
 
 /** What an account may do: run the service, find and match, edit its organisations' listings, or report. */
 export const ROLES = ['admin', 'link_worker', 'editor', 'commissioner'] as const

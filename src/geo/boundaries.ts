@@ -1,8 +1,8 @@
 /**
- * Boundaries a service area can name: England, its local authority districts and wards, by
- * their ONS (GSS) codes. The shipped files (England's outline, London's boroughs, Croydon's wards;
- * see ./data/ATTRIBUTION.md) load on first start; `npm run import:boundaries` adds or replaces
- * others from any ONS-style GeoJSON file.
+ * Boundaries by their ONS (GSS) codes: England, its local authority districts and wards (which
+ * a service area can name), and LSOAs (which reports count by). The shipped files (England's
+ * outline, London's boroughs, Croydon's wards and LSOAs; see ./data/ATTRIBUTION.md) load on
+ * first start; `npm run import:areas` adds or replaces others from any ONS-style GeoJSON file.
  */
 import { readFileSync } from 'node:fs'
 import type { Db, Queryable } from '../db/db.ts'
@@ -31,6 +31,8 @@ export class BoundaryFileRefused extends Error {
 /** Which property holds a feature's code, name and parent, by the ONS naming (LAD13CD, WD19NM...). */
 function layout(properties: Record<string, unknown>): { kind: BoundaryKind; code: string; name: string; parent?: string } | undefined {
   const key = (prefix: string, suffix: string) => Object.keys(properties).find((k) => new RegExp(`^${prefix}\\d{2}${suffix}$`).test(k))
+  const lsoa = key('LSOA', 'CD')
+  if (lsoa) return { kind: 'lsoa', code: lsoa, name: key('LSOA', 'NM') ?? '' }
   const ward = key('WD', 'CD')
   if (ward) return { kind: 'ward', code: ward, name: key('WD', 'NM') ?? '', parent: key('LAD', 'CD') }
   const lad = key('LAD', 'CD')
@@ -48,8 +50,8 @@ const BOUNDARY_LOCK = 7_310_526_003
 
 /**
  * Adds or replaces the boundaries in a GeoJSON FeatureCollection whose features carry ONS
- * codes and names (CTRYnnCD/NM, LADnnCD/NM, or WDnnCD/NM with LADnnCD for the ward's
- * authority), in England only. Geometry PostGIS finds invalid is repaired (ST_MakeValid).
+ * codes and names (CTRYnnCD/NM, LADnnCD/NM, WDnnCD/NM with LADnnCD for the ward's authority,
+ * or LSOAnnCD/NM), in England only. Geometry PostGIS finds invalid is repaired (ST_MakeValid).
  * Service areas that name a replaced boundary take its new outline.
  */
 async function writeBoundaries(tx: Queryable, text: string): Promise<BoundaryImport> {
@@ -57,7 +59,7 @@ async function writeBoundaries(tx: Queryable, text: string): Promise<BoundaryImp
   if (!parsed.success) throw new BoundaryFileRefused(`Not a FeatureCollection of Polygons and MultiPolygons: ${parsed.error.issues[0]?.message}`)
   const first = parsed.data.features[0]
   const shape = first && layout(first.properties)
-  if (!shape) throw new BoundaryFileRefused('Features need ONS code and name properties: CTRYnnCD/NM, LADnnCD/NM or WDnnCD/NM.')
+  if (!shape) throw new BoundaryFileRefused('Features need ONS code and name properties: CTRYnnCD/NM, LADnnCD/NM, WDnnCD/NM or LSOAnnCD/NM.')
   const rows = parsed.data.features.map((f, i) => {
     const code = f.properties[shape.code]
     const name = f.properties[shape.name]
@@ -76,6 +78,14 @@ async function writeBoundaries(tx: Queryable, text: string): Promise<BoundaryImp
      ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom`,
     [JSON.stringify(rows), shape.kind],
   )
+  // An LSOA file names no local authority: an LSOA lies within the one that covers a point inside it.
+  await tx.query(
+    `UPDATE boundary l SET parent_code = (
+       SELECT la.code FROM boundary la
+        WHERE la.kind = 'local_authority' AND ST_Covers(la.geom::geometry, ST_PointOnSurface(l.geom::geometry)) LIMIT 1)
+      WHERE l.kind = 'lsoa' AND l.code = ANY ($1::text[])`,
+    [shape.kind === 'lsoa' ? rows.map((r) => r.code) : []],
+  )
   await tx.query(
     `UPDATE service_area sa SET extent = ST_AsGeoJSON(b.geom, 5)
        FROM boundary b WHERE b.code = sa.code AND b.code = ANY ($1::text[])`,
@@ -89,21 +99,27 @@ export function importBoundaries(db: Db, text: string): Promise<BoundaryImport> 
   return db.transaction((tx) => writeBoundaries(tx, text))
 }
 
-/** The boundary files shipped with Connector, parents before children. */
-export const SHIPPED_BOUNDARY_FILES = [
-  new URL('./data/england_outline.geojson', import.meta.url),
-  new URL('./data/london_boroughs.geojson', import.meta.url),
-  new URL('./data/croydon_wards_2018.geojson', import.meta.url),
+/** The boundary files shipped with Connector, parents before children, with the kind each holds. */
+export const SHIPPED_BOUNDARY_FILES: { kind: BoundaryKind; file: URL }[] = [
+  { kind: 'country', file: new URL('./data/england_outline.geojson', import.meta.url) },
+  { kind: 'local_authority', file: new URL('./data/london_boroughs.geojson', import.meta.url) },
+  { kind: 'ward', file: new URL('./data/croydon_wards_2018.geojson', import.meta.url) },
+  { kind: 'lsoa', file: new URL('./data/croydon_lsoa2011.geojson', import.meta.url) },
 ]
 
-/** On the first start, loads the shipped boundaries: all of them or, if one fails, none. */
+/**
+ * At start, loads each shipped boundary file whose kind the database holds none of (all of
+ * them on a first start; the LSOAs on the first start after they were added): all of those
+ * or, if one fails, none.
+ */
 export async function loadShippedBoundariesIfEmpty(db: Db): Promise<BoundaryImport[] | undefined> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [BOUNDARY_LOCK])
-    const { rowCount } = await tx.query('SELECT 1 FROM boundary LIMIT 1')
-    if (rowCount > 0) return undefined
+    const { rows } = await tx.query<{ kind: BoundaryKind }>('SELECT DISTINCT kind FROM boundary')
+    const missing = SHIPPED_BOUNDARY_FILES.filter((f) => !rows.some((r) => r.kind === f.kind))
+    if (missing.length === 0) return undefined
     const reports: BoundaryImport[] = []
-    for (const file of SHIPPED_BOUNDARY_FILES) reports.push(await writeBoundaries(tx, readFileSync(file, 'utf8')))
+    for (const { file } of missing) reports.push(await writeBoundaries(tx, readFileSync(file, 'utf8')))
     return reports
   })
 }

@@ -15,6 +15,10 @@ export interface Place {
   lsoa_code: string | null
 }
 
+/** The boundary of a kind that holds p.geom, compared on the plane as the boundary files were drawn. */
+const containing = (kind: 'ward' | 'lsoa') =>
+  `SELECT b.code, b.name FROM boundary b WHERE b.kind = '${kind}' AND b.geom && p.geom AND ST_Covers(b.geom::geometry, p.geom::geometry) ORDER BY b.code LIMIT 1`
+
 /**
  * Turns typed text into a place: a known postcode, else its district's centre; a postcode
  * that is not a UK postcode, or a district we do not know, is a 422 that says which.
@@ -24,9 +28,16 @@ export async function locatePostcode(db: Queryable, input: string, field = 'post
   const fail = (detail: string) => new Invalid(detail, [{ in: part, pointer: `/${field}`, detail }])
   if (!parsed) throw fail(`"${input.trim()}" is not a UK postcode`)
   if (parsed.kind === 'postcode') {
+    // The ward and LSOA are the boundaries that hold the postcode's point (so they are the
+    // areas reports count by); where none is held, what the postcode file said.
     const { rows } = await db.query<Place>(
-      `SELECT latitude, longitude, 'postcode' AS precision, postcode, outcode, ward_code, ward_name, lsoa_code
-         FROM postcode WHERE postcode = $1`,
+      `SELECT p.latitude, p.longitude, 'postcode' AS precision, p.postcode, p.outcode,
+              coalesce(w.code, p.ward_code) AS ward_code, CASE WHEN w.code IS NULL THEN p.ward_name ELSE w.name END AS ward_name,
+              coalesce(l.code, p.lsoa_code) AS lsoa_code
+         FROM postcode p
+         LEFT JOIN LATERAL (${containing('ward')}) w ON true
+         LEFT JOIN LATERAL (${containing('lsoa')}) l ON true
+        WHERE p.postcode = $1`,
       [parsed.postcode],
     )
     if (rows[0]) return rows[0]

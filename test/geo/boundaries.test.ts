@@ -18,11 +18,19 @@ t.test('the shipped boundaries load once, on first start', async (t) => {
     { kind: 'country', imported: 1 },
     { kind: 'local_authority', imported: 33 },
     { kind: 'ward', imported: 28 },
+    { kind: 'lsoa', imported: 220 },
   ])
   t.equal(await loadShippedBoundariesIfEmpty(db), undefined, 'not again')
   const wards = await listBoundaries(db, 'ward')
   t.equal(wards.length, 28)
   t.ok(wards.every((w) => w.parent_code === 'E09000008'), 'every ward under Croydon')
+  const lsoas = await listBoundaries(db, 'lsoa')
+  t.equal(lsoas.length, 220)
+  t.same(lsoas.filter((l) => l.parent_code !== 'E09000008').map((l) => l.code), [], 'every LSOA under Croydon, found from a point inside it')
+
+  // A database from before LSOAs were shipped gets them at its next start, and nothing else again.
+  await db.query(`DELETE FROM boundary WHERE kind = 'lsoa'`)
+  t.same(await loadShippedBoundariesIfEmpty(db), [{ kind: 'lsoa', imported: 220 }])
   const { rows } = await db.query<{ valid: boolean; covers: boolean }>(
     `SELECT ST_IsValid(geom::geometry) AS valid, ST_Covers(geom, ST_SetSRID(ST_MakePoint(-0.0981, 51.3762), 4326)::geography) AS covers FROM boundary WHERE code = $1`,
     [ENGLAND],
