@@ -18,6 +18,7 @@ import manageRoutes from './manage/routes.ts'
 import matchRoutes from './match/routes.ts'
 import orukRoutes from './oruk/routes.ts'
 import referralRoutes from './referrals/routes.ts'
+import reportRoutes from './reports/routes.ts'
 import dbPlugin from './plugins/db.ts'
 import searchPlugin from './search/plugin.ts'
 import searchRoutes from './search/routes.ts'
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(moderationRoutes, { prefix: '/api', publicUrl: config.publicUrl })
   await app.register(freshnessRoutes, { prefix: '/api' })
   await app.register(referralRoutes, { prefix: '/api' })
+  await app.register(reportRoutes, { prefix: '/api' })
   await app.register(webPlugin, { map: config.map, secureCookies: config.secureCookies, pages })
   return app
 }

@@ -9023,6 +9023,1757 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reports there are, and their tables */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            description: string;
+                            /** @enum {string} */
+                            report: "unmet-need" | "supply" | "demand" | "outcomes" | "freshness";
+                            tables: string[];
+                            title: string;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/demand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Demand on the voluntary sector: Referrals by organisation, listing and month, what became of them, time spent full, and searches that found nothing. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filters: {
+                                activity_type: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                area: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                area_level: "ward" | "lsoa";
+                                barrier: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language") | null;
+                                need: ("interest" | "practical") | null;
+                            };
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            /** @enum {string} */
+                            report: "unmet-need" | "supply" | "demand" | "outcomes" | "freshness";
+                            suppression: string;
+                            tables: {
+                                area_level: ("ward" | "lsoa") | null;
+                                columns: {
+                                    key: string;
+                                    /** @enum {string} */
+                                    kind: "people" | "count" | "share" | "mean" | "rate" | "decile" | "days" | "text";
+                                    label: string;
+                                }[];
+                                /** @description The table’s key, as the CSV export’s `table` parameter names it */
+                                name: string;
+                                notes: string[];
+                                row_heading: string;
+                                rows: {
+                                    cells: (number | string | null)[];
+                                    key: string;
+                                    label: string;
+                                }[];
+                                title: string;
+                                totals: (number | string | null)[] | null;
+                            }[];
+                            title: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/demand.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Demand on the voluntary sector, one table as CSV (a line saying the period, filters and suppression rule, then a header row) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/freshness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Freshness: The share of each organisation’s listings confirmed within 90, 180 and 365 days. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filters: {
+                                activity_type: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                area: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                area_level: "ward" | "lsoa";
+                                barrier: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language") | null;
+                                need: ("interest" | "practical") | null;
+                            };
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            /** @enum {string} */
+                            report: "unmet-need" | "supply" | "demand" | "outcomes" | "freshness";
+                            suppression: string;
+                            tables: {
+                                area_level: ("ward" | "lsoa") | null;
+                                columns: {
+                                    key: string;
+                                    /** @enum {string} */
+                                    kind: "people" | "count" | "share" | "mean" | "rate" | "decile" | "days" | "text";
+                                    label: string;
+                                }[];
+                                /** @description The table’s key, as the CSV export’s `table` parameter names it */
+                                name: string;
+                                notes: string[];
+                                row_heading: string;
+                                rows: {
+                                    cells: (number | string | null)[];
+                                    key: string;
+                                    label: string;
+                                }[];
+                                title: string;
+                                totals: (number | string | null)[] | null;
+                            }[];
+                            title: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/freshness.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Freshness, one table as CSV (a line saying the period, filters and suppression rule, then a header row) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outcomes: Change in loneliness (UCLA-3) between baseline and latest follow-up, by referral route and activity type. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filters: {
+                                activity_type: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                area: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                area_level: "ward" | "lsoa";
+                                barrier: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language") | null;
+                                need: ("interest" | "practical") | null;
+                            };
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            /** @enum {string} */
+                            report: "unmet-need" | "supply" | "demand" | "outcomes" | "freshness";
+                            suppression: string;
+                            tables: {
+                                area_level: ("ward" | "lsoa") | null;
+                                columns: {
+                                    key: string;
+                                    /** @enum {string} */
+                                    kind: "people" | "count" | "share" | "mean" | "rate" | "decile" | "days" | "text";
+                                    label: string;
+                                }[];
+                                /** @description The table’s key, as the CSV export’s `table` parameter names it */
+                                name: string;
+                                notes: string[];
+                                row_heading: string;
+                                rows: {
+                                    cells: (number | string | null)[];
+                                    key: string;
+                                    label: string;
+                                }[];
+                                title: string;
+                                totals: (number | string | null)[] | null;
+                            }[];
+                            title: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/outcomes.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outcomes, one table as CSV (a line saying the period, filters and suppression rule, then a header row) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/supply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supply: Current listings per resident by area and activity type, beside deprivation; areas with none of an activity type. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filters: {
+                                activity_type: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                area: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                area_level: "ward" | "lsoa";
+                                barrier: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language") | null;
+                                need: ("interest" | "practical") | null;
+                            };
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            /** @enum {string} */
+                            report: "unmet-need" | "supply" | "demand" | "outcomes" | "freshness";
+                            suppression: string;
+                            tables: {
+                                area_level: ("ward" | "lsoa") | null;
+                                columns: {
+                                    key: string;
+                                    /** @enum {string} */
+                                    kind: "people" | "count" | "share" | "mean" | "rate" | "decile" | "days" | "text";
+                                    label: string;
+                                }[];
+                                /** @description The table’s key, as the CSV export’s `table` parameter names it */
+                                name: string;
+                                notes: string[];
+                                row_heading: string;
+                                rows: {
+                                    cells: (number | string | null)[];
+                                    key: string;
+                                    label: string;
+                                }[];
+                                title: string;
+                                totals: (number | string | null)[] | null;
+                            }[];
+                            title: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/supply.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supply, one table as CSV (a line saying the period, filters and suppression rule, then a header row) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/supply.geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supply, one table by area as GeoJSON: each area's outline with its figures as properties */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description GeoJSON FeatureCollection (RFC 7946) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/unmet-need": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unmet need: People whose need found fewer than three fitting listings, by area, team, need, barrier and month. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filters: {
+                                activity_type: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                area: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                area_level: "ward" | "lsoa";
+                                barrier: ("distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language") | null;
+                                need: ("interest" | "practical") | null;
+                            };
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            /** @enum {string} */
+                            report: "unmet-need" | "supply" | "demand" | "outcomes" | "freshness";
+                            suppression: string;
+                            tables: {
+                                area_level: ("ward" | "lsoa") | null;
+                                columns: {
+                                    key: string;
+                                    /** @enum {string} */
+                                    kind: "people" | "count" | "share" | "mean" | "rate" | "decile" | "days" | "text";
+                                    label: string;
+                                }[];
+                                /** @description The table’s key, as the CSV export’s `table` parameter names it */
+                                name: string;
+                                notes: string[];
+                                row_heading: string;
+                                rows: {
+                                    cells: (number | string | null)[];
+                                    key: string;
+                                    label: string;
+                                }[];
+                                title: string;
+                                totals: (number | string | null)[] | null;
+                            }[];
+                            title: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/unmet-need.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unmet need, one table as CSV (a line saying the period, filters and suppression rule, then a header row) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/unmet-need.geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unmet need, one table by area as GeoJSON: each area's outline with its figures as properties */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An activity type code, e.g. arts-and-crafts */
+                    activity_type?: string;
+                    /** @description A local authority or ward code: only the areas within it */
+                    area?: string;
+                    /** @description Rows by ward or by LSOA, for the tables by area */
+                    area_level?: "ward" | "lsoa";
+                    /** @description Unmet need only: what excluded the near-miss listings */
+                    barrier?: "distance" | "access" | "time" | "eligibility" | "capacity" | "cost" | "delivery_mode" | "intensity" | "language";
+                    /** @description First day of the period (default: a year before `to`) */
+                    from?: string;
+                    /** @description Unmet need only: an interest or practical help */
+                    need?: "interest" | "practical";
+                    /** @description Which table (default: the first) */
+                    table?: string;
+                    /** @description Last day of the period (default: today); snapshot reports (supply, freshness) are as at this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description GeoJSON FeatureCollection (RFC 7946) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/geo+json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;

@@ -24,6 +24,7 @@ export default fp(
           { name: 'accounts', description: 'Sign-in, sessions, API tokens, invitations, password reset' },
           { name: 'self-service', description: 'Organisations keeping their own listings up to date' },
           { name: 'admin', description: 'Moderation, history, audit and old problem reports' },
+          { name: 'reports', description: 'Commissioners’ reports: unmet need, supply, demand, outcomes, freshness; CSV and GeoJSON exports' },
         ],
       },
       transform: jsonSchemaTransform,

@@ -174,6 +174,13 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
     rule: { auth: 'roles', roles: ['admin'] },
     request: (c) => ({ method: 'PUT', url: `/api/admin/accounts/${c.otherWorker}/team`, payload: { team_id: c.team } }),
   },
+  // Commissioners' reports, each as JSON and CSV, the two with tables by area as GeoJSON too.
+  ...Object.fromEntries(
+    ['', '/unmet-need', '/supply', '/demand', '/outcomes', '/freshness', '/unmet-need.csv', '/supply.csv', '/demand.csv', '/outcomes.csv', '/freshness.csv', '/unmet-need.geojson', '/supply.geojson'].map((path) => [
+      `GET /api/reports${path}`,
+      { rule: { auth: 'roles', roles: ['commissioner', 'admin'] } as Rule, request: () => ({ url: `/api/reports${path}` }) },
+    ]),
+  ),
   'POST /api/confirm': { rule: { auth: 'public' }, request: (c) => ({ method: 'POST', url: '/api/confirm', payload: { service: c.service.A, expires: 4102444800, sig: 'not-a-real-signature' } }) },
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Demand on the voluntary sector: referrals made in the period to each organisation and
+ * listing, by month, how many were accepted, declined (and why) and attended; how long listings
+ * were on a waiting list or full; and searches from a postcode that found nothing.
+ */
+import type { Queryable } from '../db/db.ts'
+import { DECLINE_REASONS } from '../referrals/vocabulary.ts'
+import { label } from '../web/labels.ts'
+import type { Filters } from './filters.ts'
+import type { Cell, ReportTable } from './schemas.ts'
+import { byShown, monthName, monthsOf, peopleList, protectRows, shareOf, type CountRow } from './tables.ts'
+
+/**
+ * The referrals made in the period ($1 to $2, by the UK date), to listings of activity type $3
+ * if given, with what became of each: ever accepted (or attended), ever declined, ever attended.
+ */
+const REFERRALS = `
+  WITH r AS (
+    SELECT r.id, r.service_id, r.organization_id, r.decline_reason,
+           to_char((r.created_at AT TIME ZONE 'Europe/London')::date, 'YYYY-MM') AS month,
+           EXISTS (SELECT 1 FROM referral_event e WHERE e.referral_id = r.id AND e.status IN ('accepted', 'attended', 'did_not_attend', 'stopped')) AS accepted,
+           EXISTS (SELECT 1 FROM referral_event e WHERE e.referral_id = r.id AND e.status = 'declined') AS declined,
+           EXISTS (SELECT 1 FROM referral_event e WHERE e.referral_id = r.id AND e.status = 'attended') AS attended
+      FROM referral r
+     WHERE (r.created_at AT TIME ZONE 'Europe/London')::date BETWEEN $1::date AND $2::date
+       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+                                         WHERE st.service_id = r.service_id AND t.code = $3))
+  )`
+
+const OUTCOME_COLUMNS = ['referrals', 'accepted', 'declined', 'attended'] as const
+const COUNTS = `count(*)::int AS referrals, count(*) FILTER (WHERE accepted)::int AS accepted,
+                count(*) FILTER (WHERE declined)::int AS declined, count(*) FILTER (WHERE attended)::int AS attended`
+
+type Outcomes = Record<(typeof OUTCOME_COLUMNS)[number], number>
+
+/** Referrals and what became of them, each row's rates worked out only where its counts are shown. */
+function outcomesTable(spec: { name: string; title: string; row_heading: string; rows: (CountRow & { raw: Outcomes })[]; order: 'count' | 'given' }): ReportTable {
+  const { shown, totals } = protectRows(spec.rows, true)
+  const rates = (raw: Outcomes, cells: Cell[]) =>
+    (['accepted', 'declined', 'attended'] as const).map((k) => shareOf(raw[k], raw.referrals, cells[OUTCOME_COLUMNS.indexOf(k)] as number | '*', cells[0] as number | '*'))
+  const rows = spec.rows.map((r, i) => ({ key: r.key, label: r.label, cells: [...shown[i]!, ...rates(r.raw, shown[i]!)] as Cell[] }))
+  const sum = (k: keyof Outcomes) => spec.rows.reduce((n, r) => n + r.raw[k], 0)
+  const whole = { referrals: sum('referrals'), accepted: sum('accepted'), declined: sum('declined'), attended: sum('attended') }
+  return {
+    name: spec.name,
+    title: spec.title,
+    area_level: null,
+    row_heading: spec.row_heading,
+    columns: [
+      { key: 'referrals', label: 'Referrals', kind: 'people' },
+      { key: 'accepted', label: 'Accepted', kind: 'people' },
+      { key: 'declined', label: 'Declined', kind: 'people' },
+      { key: 'attended', label: 'Attended', kind: 'people' },
+      { key: 'accepted_pct', label: 'Accepted (%)', kind: 'share' },
+      { key: 'declined_pct', label: 'Declined (%)', kind: 'share' },
+      { key: 'attended_pct', label: 'Attended (%)', kind: 'share' },
+    ],
+    rows: spec.order === 'given' ? rows : byShown(rows, 0),
+    totals: totals && [...totals, ...rates(whole, totals)],
+    notes: ['A referral counts as accepted if the organisation accepted it or marked whether the person came; a declined referral may have been accepted earlier.'],
+  }
+}
+
+const withRaw = (key: string, label: string, raw: Outcomes) => ({ key, label, raw, counts: OUTCOME_COLUMNS.map((k) => raw[k]) })
+
+export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> {
+  const params = [f.from, f.to, f.activity?.code ?? null]
+  const q = async <T>(sql: string, extra: unknown[] = []) => (await db.query<T & Record<string, unknown>>(sql, [...params, ...extra])).rows
+  const [byOrganisation, byListing, byMonth, reasons, capacity, searches] = await Promise.all([
+    q<Outcomes & { key: string; label: string }>(`${REFERRALS} SELECT o.id::text AS key, o.name AS label, ${COUNTS} FROM r JOIN organization o ON o.id = r.organization_id GROUP BY 1, 2`),
+    q<Outcomes & { key: string; label: string }>(
+      `${REFERRALS} SELECT s.id::text AS key, s.name || ' (' || o.name || ')' AS label, ${COUNTS}
+         FROM r JOIN service s ON s.id = r.service_id JOIN organization o ON o.id = s.organization_id GROUP BY 1, 2`,
+    ),
+    q<Outcomes & { month: string }>(`${REFERRALS} SELECT month, ${COUNTS} FROM r GROUP BY 1`),
+    q<{ reason: string; referrals: number }>(`${REFERRALS} SELECT decline_reason AS reason, count(*)::int AS referrals FROM r WHERE declined AND decline_reason IS NOT NULL GROUP BY 1`),
+    // Each listing's referral capacity over time, from its version history: the days of the period it spent on a waiting list or full.
+    q<{ key: string; label: string; listings: number; waiting: number; full: number }>(
+      `WITH v AS (
+         SELECT v.record_id AS service_id, v.changed_at AS since, v.snapshot ->> 'referral_capacity' AS capacity,
+                lead(v.changed_at) OVER (PARTITION BY v.record_id ORDER BY v.id) AS until
+           FROM record_version v WHERE v.record_type = 'service'
+       ), spell AS (
+         SELECT v.service_id, v.capacity,
+                greatest(0, extract(epoch FROM least(coalesce(v.until, 'infinity'), ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London')
+                                              - greatest(v.since, $1::date::timestamp AT TIME ZONE 'Europe/London')) / 86400) AS days
+           FROM v
+       )
+       SELECT o.id::text AS key, o.name AS label, count(DISTINCT s.id)::int AS listings,
+              round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'waiting_list'), 0))::int AS waiting,
+              round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'full'), 0))::int AS full
+         FROM organization o
+         JOIN service s ON s.organization_id = o.id
+         LEFT JOIN spell sp ON sp.service_id = s.id
+        WHERE $3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+                                           WHERE st.service_id = s.id AND t.code = $3)
+        GROUP BY 1, 2
+       HAVING coalesce(sum(sp.days) FILTER (WHERE sp.capacity IN ('waiting_list', 'full')), 0) > 0`,
+    ),
+    q<{ outcode: string; searches: number }>(
+      `SELECT outcode, sum(searches)::int AS searches FROM search_demand
+        WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR activity_type = $3) GROUP BY 1`,
+    ),
+  ])
+  const months = monthsOf(f.from, f.to)
+  const none: Outcomes = { referrals: 0, accepted: 0, declined: 0, attended: 0 }
+  return [
+    outcomesTable({ name: 'by_organisation', title: 'Referrals by organisation', row_heading: 'Organisation', rows: byOrganisation.map((r) => withRaw(r.key, r.label, r)), order: 'count' }),
+    outcomesTable({ name: 'by_listing', title: 'Referrals by listing', row_heading: 'Listing', rows: byListing.map((r) => withRaw(r.key, r.label, r)), order: 'count' }),
+    outcomesTable({
+      name: 'by_month',
+      title: 'Referrals by month',
+      row_heading: 'Month',
+      rows: months.map((m) => withRaw(m, monthName(m), byMonth.find((r) => r.month === m) ?? none)),
+      order: 'given',
+    }),
+    peopleList({
+      name: 'decline_reasons',
+      title: 'Why referrals were declined',
+      row_heading: 'Reason',
+      label: 'Referrals',
+      rows: DECLINE_REASONS.map((d) => ({ key: d, label: label(d, 'decline_reason'), counts: [reasons.find((r) => r.reason === d)?.referrals ?? 0] })),
+      totals: true,
+    }),
+    {
+      name: 'capacity',
+      title: 'Days listings spent on a waiting list or full',
+      area_level: null,
+      row_heading: 'Organisation',
+      columns: [
+        { key: 'listings', label: 'Listings', kind: 'count' },
+        { key: 'waiting_list_days', label: 'Days on a waiting list', kind: 'days' },
+        { key: 'full_days', label: 'Days full', kind: 'days' },
+      ],
+      rows: capacity
+        .map((r) => ({ key: r.key, label: r.label, cells: [r.listings, r.waiting, r.full] as Cell[] }))
+        .sort((a, b) => (b.cells[1] as number) + (b.cells[2] as number) - ((a.cells[1] as number) + (a.cells[2] as number)) || a.label.localeCompare(b.label)),
+      totals: null,
+      notes: ['Listing-days in the period, summed over each organisation’s listings, from the history of what each listing said.'],
+    },
+    peopleList({
+      name: 'empty_searches',
+      title: 'Searches that found nothing, by postcode district',
+      row_heading: 'Postcode district',
+      label: 'Searches',
+      rows: searches.map((r) => ({ key: r.outcode, label: r.outcode, counts: [r.searches] })),
+      totals: true,
+      notes: ['Searches from a postcode that found no listing; the same person searching twice counts twice.'],
+    }),
+  ]
+}

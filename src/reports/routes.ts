@@ -1,0 +1,164 @@
+/**
+ * The commissioners' reports, for commissioners and admins: each as JSON, each table as CSV,
+ * and the tables by area as GeoJSON.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../db/db.ts'
+import { ukNow } from '../matching/sessions.ts'
+import { Invalid, ProblemSchema } from '../problem.ts'
+import { demand } from './demand.ts'
+import { SUPPRESSION_RULE } from './disclosure.ts'
+import { filename, toCsv, toGeoJson } from './exports.ts'
+import { refuseValidation, resolveFilters, type Filters } from './filters.ts'
+import { freshness } from './freshness.ts'
+import { outcomes } from './outcomes.ts'
+import { REPORTS, ReportIndexSchema, ReportQuerySchema, ReportSchema, type Report, type ReportName, type ReportQuery, type ReportTable } from './schemas.ts'
+import { supply } from './supply.ts'
+import { unmetNeed } from './unmet-need.ts'
+
+/** Each report: its title, what it tells, how it is built, and its tables (the first area table is the map's). */
+export const REPORT_KINDS: Record<ReportName, { title: string; description: string; tables: string[]; build: (db: Db, f: Filters) => Promise<ReportTable[]> }> = {
+  'unmet-need': {
+    title: 'Unmet need',
+    description: 'People whose need found fewer than three fitting listings, by area, team, need, barrier and month.',
+    tables: ['by_area', 'by_team', 'by_need', 'by_barrier', 'by_month'],
+    build: unmetNeed,
+  },
+  supply: {
+    title: 'Supply',
+    description: 'Current listings per resident by area and activity type, beside deprivation; areas with none of an activity type.',
+    tables: ['by_area', 'by_area_and_activity', 'areas_without'],
+    build: supply,
+  },
+  demand: {
+    title: 'Demand on the voluntary sector',
+    description: 'Referrals by organisation, listing and month, what became of them, time spent full, and searches that found nothing.',
+    tables: ['by_organisation', 'by_listing', 'by_month', 'decline_reasons', 'capacity', 'empty_searches'],
+    build: demand,
+  },
+  outcomes: {
+    title: 'Outcomes',
+    description: 'Change in loneliness (UCLA-3) between baseline and latest follow-up, by referral route and activity type.',
+    tables: ['by_route', 'by_activity'],
+    build: outcomes,
+  },
+  freshness: {
+    title: 'Freshness',
+    description: 'The share of each organisation’s listings confirmed within 90, 180 and 365 days.',
+    tables: ['by_organisation'],
+    build: freshness,
+  },
+}
+
+/** Builds one report for the query, refusing what it cannot answer with a 422 naming the parameter. */
+export async function buildReport(app: FastifyInstance, name: ReportName, query: ReportQuery): Promise<Report> {
+  const f = await resolveFilters(app.db, name, query, ukNow(app.now()).date)
+  const kind = REPORT_KINDS[name]
+  return {
+    report: name,
+    title: kind.title,
+    period: { from: f.from, to: f.to },
+    filters: {
+      activity_type: f.activity,
+      need: f.need,
+      barrier: f.barrier,
+      area: f.area && { code: f.area.code, name: f.area.name },
+      area_level: f.level,
+    },
+    suppression: SUPPRESSION_RULE,
+    tables: await kind.build(app.db, f),
+  }
+}
+
+/** The table a download names, or the report's first (for GeoJSON, its first table by area). */
+function chooseTable(report: Report, name: string | undefined, areas: boolean): ReportTable {
+  const candidates = report.tables.filter((t) => !areas || t.area_level !== null)
+  const table = name === undefined ? candidates[0] : candidates.find((t) => t.name === name)
+  if (!table) {
+    const detail = `The ${report.report} report has no ${areas ? 'table by area' : 'table'} named "${name}": choose one of ${candidates.map((t) => t.name).join(', ')}.`
+    throw new Invalid(detail, [{ in: 'querystring', pointer: '/table', detail }])
+  }
+  return table
+}
+
+const Errors = { 401: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema }
+const DownloadQuerySchema = ReportQuerySchema.extend({ table: z.string().max(40).optional().meta({ description: 'Which table (default: the first)' }) })
+const AREA_REPORTS: ReportName[] = ['unmet-need', 'supply']
+
+const reportRoutes: FastifyPluginAsyncZod = async (app) => {
+  const commissioners = app.authorize('commissioner', 'admin')
+  const tags = ['reports']
+
+  app.get(
+    '/reports',
+    { preHandler: commissioners, schema: { tags, summary: 'The reports there are, and their tables', response: { 200: ReportIndexSchema, ...Errors } } },
+    async () => REPORTS.map((report) => ({ report, title: REPORT_KINDS[report].title, description: REPORT_KINDS[report].description, tables: REPORT_KINDS[report].tables })),
+  )
+
+  for (const name of REPORTS) {
+    const kind = REPORT_KINDS[name]
+    app.get(
+      `/reports/${name}`,
+      {
+        preHandler: commissioners,
+        attachValidation: true,
+        schema: { tags, summary: `${kind.title}: ${kind.description}`, querystring: ReportQuerySchema, response: { 200: ReportSchema, ...Errors } },
+      },
+      async (request) => {
+        refuseValidation(request)
+        return buildReport(app, name, request.query)
+      },
+    )
+    app.get(
+      `/reports/${name}.csv`,
+      {
+        preHandler: commissioners,
+        attachValidation: true,
+        schema: {
+          tags,
+          summary: `${kind.title}, one table as CSV (a line saying the period, filters and suppression rule, then a header row)`,
+          querystring: DownloadQuerySchema,
+          produces: ['text/csv'],
+          response: { 200: z.string().meta({ description: 'CSV' }), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        refuseValidation(request)
+        const report = await buildReport(app, name, request.query)
+        const table = chooseTable(report, request.query.table, false)
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${filename(report, table, 'csv')}"`)
+          .send(toCsv(report, table))
+      },
+    )
+    if (!AREA_REPORTS.includes(name)) continue
+    app.get(
+      `/reports/${name}.geojson`,
+      {
+        preHandler: commissioners,
+        attachValidation: true,
+        schema: {
+          tags,
+          summary: `${kind.title}, one table by area as GeoJSON: each area's outline with its figures as properties`,
+          querystring: DownloadQuerySchema,
+          produces: ['application/geo+json'],
+          response: { 200: z.string().meta({ description: 'GeoJSON FeatureCollection (RFC 7946)' }), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        refuseValidation(request)
+        const report = await buildReport(app, name, request.query)
+        const table = chooseTable(report, request.query.table, true)
+        return reply
+          .type('application/geo+json')
+          .header('content-disposition', `attachment; filename="${filename(report, table, 'geojson')}"`)
+          .send(JSON.stringify(await toGeoJson(app.db, report, table)))
+      },
+    )
+  }
+}
+
+export default reportRoutes

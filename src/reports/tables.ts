@@ -1,0 +1,110 @@
+/**
+ * Building report tables: the areas a report covers, counts of people through disclosure
+ * control, percentages and averages only where they cannot give a hidden count away, and rows
+ * in an order that reveals nothing about hidden counts.
+ */
+import type { Queryable } from '../db/db.ts'
+import { protect, share, SUPPRESSED, type Shown } from './disclosure.ts'
+import type { Filters } from './filters.ts'
+import type { AreaLevel, Cell, ReportTable } from './schemas.ts'
+
+export interface Area {
+  code: string
+  name: string
+  population: number | null
+  population_65_plus: number | null
+  imd_decile: number | null
+}
+
+/** The wards or LSOAs a report covers: all of them, or those within the chosen authority or ward. */
+export async function areasInScope(db: Queryable, level: AreaLevel, area: Filters['area']): Promise<Area[]> {
+  const { rows } = await db.query<Area>(
+    `SELECT b.code, b.name, p.population, p.population_65_plus, p.imd_decile
+       FROM boundary b LEFT JOIN area_profile p USING (code)
+      WHERE b.kind = $1
+        AND ($2::text IS NULL OR b.code = $2 OR b.parent_code = $2
+             OR ($1 = 'lsoa' AND EXISTS (SELECT 1 FROM boundary w WHERE w.code = $2 AND w.kind = 'ward'
+                                         AND ST_Covers(w.geom::geometry, ST_PointOnSurface(b.geom::geometry)))))
+      ORDER BY b.name, b.code`,
+    [level, area?.code ?? null],
+  )
+  return rows
+}
+
+export const AREA_NOT_KNOWN = { key: 'unknown', label: 'Area not known' }
+export const LEVEL_NAME: Record<AreaLevel, string> = { ward: 'Ward', lsoa: 'LSOA' }
+
+export interface CountRow {
+  key: string
+  label: string
+  counts: number[]
+}
+
+/**
+ * Counts of people, protected: hidden where 1 to 7 and wherever the column totals (when
+ * published) would give a hidden count away. Returns the shown counts beside the true ones, so
+ * percentages can be worked out only where both their counts are shown.
+ */
+export function protectRows(rows: CountRow[], totals: boolean): { shown: Shown[][]; totals: Shown[] | null } {
+  const result = protect(rows.map((r) => r.counts), { columnTotals: totals })
+  if (!totals) return { shown: result.cells, totals: null }
+  // An empty table still publishes its totals (all 0) when it has columns.
+  const width = rows[0]?.counts.length ?? 0
+  return { shown: result.cells, totals: result.columnTotals ?? Array.from({ length: width }, () => 0) }
+}
+
+/** A percentage of two counts, given only where both are shown and share() allows it. */
+export function shareOf(part: number, whole: number, partShown: Shown, wholeShown: Shown): number | null {
+  if (partShown === SUPPRESSED || wholeShown === SUPPRESSED) return null
+  return share(part, whole)
+}
+
+/** A rate per `per` residents, to 1 decimal place; null without a population. */
+export function ratePer(count: number, population: number | null, per: number): number | null {
+  if (population === null || population === 0) return null
+  return Math.round((count / population) * per * 10) / 10
+}
+
+/** Rank of a shown count for ordering: shown numbers, then hidden ones, then 0, so hidden counts keep no order among themselves. */
+const rank = (c: Cell): number => (typeof c === 'number' ? (c === 0 ? -1 : c) : c === SUPPRESSED ? 0 : -2)
+
+/** Rows ordered by a column's shown value, largest first, then by label: nothing about hidden counts shows in the order. */
+export function byShown(rows: ReportTable['rows'], column: number): ReportTable['rows'] {
+  return [...rows].sort((a, b) => rank(b.cells[column]!) - rank(a.cells[column]!) || a.label.localeCompare(b.label) || a.key.localeCompare(b.key))
+}
+
+/** The months a period touches, as YYYY-MM. */
+export function monthsOf(from: string, to: string): string[] {
+  const months: string[] = []
+  let [y, m] = from.slice(0, 7).split('-').map(Number) as [number, number]
+  const last = to.slice(0, 7)
+  for (;;) {
+    const key = `${y}-${String(m).padStart(2, '0')}`
+    if (key > last) return months
+    months.push(key)
+    m += 1
+    if (m > 12) {
+      m = 1
+      y += 1
+    }
+  }
+}
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+export const monthName = (key: string) => `${MONTH_NAMES[Number(key.slice(5, 7)) - 1]} ${key.slice(0, 4)}`
+
+/** A simple table of one people count per row, ordered by it. */
+export function peopleList(spec: { name: string; title: string; row_heading: string; label: string; rows: CountRow[]; totals: boolean; order?: 'count' | 'given'; notes?: string[] }): ReportTable {
+  const { shown, totals } = protectRows(spec.rows, spec.totals)
+  const rows = spec.rows.map((r, i) => ({ key: r.key, label: r.label, cells: shown[i]! as Cell[] }))
+  return {
+    name: spec.name,
+    title: spec.title,
+    area_level: null,
+    row_heading: spec.row_heading,
+    columns: [{ key: 'people', label: spec.label, kind: 'people' }],
+    rows: spec.order === 'given' ? rows : byShown(rows, 0),
+    totals,
+    notes: spec.notes ?? [],
+  }
+}
