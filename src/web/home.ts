@@ -2,9 +2,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 
 const homePages: FastifyPluginAsync = async (app) => {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.page('home.njk', { title: 'Find local groups and activities' }))
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.page('shared/home.njk', { title: 'Find local groups and activities' }))
   app.get('/accessibility', { schema: { hide: true } }, async (_request, reply) =>
-    reply.page('accessibility.njk', { title: 'Accessibility statement' }),
+    reply.page('shared/accessibility.njk', { title: 'Accessibility statement' }),
   )
 }
 

@@ -1,15 +1,15 @@
 /** Every web page, one plugin per area; registered by the web plugin inside its own scope. */
 import type { FastifyPluginAsync } from 'fastify'
-import accountPages from './account.ts'
-import adminPages from './admin.ts'
+import accountPages from './accounts/account.ts'
+import adminPages from './admin/admin.ts'
 import homePages from './home.ts'
-import invitationPages from './invitations.ts'
-import listingPages from './listing.ts'
-import matchPages from './match.ts'
-import myClientsPages from './my-clients.ts'
-import organisationPages from './organisation.ts'
-import searchPages from './search.ts'
-import serviceFormPages from './service-form.ts'
+import invitationPages from './accounts/invitations.ts'
+import listingPages from './search/listing.ts'
+import matchPages from './match/match.ts'
+import myClientsPages from './referrals/my-clients.ts'
+import organisationPages from './organisation/organisation.ts'
+import searchPages from './search/search.ts'
+import serviceFormPages from './organisation/service-form.ts'
 
 const pages: FastifyPluginAsync = async (app) => {
   await app.register(homePages)

@@ -20,7 +20,7 @@ import fp from 'fastify-plugin'
 import nunjucks from 'nunjucks'
 import type { Config } from '../config.ts'
 import { toProblem } from '../problem.ts'
-import { safeNext } from './account.ts'
+import { safeNext } from './accounts/account.ts'
 import { formText } from './api.ts'
 import { label } from './labels.ts'
 
@@ -96,7 +96,7 @@ function pageErrorHandler() {
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
       request.log.info({ code: error.code }, 'form refused: CSRF token')
-      return reply.code(403).page('error.njk', {
+      return reply.code(403).page('shared/error.njk', {
         title: 'This form has expired',
         detail: 'We could not check that this form came from this site: it may be from an older visit or another browser tab. Go back, reload the page and try again.',
       })
@@ -110,10 +110,10 @@ function pageErrorHandler() {
       const level = problem.status >= 500 ? 'warn' : 'info'
       request.log[level]({ status: problem.status, problem: problem.slug, detail: problem.detail }, problem.title)
       const title = problem.status === 404 ? 'Page not found' : problem.status === 403 ? 'You cannot do this' : problem.title
-      return reply.code(problem.status).page('error.njk', { title, detail: problem.detail })
+      return reply.code(problem.status).page('shared/error.njk', { title, detail: problem.detail })
     }
     request.log.error({ err: error }, 'unhandled error on a page')
-    return reply.code(500).page('error.njk', {
+    return reply.code(500).page('shared/error.njk', {
       title: 'Sorry, there is a problem with the service',
       detail: 'Something went wrong on our side. It has been logged. Try again later.',
     })
@@ -123,7 +123,9 @@ function pageErrorHandler() {
 /** Registers the pages: `pages` is the encapsulated plugin holding their routes. */
 export default fp<WebOptions & { pages: FastifyPluginAsync }>(
   async (app, opts) => {
-    const templates = [path.join(here, 'templates'), NHSUK_DIST]
+    // Templates are named from src/web by area ("match/match-results.njk", "shared/layout.njk");
+    // NHS.UK frontend's are named "nhsuk/components/...". No area folder is called nhsuk.
+    const templates = [here, NHSUK_DIST]
     await app.register(fastifyView, {
       engine: { nunjucks },
       templates,
@@ -169,7 +171,7 @@ export default fp<WebOptions & { pages: FastifyPluginAsync }>(
     })
 
     app.decorate('renderNotFoundPage', async (request: FastifyRequest, reply: FastifyReply) =>
-      reply.code(404).page('error.njk', { title: 'Page not found', detail: 'If you typed the web address, check it is correct.' }),
+      reply.code(404).page('shared/error.njk', { title: 'Page not found', detail: 'If you typed the web address, check it is correct.' }),
     )
 
     await app.register(async (pages) => {

@@ -4,7 +4,7 @@ import t from 'tap'
 import { createAdmin } from '../../src/auth/admin.ts'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
-import { STALE_PER_PAGE } from '../../src/web/admin.ts'
+import { STALE_PER_PAGE } from '../../src/web/admin/admin.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import { text, Visitor } from './helper.ts'
 

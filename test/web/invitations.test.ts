@@ -6,7 +6,7 @@ import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { linkKey, LINK_DAYS, makeConfirmLink, REMIND_AFTER_DAYS } from '../../src/freshness/freshness.ts'
 import type { FieldError, ProblemBody } from '../../src/problem.ts'
-import { refusalOf } from '../../src/web/invitations.ts'
+import { refusalOf } from '../../src/web/accounts/invitations.ts'
 import { FIXED_NOW, buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor } from './helper.ts'
 

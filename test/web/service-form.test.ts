@@ -5,7 +5,7 @@ import t from 'tap'
 import { hashPassword } from '../../src/auth/passwords.ts'
 import { createAccount } from '../../src/auth/store.ts'
 import { readService } from '../../src/manage/store.ts'
-import { documentFromForm, fieldFor, fieldPath, isBlank, keptItems, maxAt, nestForm, normaliseDate, normaliseTime, numberOr, ukDate } from '../../src/web/service-form.ts'
+import { documentFromForm, fieldFor, fieldPath, isBlank, keptItems, maxAt, nestForm, normaliseDate, normaliseTime, numberOr, ukDate } from '../../src/web/organisation/service-form.ts'
 import { buildTestApp } from '../helper.ts'
 import { errorSummary, formFields, text, Visitor } from './helper.ts'
 
