@@ -37,6 +37,7 @@ export const DEMO_PASSWORD = 'connector demo 2026'
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.connector.test'
 export const DEMO_EDITOR_EMAIL = 'editor@demo.connector.test'
+export const DEMO_COMMISSIONER_EMAIL = 'commissioner@demo.connector.test'
 
 /** The demo's link workers and their teams (real Croydon PCN names). */
 export const DEMO_LINK_WORKERS: ReadonlyArray<{ email: string; team: CroydonPcnName }> = [
@@ -236,7 +237,7 @@ export interface CaseloadCounts {
 export async function loadDemoCaseloadIfEmpty(db: Db, options: { seed: number; now: Date; episodes?: number }): Promise<CaseloadCounts | undefined> {
   const { seed, now } = options
   const people = demoPeople({ seed, now, episodes: options.episodes ?? 300 })
-  const emails = [DEMO_ADMIN_EMAIL, DEMO_EDITOR_EMAIL, ...DEMO_LINK_WORKERS.map((w) => w.email)]
+  const emails = [DEMO_ADMIN_EMAIL, DEMO_EDITOR_EMAIL, DEMO_COMMISSIONER_EMAIL, ...DEMO_LINK_WORKERS.map((w) => w.email)]
   // Hashed as an invitation's password is, before the transaction (each takes a while).
   const hashes = new Map(await Promise.all(emails.map(async (e) => [e, await hashPassword(DEMO_PASSWORD)] as const)))
   const today = ukNow(now).date
@@ -290,6 +291,7 @@ export async function loadDemoCaseloadIfEmpty(db: Db, options: { seed: number; n
     for (const o of opened) for (const r of o.offers) referredTo.set(r.service.organization.id, (referredTo.get(r.service.organization.id) ?? 0) + 1)
     const editorOrg = [...referredTo].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0]
     await account(DEMO_ADMIN_EMAIL, 'admin', {})
+    await account(DEMO_COMMISSIONER_EMAIL, 'commissioner', {})
     const editorId = await account(DEMO_EDITOR_EMAIL, 'editor', { organizationIds: editorOrg ? [editorOrg] : [] })
 
     // Then what became of each: referrals answered and attended (or not), follow-ups, the close.

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { passwordProblem } from '../../src/auth/passwords.ts'
-import { DEMO_ADMIN_EMAIL, DEMO_EDITOR_EMAIL, DEMO_LINK_WORKERS, DEMO_PASSWORD, demoPeople, loadDemoCaseloadIfEmpty } from '../../src/demo/caseload.ts'
+import { DEMO_ADMIN_EMAIL, DEMO_COMMISSIONER_EMAIL, DEMO_EDITOR_EMAIL, DEMO_LINK_WORKERS, DEMO_PASSWORD, demoPeople, loadDemoCaseloadIfEmpty } from '../../src/demo/caseload.ts'
 import { DEMO_SEED, NORTH_CENTRAL_WARDS, SOUTH_WARDS } from '../../src/demo/generate.ts'
 import type { Db } from '../../src/db/db.ts'
 import { refuseMove } from '../../src/referrals/status.ts'
@@ -19,7 +19,7 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
 
   t.equal(passwordProblem(DEMO_PASSWORD, DEMO_ADMIN_EMAIL), null, 'the demo password passes the password policy')
   t.equal(await count(db, 'team'), 9, 'a team for each named Croydon PCN')
-  t.equal(await count(db, `account WHERE email LIKE '%@demo.connector.test'`), 7, 'seven demo accounts')
+  t.equal(await count(db, `account WHERE email LIKE '%@demo.connector.test'`), 8, 'eight demo accounts')
   t.equal(await count(db, `account a JOIN team t ON t.id = a.team_id WHERE a.role = 'link_worker'`), 5, 'five link workers, each in a team')
   t.equal(await count(db, 'episode'), 300)
   t.equal(await count(db, 'episode WHERE closed_on IS NULL'), 102, 'open episodes')
@@ -135,6 +135,8 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
   t.ok(theirs >= 10, `the editor's organisation has ${theirs} referrals`)
   t.equal(incoming.referrals.length, theirs, 'and the editor sees them')
   await signIn(DEMO_ADMIN_EMAIL)
+  const commissioner = await signIn(DEMO_COMMISSIONER_EMAIL)
+  t.equal((await app.inject({ method: 'GET', url: '/api/reports/unmet-need', headers: { cookie: commissioner } })).statusCode, 200, 'the commissioner reads the reports')
 })
 
 t.test(`demo caseload (${engine}): none over a directory that is not this seed's demo`, async (t) => {
