@@ -10381,7 +10381,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Unmet need: People whose need found fewer than three fitting listings, by area, team, need, barrier and month. */
+        /** Unmet need: People whose need found fewer than three fitting listings, by area, team, need, barrier and month; searches that found nothing, by area. */
         get: {
             parameters: {
                 query?: {

@@ -31,7 +31,7 @@ export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[
   // Outside the chosen area, a gap is left out; with no area chosen, one in no known area is counted as such.
   const areaKey = (code: string | null) => (code !== null && inScope.has(code) ? code : f.area ? null : AREA_NOT_KNOWN.key)
 
-  const [byArea, byAreaBarrier, byTeam, byNeed, byBarrier, byMonth] = await Promise.all([
+  const [byArea, byAreaBarrier, byTeam, byNeed, byBarrier, byMonth, searches] = await Promise.all([
     q<{ area_code: string | null; person: string }>(`SELECT DISTINCT area_code, person FROM g`),
     q<{ area_code: string | null; barrier: string; person: string }>(`SELECT DISTINCT area_code, b AS barrier, person FROM g, unnest(barriers) b`),
     q<{ key: string; label: string; people: number }>(
@@ -47,6 +47,10 @@ export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[
     ),
     q<{ barrier: string; people: number }>(`SELECT b AS barrier, count(DISTINCT person)::int AS people FROM g, unnest(barriers) b WHERE $5::text IS NULL OR b = $5 GROUP BY 1`),
     q<{ month: string; people: number }>(`SELECT to_char(recorded_on, 'YYYY-MM') AS month, count(DISTINCT person)::int AS people FROM g GROUP BY 1`),
+    q<{ area_code: string; searches: number }>(
+      `SELECT CASE WHEN $6 = 'lsoa' THEN lsoa_code ELSE ward_code END AS area_code, sum(searches)::int AS searches
+         FROM search_demand WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR activity_type = $3) GROUP BY 1`,
+    ),
   ])
 
   // By area: the people, and the people each barrier stood in the way of. Each person has one area, so the columns add up.
@@ -80,9 +84,30 @@ export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[
     notes: ['A person counts once in their area, and once under each barrier that excluded a listing near to fitting them.'],
   }
 
+  // Searches from a postcode that found nothing, in the same areas ('' is a search from a district alone).
+  const searchRows = new Map<string, CountRow>(areas.map((a) => [a.code, { key: a.code, label: a.name, counts: [0] }]))
+  if (!f.area) searchRows.set(AREA_NOT_KNOWN.key, { ...AREA_NOT_KNOWN, counts: [0] })
+  for (const r of searches) {
+    const key = areaKey(r.area_code === '' ? null : r.area_code)
+    if (key) searchRows.get(key)!.counts[0]! += r.searches
+  }
+  const searchTable: ReportTable = {
+    ...peopleList({
+      name: 'empty_searches_by_area',
+      title: `Searches that found nothing by ${LEVEL_NAME[f.level].toLowerCase()}`,
+      row_heading: LEVEL_NAME[f.level],
+      label: 'Searches',
+      rows: [...searchRows.values()].filter((r) => r.key !== AREA_NOT_KNOWN.key || r.counts[0]! > 0),
+      totals: true,
+      notes: ['Searches from a postcode that found no listing, in the area of that postcode; the same person searching twice counts twice. The need and barrier filters do not apply to searches.'],
+    }),
+    area_level: f.level,
+  }
+
   const months = monthsOf(f.from, f.to)
   return [
     areaTable,
+    searchTable,
     peopleList({
       name: 'by_team',
       title: 'People with unmet need by link worker team',

@@ -52,17 +52,17 @@ export async function searchDirectory(
 }
 
 /**
- * A search from a postcode that found nothing is demand: counted per postcode district,
- * activity type named ('' for none) and day. Never the words, the postcode or who searched;
+ * A search from a postcode that found nothing is demand: counted per postcode district, ward
+ * and LSOA ('' where only a district was given), activity type named ('' for none) and day. Never the words, the postcode or who searched;
  * later pages of the same search are not counted again.
  */
 async function countUnmetSearch(db: Queryable, query: SearchQuery, place: Place | null, total: number, now: Date): Promise<void> {
   if (total > 0 || query.page !== 1 || !query.postcode || !place?.outcode) return
   await db.query(
-    `INSERT INTO search_demand (day, outcode, activity_type, searches)
-     SELECT $1::date, $2, t, 1 FROM unnest($3::text[]) AS t
-     ON CONFLICT (day, outcode, activity_type) DO UPDATE SET searches = search_demand.searches + 1`,
-    [ukNow(now).date, place.outcode, [...new Set(query.taxonomy_term ?? [''])]],
+    `INSERT INTO search_demand (day, outcode, activity_type, ward_code, lsoa_code, searches)
+     SELECT $1::date, $2, t, $4, $5, 1 FROM unnest($3::text[]) AS t
+     ON CONFLICT (day, outcode, activity_type, ward_code, lsoa_code) DO UPDATE SET searches = search_demand.searches + 1`,
+    [ukNow(now).date, place.outcode, [...new Set(query.taxonomy_term ?? [''])], place.ward_code ?? '', place.lsoa_code ?? ''],
   )
 }
 

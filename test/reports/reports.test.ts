@@ -106,8 +106,9 @@ async function world(t: Test): Promise<World> {
     }
   }
   await ok(asEditor('PUT', `/api/manage/services/${craft.id}/referral-capacity`, { referral_capacity: 'full' }), 200)
-  // Two searches from Coulsdon that find nothing.
+  // Two searches from a Coulsdon postcode that find nothing, and one from the district alone.
   for (let i = 0; i < 2; i++) await ok(app.inject({ url: `/api/search?postcode=${encodeURIComponent(COULSDON_HOME)}&q=zzzzqqqq&radius_km=1` }), 200)
+  await ok(app.inject({ url: '/api/search?postcode=CR5&q=zzzzqqqq&radius_km=1' }), 200)
   return { app, admin, commissioner, worker, craftClub: craft.id, arts: arts.id }
 }
 
@@ -152,6 +153,11 @@ t.test('the reports count what was recorded, with small counts hidden', async (t
     t.same(barriers[0], { key: 'access', label: 'Venue access', cells: [24] }, 'access excluded the near misses')
     t.same(barriers.slice(1).map((r) => r.cells), zeros(8).map((z) => [z]))
     t.same(row(table(report, 'by_month'), '2026-11'), [24])
+    const searches = table(report, 'empty_searches_by_area')
+    t.same(row(searches, COULSDON_TOWN), ['*'], 'two searches from a Coulsdon Town postcode')
+    t.same(row(searches, 'unknown'), ['*'], 'one from a district alone')
+    t.same(searches.totals, ['*'])
+    t.equal(searches.rows.length, 29)
     t.same(row(table(report, 'by_month'), '2026-10'), [0])
 
     // Within Fairfield alone the count stands by itself and is shown.
@@ -200,7 +206,7 @@ t.test('the reports count what was recorded, with small counts hidden', async (t
     t.same(table(report, 'decline_reasons').totals, [10])
     // Full from 10:00 on the last day of the period to its end: 14 hours, a day rounded.
     t.same(table(report, 'capacity').rows, [{ key: w.arts, label: 'Fairfield Arts', cells: [1, 0, 1] }])
-    t.same(table(report, 'empty_searches').rows, [{ key: 'CR5', label: 'CR5', cells: ['*'] }], 'two searches: hidden')
+    t.same(table(report, 'empty_searches').rows, [{ key: 'CR5', label: 'CR5', cells: ['*'] }], 'three searches: hidden')
     t.same(table(report, 'empty_searches').totals, ['*'])
     const { rows: stored } = await w.app.db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM referral GROUP BY 1 ORDER BY 1`)
     t.same(stored, [{ status: 'attended', n: 10 }, { status: 'declined', n: 10 }])
