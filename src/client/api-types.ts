@@ -10262,7 +10262,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Supply, one table by area as GeoJSON: each area's outline with its figures as properties */
+        /** Supply, one table by area as GeoJSON (RFC 7946): each area's outline with its figures as properties */
         get: {
             parameters: {
                 query?: {
@@ -10289,7 +10289,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description GeoJSON FeatureCollection (RFC 7946) */
+                /** @description GeoJSON FeatureCollection */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10662,7 +10662,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Unmet need, one table by area as GeoJSON: each area's outline with its figures as properties */
+        /** Unmet need, one table by area as GeoJSON (RFC 7946): each area's outline with its figures as properties */
         get: {
             parameters: {
                 query?: {
@@ -10689,7 +10689,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description GeoJSON FeatureCollection (RFC 7946) */
+                /** @description GeoJSON FeatureCollection */
                 200: {
                     headers: {
                         [name: string]: unknown;

@@ -87,6 +87,16 @@ const Errors = { 401: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema }
 const DownloadQuerySchema = ReportQuerySchema.extend({ table: z.string().max(40).optional().meta({ description: 'Which table (default: the first)' }) })
 const AREA_REPORTS: ReportName[] = ['unmet-need', 'supply']
 
+/** A download of one table: its extension, media type and how its body is made. */
+interface Download {
+  ext: 'csv' | 'geojson'
+  type: string
+  summary: string
+  /** Whether only tables by area can be downloaded this way. */
+  areas: boolean
+  body: (report: Report, table: ReportTable) => Promise<string>
+}
+
 const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const commissioners = app.authorize('commissioner', 'admin')
   const tags = ['reports']
@@ -111,53 +121,47 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         return buildReport(app, name, request.query)
       },
     )
-    app.get(
-      `/reports/${name}.csv`,
+    const formats: Download[] = [
       {
-        preHandler: commissioners,
-        attachValidation: true,
-        schema: {
-          tags,
-          summary: `${kind.title}, one table as CSV (a line saying the period, filters and suppression rule, then a header row)`,
-          querystring: DownloadQuerySchema,
-          produces: ['text/csv'],
-          response: { 200: z.string().meta({ description: 'CSV' }), ...Errors },
+        ext: 'csv',
+        type: 'text/csv; charset=utf-8',
+        summary: 'one table as CSV (a line saying the period, filters and suppression rule, then a header row)',
+        areas: false,
+        body: async (report, table) => toCsv(report, table),
+      },
+    ]
+    if (AREA_REPORTS.includes(name)) {
+      formats.push({
+        ext: 'geojson',
+        type: 'application/geo+json',
+        summary: "one table by area as GeoJSON (RFC 7946): each area's outline with its figures as properties",
+        areas: true,
+        body: async (report, table) => JSON.stringify(await toGeoJson(app.db, report, table)),
+      })
+    }
+    for (const format of formats) {
+      app.get(
+        `/reports/${name}.${format.ext}`,
+        {
+          preHandler: commissioners,
+          attachValidation: true,
+          schema: {
+            tags,
+            summary: `${kind.title}, ${format.summary}`,
+            querystring: DownloadQuerySchema,
+            produces: [format.type.split(';')[0]!],
+            response: { 200: z.string().meta({ description: format.ext === 'csv' ? 'CSV' : 'GeoJSON FeatureCollection' }), ...Errors },
+          },
         },
-      },
-      async (request, reply) => {
-        refuseValidation(request)
-        const report = await buildReport(app, name, request.query)
-        const table = chooseTable(report, request.query.table, false)
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${filename(report, table, 'csv')}"`)
-          .send(toCsv(report, table))
-      },
-    )
-    if (!AREA_REPORTS.includes(name)) continue
-    app.get(
-      `/reports/${name}.geojson`,
-      {
-        preHandler: commissioners,
-        attachValidation: true,
-        schema: {
-          tags,
-          summary: `${kind.title}, one table by area as GeoJSON: each area's outline with its figures as properties`,
-          querystring: DownloadQuerySchema,
-          produces: ['application/geo+json'],
-          response: { 200: z.string().meta({ description: 'GeoJSON FeatureCollection (RFC 7946)' }), ...Errors },
+        async (request, reply) => {
+          refuseValidation(request)
+          const report = await buildReport(app, name, request.query)
+          const table = chooseTable(report, request.query.table, format.areas)
+          const body = await format.body(report, table)
+          return reply.type(format.type).header('content-disposition', `attachment; filename="${filename(report, table, format.ext)}"`).send(body)
         },
-      },
-      async (request, reply) => {
-        refuseValidation(request)
-        const report = await buildReport(app, name, request.query)
-        const table = chooseTable(report, request.query.table, true)
-        return reply
-          .type('application/geo+json')
-          .header('content-disposition', `attachment; filename="${filename(report, table, 'geojson')}"`)
-          .send(JSON.stringify(await toGeoJson(app.db, report, table)))
-      },
-    )
+      )
+    }
   }
 }
 
