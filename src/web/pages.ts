@@ -8,6 +8,7 @@ import listingPages from './search/listing.ts'
 import matchPages from './match/match.ts'
 import myClientsPages from './referrals/my-clients.ts'
 import organisationPages from './organisation/organisation.ts'
+import reportPages from './reports/reports.ts'
 import searchPages from './search/search.ts'
 import serviceFormPages from './organisation/service-form.ts'
 
@@ -22,6 +23,7 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(organisationPages)
   await app.register(serviceFormPages)
   await app.register(adminPages)
+  await app.register(reportPages)
 }
 
 export default pages

@@ -62,6 +62,7 @@ function navigation(request: FastifyRequest) {
     { href: '/match', text: 'Match a client' },
     ...(role === 'link_worker' ? [{ href: '/my-clients', text: 'My clients' }] : []),
     ...(role === 'editor' || role === 'admin' ? [{ href: '/my-organisation', text: 'My organisation' }] : []),
+    ...(role === 'commissioner' || role === 'admin' ? [{ href: '/reports', text: 'Reports' }] : []),
     ...(role === 'admin' ? [{ href: '/admin', text: 'Admin' }] : []),
   ]
   return items.map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) }))

@@ -22,6 +22,8 @@ export interface World {
   worker: Session
   craftClub: string
   arts: string
+  /** The session of Fairfield Arts' editor. */
+  editorCookie: string
 }
 
 /** Step-free arts and crafts near home: the only arts listing has steps, so every such match is a gap (access). */
@@ -105,9 +107,9 @@ export async function world(t: Test): Promise<World> {
     }
   }
   await ok(asEditor('PUT', `/api/manage/services/${craft.id}/referral-capacity`, { referral_capacity: 'full' }), 200)
-  // Two searches from Coulsdon that find nothing.
+  // Two searches from a Coulsdon postcode that find nothing.
   for (let i = 0; i < 2; i++) await ok(app.inject({ url: `/api/search?postcode=${encodeURIComponent(COULSDON_HOME)}&q=zzzzqqqq&radius_km=1` }), 200)
   // And one from the district alone.
   await ok(app.inject({ url: '/api/search?postcode=CR5&q=zzzzqqqq&radius_km=1' }), 200)
-  return { app, admin, commissioner, worker, craftClub: craft.id, arts: arts.id }
+  return { app, admin, commissioner, worker, craftClub: craft.id, arts: arts.id, editorCookie: arts.cookie }
 }
