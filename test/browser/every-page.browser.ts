@@ -25,6 +25,7 @@ t.test('every page passes axe and the keyboard check', async (t) => {
   await createAdmin(app.db, 'admin@example.org', PASSWORD, FIXED_NOW)
   await createAccount(app.db, { email: 'editor@example.org', role: 'editor', passwordHash: hash, organizationIds: [A.org] })
   await createAccount(app.db, { email: 'worker@example.org', role: 'link_worker', passwordHash: hash })
+  await createAccount(app.db, { email: 'commissioner@example.org', role: 'commissioner', passwordHash: hash })
   // A report to resolve, a pending organisation to approve, and emailed links to open.
   await app.db.query(`INSERT INTO problem_report (service_id, kind, note, created_at) VALUES ($1, 'wrong_time', 'Now on Wednesdays', $2)`, [A.service, new Date(FIXED_NOW.getTime() - 20 * 86_400_000).toISOString()])
   await app.inject({ method: 'POST', url: '/api/organizations/register', payload: { organization: { name: 'Waiting Room Choir' }, email: 'new.org@example.org' } })
@@ -101,6 +102,14 @@ t.test('every page passes axe and the keyboard check', async (t) => {
     { who: 'admin@example.org', name: 'admin-teams', path: '/admin/teams', submit: { name: 'admin-teams-errors', errors: true } },
     { who: 'admin@example.org', name: 'admin-organisation-new', path: '/admin/organisations/new', submit: { name: 'admin-organisation-new-errors', errors: true } },
     { who: 'admin@example.org', name: 'service-edit-areas', path: `/my-organisation/services/${remote}/edit` },
+    { who: 'commissioner@example.org', name: 'commissioner-reports', path: '/reports' },
+    { who: 'commissioner@example.org', name: 'commissioner-report-unmet-need', path: '/reports/unmet-need', submit: { name: 'commissioner-report-unmet-need-filtered', errors: false } },
+    { who: 'commissioner@example.org', name: 'commissioner-report-supply', path: '/reports/supply' },
+    { who: 'commissioner@example.org', name: 'commissioner-report-demand', path: '/reports/demand' },
+    { who: 'commissioner@example.org', name: 'commissioner-report-outcomes', path: '/reports/outcomes' },
+    { who: 'commissioner@example.org', name: 'commissioner-report-freshness', path: '/reports/freshness' },
+    { who: 'commissioner@example.org', name: 'commissioner-report-errors', path: '/reports/supply?from=2026-06-01&to=2026-05-31', status: 422 },
+    { who: 'worker@example.org', name: 'reports-forbidden', path: '/reports', status: 403 },
   ]
   for (const who of [...new Set(pages.map((p) => p.who))]) {
     t.test(`pages for ${who ?? 'anyone'}`, async (t) => {
