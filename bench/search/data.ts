@@ -279,7 +279,7 @@ async function countRows(db: Queryable): Promise<Record<string, number>> {
  * A deterministic id: the same seed and index give the same uuid on every load. The md5 is
  * shaped as a version 4 uuid (version nibble 4, variant 8-b), as the API's schemas require.
  */
-const id = (kind: string, index: string) => {
+export const id = (kind: string, index: string) => {
   const h = `md5($1 || ':${kind}:' || ${index})`
   return `overlay(overlay(${h} PLACING '4' FROM 13) PLACING substr('89ab', ('x' || substr(${h}, 17, 1))::bit(4)::int % 4 + 1, 1) FROM 17)::uuid`
 }
