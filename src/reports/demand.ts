@@ -10,6 +10,10 @@ import type { Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
 import { byShown, monthName, monthsOf, peopleList, protectRows, shareOf, type CountRow } from './tables.ts'
 
+/** The listing whose id is in column `serviceId` is of activity type $3, if one is given. */
+const ofActivity = (serviceId: string) => `($3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+                                                                      WHERE st.service_id = ${serviceId} AND t.code = $3))`
+
 /**
  * The referrals made in the period ($1 to $2, by the UK date), to listings of activity type $3
  * if given, with what became of each: ever accepted (or attended), ever declined, ever attended.
@@ -18,13 +22,16 @@ const REFERRALS = `
   WITH r AS (
     SELECT r.id, r.service_id, r.organization_id, r.decline_reason,
            to_char((r.created_at AT TIME ZONE 'Europe/London')::date, 'YYYY-MM') AS month,
-           EXISTS (SELECT 1 FROM referral_event e WHERE e.referral_id = r.id AND e.status IN ('accepted', 'attended', 'did_not_attend', 'stopped')) AS accepted,
-           EXISTS (SELECT 1 FROM referral_event e WHERE e.referral_id = r.id AND e.status = 'declined') AS declined,
-           EXISTS (SELECT 1 FROM referral_event e WHERE e.referral_id = r.id AND e.status = 'attended') AS attended
+           ev.accepted, ev.declined, ev.attended
       FROM referral r
+      CROSS JOIN LATERAL (
+        SELECT coalesce(bool_or(e.status IN ('accepted', 'attended', 'did_not_attend', 'stopped')), false) AS accepted,
+               coalesce(bool_or(e.status = 'declined'), false) AS declined,
+               coalesce(bool_or(e.status = 'attended'), false) AS attended
+          FROM referral_event e WHERE e.referral_id = r.id
+      ) ev
      WHERE (r.created_at AT TIME ZONE 'Europe/London')::date BETWEEN $1::date AND $2::date
-       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-                                         WHERE st.service_id = r.service_id AND t.code = $3))
+       AND ${ofActivity('r.service_id')}
   )`
 
 const OUTCOME_COLUMNS = ['referrals', 'accepted', 'declined', 'attended'] as const
@@ -79,23 +86,26 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
       `WITH v AS (
          SELECT v.record_id AS service_id, v.changed_at AS since, v.snapshot ->> 'referral_capacity' AS capacity,
                 lead(v.changed_at) OVER (PARTITION BY v.record_id ORDER BY v.id) AS until
-           FROM record_version v WHERE v.record_type = 'service'
+           FROM record_version v
+          WHERE v.record_type = 'service'
+            AND v.record_id IN (SELECT w.record_id FROM record_version w
+                                 WHERE w.record_type = 'service' AND w.snapshot ->> 'referral_capacity' IN ('waiting_list', 'full'))
        ), spell AS (
          SELECT v.service_id, v.capacity,
                 greatest(0, extract(epoch FROM least(coalesce(v.until, 'infinity'), ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London')
                                               - greatest(v.since, $1::date::timestamp AT TIME ZONE 'Europe/London')) / 86400) AS days
-           FROM v
+           FROM v WHERE v.capacity IN ('waiting_list', 'full')
        )
-       SELECT o.id::text AS key, o.name AS label, count(DISTINCT s.id)::int AS listings,
+       SELECT o.id::text AS key, o.name AS label,
+              (SELECT count(*) FROM service x WHERE x.organization_id = o.id AND ${ofActivity('x.id')})::int AS listings,
               round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'waiting_list'), 0))::int AS waiting,
               round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'full'), 0))::int AS full
-         FROM organization o
-         JOIN service s ON s.organization_id = o.id
-         LEFT JOIN spell sp ON sp.service_id = s.id
-        WHERE $3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-                                           WHERE st.service_id = s.id AND t.code = $3)
-        GROUP BY 1, 2
-       HAVING coalesce(sum(sp.days) FILTER (WHERE sp.capacity IN ('waiting_list', 'full')), 0) > 0`,
+         FROM spell sp
+         JOIN service s ON s.id = sp.service_id
+         JOIN organization o ON o.id = s.organization_id
+        WHERE ${ofActivity('s.id')}
+        GROUP BY o.id, o.name
+       HAVING sum(sp.days) > 0`,
     ),
     q<{ outcode: string; searches: number }>(
       `SELECT outcode, sum(searches)::int AS searches FROM search_demand

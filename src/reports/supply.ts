@@ -22,7 +22,7 @@ export const OLDER_MINIMUM_AGE = 50
  * days, the minimum age $5 for older people, $6 the remote delivery modes).
  */
 const COVERED = `
-  WITH s AS (
+  WITH s AS NOT MATERIALIZED (
     SELECT s.id, s.delivery_modes, coalesce(s.minimum_age, 0) >= $5 AS older
       FROM service s
      WHERE s.status = 'active' AND s.verified_at >= $2::date - $4::int AND s.verified_at < $2::date + 1
