@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** How long to spend timing one thing directly (no HTTP): a run budget. */
@@ -45,4 +48,33 @@ export function codeState(): CodeState {
     // A copy without git history is still worth benchmarking; the report says so.
     return { commit: `unknown (${(error as Error).message.split('\n')[0]})`, uncommitted: [] }
   }
+}
+
+/**
+ * Benchmarks each size in turn, keeping each result in a checkpoint file until the run is
+ * written, so `--resume` picks up after an interruption (only a checkpoint made under the same
+ * key, i.e. the same method, shapes and seed, is reused). `clear` removes the checkpoints.
+ */
+export async function eachSize<R>(options: {
+  labels: readonly string[]
+  /** The run's name (its results file stem). */
+  name: string
+  key: string
+  resume: boolean
+  log: (line: string) => void
+  run: (label: string) => Promise<R>
+}): Promise<{ results: R[]; clear: () => void }> {
+  const dir = join(os.tmpdir(), 'connector-bench')
+  const file = (label: string) => join(dir, `${options.name}-${label}.json`)
+  mkdirSync(dir, { recursive: true })
+  const results: R[] = []
+  for (const label of options.labels) {
+    const saved = options.resume && existsSync(file(label)) ? (JSON.parse(readFileSync(file(label), 'utf8')) as { key: string; result: R }) : undefined
+    const earlier = saved?.key === options.key ? saved.result : undefined
+    if (earlier) options.log(`${label}: resumed from ${file(label)}`)
+    const result = earlier ?? (await options.run(label))
+    writeFileSync(file(label), JSON.stringify({ key: options.key, result }))
+    results.push(result)
+  }
+  return { results, clear: () => options.labels.forEach((label) => rmSync(file(label), { force: true })) }
 }

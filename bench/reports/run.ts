@@ -13,9 +13,8 @@
  * bench/README.md. Aim, reported and never asserted: every report's HTTP p95 < 500 ms at 1M
  * listings and 100,000 episodes.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { createAdmin } from '../../src/auth/admin.ts'
@@ -25,7 +24,7 @@ import { openDb } from '../../src/db/open.ts'
 import { buildReport } from '../../src/reports/routes.ts'
 import { ReportQuerySchema, type Report as ReportBody, type ReportName } from '../../src/reports/schemas.ts'
 import { machine, type Machine } from '../lib/machine.ts'
-import { codeState, timeRuns, type CodeState, type RunBudget } from '../lib/runs.ts'
+import { codeState, eachSize, timeRuns, type CodeState, type RunBudget } from '../lib/runs.ts'
 import { ms, summarize, type Summary } from '../lib/stats.ts'
 import { DEFAULT_SEED, DEFAULT_SERVER, parseSize, serverFacts, urlFor, type DataStamp } from '../search/data.ts'
 import { startServer, waitForIdle } from '../search/measure.ts'
@@ -326,26 +325,16 @@ const README = new URL('../README.md', import.meta.url)
 const RESULTS = new URL('../results/', import.meta.url)
 const START = '<!-- reports-latest:start -->'
 const END = '<!-- reports-latest:end -->'
-const CHECKPOINTS = join(os.tmpdir(), 'connector-bench')
-const checkpointKey = JSON.stringify({ budget, variants: variants.map((v) => v.key), seed: values.seed })
-const checkpointFile = (label: string) => join(CHECKPOINTS, `${values.out}-${label}.json`)
-
-function resumed(label: string): SizeResult | undefined {
-  if (!values.resume || !existsSync(checkpointFile(label))) return undefined
-  const saved = JSON.parse(readFileSync(checkpointFile(label), 'utf8')) as { key: string; result: SizeResult }
-  return saved.key === checkpointKey ? saved.result : undefined
-}
 
 try {
-  mkdirSync(CHECKPOINTS, { recursive: true })
-  const sizes: SizeResult[] = []
-  for (const label of labels) {
-    const earlier = resumed(label)
-    if (earlier) log(`${label}: resumed from ${checkpointFile(label)}`)
-    const result = earlier ?? (await benchSize(label))
-    writeFileSync(checkpointFile(label), JSON.stringify({ key: checkpointKey, result }))
-    sizes.push(result)
-  }
+  const { results: sizes } = await eachSize({
+    labels,
+    name: values.out,
+    key: JSON.stringify({ budget, variants: variants.map((v) => v.key), seed: values.seed }),
+    resume: values.resume,
+    log,
+    run: benchSize,
+  })
   const facts = await serverFacts(urlFor(values.server, 'postgres'))
   const report: Report = { date: new Date().toISOString().slice(0, 10), machine: machine(), postgres: facts, code: codeState(), budget, sizes }
   const markdown = renderReport(report)

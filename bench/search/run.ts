@@ -6,15 +6,14 @@
  * database directly and through the real app over HTTP (measure.ts), then write the report
  * to bench/results/search-<date>.md, search-latest.md and the table in bench/README.md.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { QUERY_TIMEOUT_MARGIN_MS } from '../../src/config.ts'
 import { openDb } from '../../src/db/open.ts'
 import { machine } from '../lib/machine.ts'
-import { codeState } from '../lib/runs.ts'
+import { codeState, eachSize } from '../lib/runs.ts'
 import { DEFAULT_SEED, DEFAULT_SERVER, ensureSearchData, parseSize, serverFacts, urlFor, type EnsuredData } from './data.ts'
 import { measureHttp, measureSql, startServer, TimedOut, waitForIdle, type SqlBudget } from './measure.ts'
 import { renderReport, renderTables, type Report, type ShapeResult, type SizeResult } from './report.ts'
@@ -148,27 +147,15 @@ const RESULTS = new URL('../results/', import.meta.url)
 const START = '<!-- search-latest:start -->'
 const END = '<!-- search-latest:end -->'
 
-/** Each measured size is kept until the run completes, so `--resume` can pick up after an interruption. */
-const CHECKPOINTS = join(os.tmpdir(), 'connector-bench')
-const checkpointKey = JSON.stringify({ method, settings, shapes: shapes.map((s) => s.query), seed: values.seed, commit: codeState() })
-const checkpointFile = (label: string) => join(CHECKPOINTS, `${values.out}-${label}.json`)
-
-function resumed(label: string): SizeResult | undefined {
-  if (!values.resume || !existsSync(checkpointFile(label))) return undefined
-  const saved = JSON.parse(readFileSync(checkpointFile(label), 'utf8')) as { key: string; result: SizeResult }
-  return saved.key === checkpointKey ? saved.result : undefined
-}
-
 try {
-  const sizes: SizeResult[] = []
-  mkdirSync(CHECKPOINTS, { recursive: true })
-  for (const label of labels) {
-    const earlier = resumed(label)
-    if (earlier) log(`${label}: resumed from ${checkpointFile(label)}`)
-    const result = earlier ?? (await benchSize(label))
-    writeFileSync(checkpointFile(label), JSON.stringify({ key: checkpointKey, result }))
-    sizes.push(result)
-  }
+  const { results: sizes, clear } = await eachSize({
+    labels,
+    name: values.out,
+    key: JSON.stringify({ method, settings, shapes: shapes.map((s) => s.query), seed: values.seed, commit: codeState() }),
+    resume: values.resume,
+    log,
+    run: benchSize,
+  })
   const facts = await serverFacts(urlFor(values.server, 'postgres'))
   const report: Report = { date: new Date().toISOString().slice(0, 10), machine: machine(), postgres: facts, code: codeState(), method, sizes }
   const markdown = renderReport(report)
@@ -188,7 +175,7 @@ try {
       writeFileSync(README, readme.slice(0, a) + section + readme.slice(b + END.length))
     }
   }
-  for (const label of labels) rmSync(checkpointFile(label), { force: true })
+  clear()
   log(`wrote bench/results/${name}-${report.date}.md${standard ? ' and search-latest.md' : ''}`)
 } catch (error) {
   console.error(`search benchmark failed: ${(error as Error).stack}`)
