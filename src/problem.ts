@@ -122,13 +122,19 @@ function send(reply: FastifyReply, body: ProblemBody): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
-function validationProblem(error: FastifyError): Problem {
+/** Each field a schema refused, as a FieldError: pointer and message, kept short (they can quote the request). */
+export function validationErrors(error: Pick<FastifyError, 'validation' | 'validationContext'>): FieldError[] {
   const part = (error.validationContext ?? 'body') as FieldError['in']
-  const errors: FieldError[] = (error.validation ?? []).map((v) => {
+  return (error.validation ?? []).map((v) => {
     const pointer = v.instancePath || ('params' in v && typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : '')
     // Messages and pointers can quote the request (an unknown key's name): kept short.
     return { in: part, pointer: clip(pointer || '/'), detail: clip(v.message ?? 'is invalid') }
   })
+}
+
+function validationProblem(error: FastifyError): Problem {
+  const part = (error.validationContext ?? 'body') as FieldError['in']
+  const errors = validationErrors(error)
   const fields = errors.map((e) => (e.pointer === '/' ? `the ${part}` : e.pointer.slice(1).replaceAll('/', '.')))
   return new ValidationProblem(`Invalid ${part}: ${clip([...new Set(fields)].join(', '))}`, errors)
 }

@@ -8,11 +8,7 @@ import { DECLINE_REASONS } from '../referrals/vocabulary.ts'
 import { label } from '../web/labels.ts'
 import type { Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
-import { byShown, monthName, monthsOf, peopleList, protectRows, shareOf, type CountRow } from './tables.ts'
-
-/** The listing whose id is in column `serviceId` is of activity type $3, if one is given. */
-const ofActivity = (serviceId: string) => `($3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-                                                                      WHERE st.service_id = ${serviceId} AND t.code = $3))`
+import { byShown, monthName, monthsOf, ofActivity, peopleList, protectRows, shareOf, type CountRow } from './tables.ts'
 
 /**
  * The referrals made in the period ($1 to $2, by the UK date), to listings of activity type $3

@@ -2,9 +2,10 @@
  * A report's filters made real: the period (default the year to today), the activity type and
  * area looked up, and every refusal a 422 problem naming the parameter.
  */
-import type { FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import type { Queryable } from '../db/db.ts'
-import { Invalid, type FieldError } from '../problem.ts'
+import { addDays } from '../matching/sessions.ts'
+import { Invalid, validationErrors } from '../problem.ts'
 import type { AreaLevel, ReportName, ReportQuery } from './schemas.ts'
 
 export interface Filters {
@@ -27,13 +28,9 @@ const ONLY_UNMET_NEED = ['need', 'barrier'] as const
 
 /** A query that did not match its schema (an unknown barrier, a date that is not one): 422 naming each parameter. */
 export function refuseValidation(request: FastifyRequest): void {
-  const error = request.validationError as (Error & { validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[] }) | undefined
+  const error = request.validationError
   if (!error) return
-  const errors: FieldError[] = (error.validation ?? []).map((v) => ({
-    in: 'querystring',
-    pointer: v.instancePath || '/',
-    detail: v.message ?? 'is invalid',
-  }))
+  const errors = validationErrors({ validation: (error as { validation?: FastifyError['validation'] }).validation, validationContext: 'querystring' })
   const names = [...new Set(errors.map((e) => e.pointer.slice(1) || 'the query'))]
   throw new Invalid(`Not a value this report knows: ${names.join(', ')}.`, errors)
 }
@@ -43,7 +40,6 @@ const addYears = (date: string, years: number) => {
   d.setUTCFullYear(d.getUTCFullYear() + years)
   return d.toISOString().slice(0, 10)
 }
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 
 export async function resolveFilters(db: Queryable, report: ReportName, query: ReportQuery, today: string): Promise<Filters> {
   const to = query.to ?? today

@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/db.ts'
 import type { Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
+import { ofActivity } from './tables.ts'
 
 export const FRESHNESS_DAYS = [90, 180, 365] as const
 
@@ -18,8 +19,7 @@ export async function freshness(db: Queryable, f: Filters): Promise<ReportTable[
             count(*) FILTER (WHERE s.verified_at >= $1::date + 1 - 365)::int AS d365
        FROM service s JOIN organization o ON o.id = s.organization_id
       WHERE s.status IN ('active', 'temporarily closed')
-        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-                                          WHERE st.service_id = s.id AND t.code = $2))
+        AND ${ofActivity('s.id', '$2')}
       GROUP BY 1, 2 ORDER BY 2, 1`,
     [f.to, f.activity?.code ?? null],
   )

@@ -10,7 +10,7 @@ import { label } from '../web/labels.ts'
 import { mean, share } from './disclosure.ts'
 import type { Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
-import { byShown, protectRows } from './tables.ts'
+import { activityTypes, byShown, protectRows } from './tables.ts'
 
 /** A UCLA-3 total of 6 or more counts as lonely (3 to 5 as not lonely). */
 export const LONELY_FROM = 6
@@ -23,7 +23,7 @@ interface Person {
 }
 
 export async function outcomes(db: Queryable, f: Filters): Promise<ReportTable[]> {
-  const { rows: people } = await db.query<Person & { activity_names: string[] }>(
+  const { rows: people } = await db.query<Person>(
     `WITH latest AS (
        SELECT DISTINCT ON (s.episode_id) s.episode_id, s.total, s.recorded_on
          FROM loneliness_score s WHERE s.kind = 'follow_up'
@@ -42,7 +42,7 @@ export async function outcomes(db: Queryable, f: Filters): Promise<ReportTable[]
     [f.from, f.to],
   )
   const counted = f.activity ? people.filter((p) => p.activities.includes(f.activity!.code)) : people
-  const { rows: types } = await db.query<{ code: string; name: string }>(`SELECT code, name FROM taxonomy_term WHERE $1::text IS NULL OR code = $1 ORDER BY name`, [f.activity?.code ?? null])
+  const types = await activityTypes(db, f)
 
   const groups = (key: (p: Person) => string[], keys: { key: string; label: string }[]) =>
     keys.map((k) => ({ ...k, people: counted.filter((p) => key(p).includes(k.key)) }))
@@ -58,8 +58,7 @@ export async function outcomes(db: Queryable, f: Filters): Promise<ReportTable[]
       share(group.filter((p) => p.latest < p.baseline).length, group.length),
       share(lonely.filter((p) => p.latest < LONELY_FROM).length, lonely.length),
     ]
-    const all = counted
-    const allLonely = all.filter((p) => p.baseline >= LONELY_FROM)
+    const allLonely = counted.filter((p) => p.baseline >= LONELY_FROM)
     return {
       name,
       title,
@@ -76,7 +75,7 @@ export async function outcomes(db: Queryable, f: Filters): Promise<ReportTable[]
         counts.map((r, i) => ({ key: r.key, label: r.label, cells: [...shown[i]!, ...figures(r.people, r.lonely)] })),
         0,
       ),
-      totals: shownTotals && [...shownTotals, ...figures(all, allLonely)],
+      totals: shownTotals && [...shownTotals, ...figures(counted, allLonely)],
       notes,
     }
   }

@@ -10,7 +10,7 @@ import type { Queryable } from '../db/db.ts'
 import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import type { Filters } from './filters.ts'
 import type { ReportTable } from './schemas.ts'
-import { areasInScope, LEVEL_NAME, ratePer } from './tables.ts'
+import { activityTypes, areasInScope, LEVEL_NAME, ofActivity, ratePer } from './tables.ts'
 
 /** How recently a listing must have been confirmed to count as current supply. */
 export const CONFIRMED_WITHIN_DAYS = 180
@@ -26,8 +26,7 @@ const COVERED = `
     SELECT s.id, s.delivery_modes, coalesce(s.minimum_age, 0) >= $5 AS older
       FROM service s
      WHERE s.status = 'active' AND s.verified_at >= $2::date - $4::int AND s.verified_at < $2::date + 1
-       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-                                         WHERE st.service_id = s.id AND t.code = $3))
+       AND ${ofActivity('s.id')}
   ), area AS (
     SELECT code, parent_code, geom FROM boundary WHERE code = ANY ($1::text[])
   ), covered AS (
@@ -49,10 +48,7 @@ const COVERED = `
 
 export async function supply(db: Queryable, f: Filters): Promise<ReportTable[]> {
   const areas = await areasInScope(db, f.level, f.area)
-  const { rows: types } = await db.query<{ code: string; name: string }>(
-    `SELECT code, name FROM taxonomy_term WHERE $1::text IS NULL OR code = $1 ORDER BY name`,
-    [f.activity?.code ?? null],
-  )
+  const types = await activityTypes(db, f)
   const params = [areas.map((a) => a.code), f.to, f.activity?.code ?? null, CONFIRMED_WITHIN_DAYS, OLDER_MINIMUM_AGE, REMOTE_DELIVERY_MODES]
   const [{ rows: covered }, { rows: totals }] = await Promise.all([
     db.query<{ area: string; activity: string; listings: number }>(

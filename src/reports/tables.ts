@@ -31,6 +31,17 @@ export async function areasInScope(db: Queryable, level: AreaLevel, area: Filter
   return rows
 }
 
+/** SQL: the listing whose id is in column `serviceId` is of the activity type in parameter `param` (any, when it is null). */
+export const ofActivity = (serviceId: string, param = '$3') =>
+  `(${param}::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+                                      WHERE st.service_id = ${serviceId} AND t.code = ${param}))`
+
+/** The activity types a report shows rows or columns for: all of them, or the one filtered by. */
+export async function activityTypes(db: Queryable, f: Filters): Promise<{ code: string; name: string }[]> {
+  const { rows } = await db.query<{ code: string; name: string }>(`SELECT code, name FROM taxonomy_term WHERE $1::text IS NULL OR code = $1 ORDER BY name`, [f.activity?.code ?? null])
+  return rows
+}
+
 export const AREA_NOT_KNOWN = { key: 'unknown', label: 'Area not known' }
 export const LEVEL_NAME: Record<AreaLevel, string> = { ward: 'Ward', lsoa: 'LSOA' }
 
