@@ -7989,6 +7989,11 @@ export interface paths {
                          * @enum {string}
                          */
                         max_physical_intensity?: "none" | "light" | "moderate" | "vigorous";
+                        /**
+                         * @description only groups meant for people their age (a hard constraint, needs age): for young adults (an upper age limit of 30 or under) when they are 30 or under, for older people (a lower age limit of 50 or over) when they are 50 or over. An unmet need is a gap with the eligibility barrier
+                         * @default false
+                         */
+                        own_age_group?: boolean;
                         /** @description where they live: a UK postcode or postcode district */
                         postcode?: string;
                         /**

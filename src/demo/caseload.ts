@@ -29,7 +29,7 @@ import {
   type ReferralStatus,
 } from '../referrals/vocabulary.ts'
 import { CROYDON_PCNS, type CroydonPcnName } from './croydon_pcns.ts'
-import { SOUTH_WARDS } from './places.ts'
+import { NEW_ADDINGTON_WARDS, SOUTH_WARDS } from './places.ts'
 import { Rng } from './random.ts'
 
 /** Every demo account's password (the accounts are on a reserved .test domain). */
@@ -121,9 +121,9 @@ function itemsFor(rng: Rng, total: number): Items {
  * Some live in the directory's deliberate holes and ask for what is missing there: step-free
  * arts and crafts in the south (the Selsdon, Purley and Coulsdon PCN's wheelchair users), and
  * befriending or peer support at home for someone housebound with their mental health outside
- * the north and centre of the borough (the two southern PCNs'). The directory's other hole (no
- * young adults' social group near New Addington) records no gap: age groups are a preference to
- * the matcher, which offers young adults there the area's other social groups.
+ * the north and centre of the borough (the two southern PCNs'), and a social group meant for
+ * young adults in New Addington (the Selsdon, Addington and Shirley PCN's under-30s, who ask for
+ * a group of people their age).
  */
 export function demoPeople(options: { seed: number; now: Date; episodes: number }): DemoPerson[] {
   const rng = new Rng(options.seed + 1)
@@ -131,6 +131,8 @@ export function demoPeople(options: { seed: number; now: Date; episodes: number 
   const inWards = (wards: readonly string[]) => postcodes.filter((p) => wards.includes(p.wardName))
   const homes = new Map<string, CroydonPostcode[]>(CROYDON_PCNS.map((p) => [p.name, inWards(p.wards)]))
   const south = inWards(SOUTH_WARDS)
+  // The PCN's own New Addington ward (its other, New Addington North, is another PCN's).
+  const newAddington = inWards(NEW_ADDINGTON_WARDS).filter((p) => homes.get('SELSDON ADDINGTON & SHIRLEY PCN')!.includes(p))
   const caseNumbers = new Set<string>()
   const people: DemoPerson[] = []
   for (let n = 0; n < options.episodes; n++) {
@@ -157,6 +159,7 @@ export function demoPeople(options: { seed: number; now: Date; episodes: number 
     // there); someone housebound with their mental health outside the north and centre (only
     // the two borough-wide services reach them, not the home visitors).
     let audiences: string[] = []
+    let ownAgeGroup = false
     if (team === 'SELSDON PURLEY & COULSDON HEALTH PCN' && rng.chance(0.2)) {
       home = rng.pick(south)
       travel = { wheelchair_km: 2 }
@@ -166,6 +169,13 @@ export function demoPeople(options: { seed: number; now: Date; episodes: number 
       travel = { housebound: true }
       audiences = ['mental_health']
       interests.splice(0, interests.length, 'befriending', 'peer-support')
+    } else if (team === 'SELSDON ADDINGTON & SHIRLEY PCN' && rng.chance(0.3)) {
+      // The third hole: a young adult in New Addington, by bus or tram, wanting a social group of people their age.
+      age = rng.int(18, 29)
+      home = rng.pick(newAddington)
+      travel = { public_transport_minutes: 30 }
+      ownAgeGroup = true
+      interests.splice(0, interests.length, 'social-groups')
     }
     const practical = rng.chance(0.1) ? [rng.pick(PRACTICAL)] : []
     const profile = {
@@ -175,6 +185,7 @@ export function demoPeople(options: { seed: number; now: Date; episodes: number 
       access,
       age,
       gender,
+      own_age_group: ownAgeGroup,
       preferences: { group_size: age >= 75 && rng.chance(0.5) ? 'small' : 'any', audiences, free_only: rng.chance(0.1) },
     }
 

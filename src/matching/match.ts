@@ -5,7 +5,7 @@
  */
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import type { Candidate, MatchContext } from './candidate.ts'
-import { bestOption, reachKm, requiredFeatures, type Failure, type Option } from './rules.ts'
+import { ageGroupWords, bestOption, forTheirAge, reachKm, requiredFeatures, type Failure, type Option } from './rules.ts'
 import {
   BARRIERS,
   PRACTICAL_NEEDS,
@@ -87,12 +87,7 @@ function scoreParts(profile: MatchProfile, e: Evaluated, needs: Need[], now: Dat
     small: { one_to_one: 0.8, small: 1, large: 0 },
     any: { one_to_one: 0.5, small: 0.5, large: 0.5 },
   }[prefs.group_size]
-  const forAge =
-    profile.age !== undefined &&
-    (c.minimum_age ?? 0) <= profile.age &&
-    (c.maximum_age ?? 120) >= profile.age &&
-    ((c.minimum_age ?? 0) >= 50 || (c.maximum_age ?? 120) <= 30)
-  const audience = sharedAudiences(profile, c).length > 0 || inTheirLanguage(profile, c) ? 1 : forAge ? 0.5 : 0
+  const audience = sharedAudiences(profile, c).length > 0 || inTheirLanguage(profile, c) ? 1 : forTheirAge(profile, c) ? 0.5 : 0
   const support = c.newcomer_support
   const firstVisit = !prefs.accompanied_first_visit
     ? 0
@@ -189,6 +184,7 @@ function explain(profile: MatchProfile, e: Evaluated, needs: Need[], ctx: MatchC
   const audiences = sharedAudiences(profile, c)
   if (audiences.length > 0) reasons.push(listWords(audiences.map((a) => (a === 'language_community' ? `for ${languageName(theirLanguage(profile)!)} speakers` : AUDIENCE_WORDS[a]))))
   else if (inTheirLanguage(profile, c)) reasons.push(`in ${languageName(theirLanguage(profile)!)}`)
+  if (profile.own_age_group) reasons.push(`for ${ageGroupWords(profile.age!)}`)
   else if (prefs.audiences.length > 0 && !e.fits.some((f) => needs[f.need]!.kind === 'practical')) unmet.push(`not specifically ${listWords(prefs.audiences.map((a) => AUDIENCE_WORDS[a]))}`)
   if (profile.language_need !== undefined && !c.languages.includes(profile.language_need) && c.interpreter_available) {
     reasons.push(`an interpreter can be arranged for ${languageName(profile.language_need)}`)
@@ -313,7 +309,8 @@ export function matchProfile(profile: MatchProfile, candidates: Candidate[], ctx
     const barriers = BARRIERS.filter((b: Barrier) => misses.some((m) => m.fails.some((f) => f.barrier === b)))
     const language = barriers.includes('language') ? (profile.language_need ?? null) : null
     const inLanguage = language ? ` in ${languageName(language)} (or with an interpreter)` : ''
-    const forWhat = `${need.kind === 'any' ? '' : ` for ${need.label}`}${inLanguage}`
+    const forAge = profile.own_age_group ? ` meant for ${ageGroupWords(profile.age!)}` : ''
+    const forWhat = `${need.kind === 'any' ? '' : ` for ${need.label}`}${forAge}${inLanguage}`
     const what = found === 0 ? `Nothing${forWhat}` : `Only ${found} option${found === 1 ? '' : 's'}${forWhat}`
     const nearest =
       misses.length === 0

@@ -55,12 +55,29 @@ function ageWords(c: Candidate): string {
   return `is for people aged up to ${c.maximum_age}`
 }
 
+/**
+ * The listing is meant for people of their age: it takes them, and its age limits mark it as
+ * for young adults (up to 30 at most) or for older people (from 50 at least).
+ */
+export function forTheirAge(profile: MatchProfile, c: Candidate): boolean {
+  const age = profile.age
+  if (age === undefined) return false
+  const min = c.minimum_age ?? 0
+  const max = c.maximum_age ?? 120
+  return min <= age && max >= age && (min >= 50 || max <= 30)
+}
+
+/** Who a group for their age is for: "young adults" (30 or under) or "older people" (50 and over). */
+export const ageGroupWords = (age: number): string => (age <= 30 ? 'young adults' : 'older people')
+
 /** Failures that do not depend on where or how the person takes part. */
 export function listingFailures(profile: MatchProfile, c: Candidate): Failure[] {
   const failures: Failure[] = []
   const age = profile.age
   if (age !== undefined && ((c.minimum_age !== null && age < c.minimum_age) || (c.maximum_age !== null && age > c.maximum_age))) {
     failures.push({ barrier: 'eligibility', detail: ageWords(c) })
+  } else if (profile.own_age_group && !forTheirAge(profile, c)) {
+    failures.push({ barrier: 'eligibility', detail: `is not a group for ${ageGroupWords(age!)}` })
   }
   if (
     (c.gender_restriction === 'men_only' && profile.gender !== undefined && profile.gender !== 'man') ||

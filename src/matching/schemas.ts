@@ -72,6 +72,12 @@ export const MatchProfileSchema = z
     availability: z.array(AvailabilitySchema).max(14).optional().describe('when they can go; absent means any time'),
     age: z.number().int().min(0).max(120).optional().describe('for age limits; never stored'),
     gender: z.enum(['man', 'woman', 'other']).optional().describe('for men-only and women-only groups; never stored'),
+    own_age_group: z
+      .boolean()
+      .default(false)
+      .describe(
+        'only groups meant for people their age (a hard constraint, needs age): for young adults (an upper age limit of 30 or under) when they are 30 or under, for older people (a lower age limit of 50 or over) when they are 50 or over. An unmet need is a gap with the eligibility barrier',
+      ),
     preferences: z
       .strictObject({
         group_size: z.enum(['one_to_one', 'small', 'any']).default('any').describe('one-to-one, a small group, or larger groups are fine'),
@@ -87,6 +93,10 @@ export const MatchProfileSchema = z
   })
   .refine((p) => (p.latitude === undefined) === (p.longitude === undefined), { error: 'latitude and longitude go together', path: ['longitude'] })
   .refine((p) => (p.postcode !== undefined) !== (p.latitude !== undefined), { error: 'give a postcode or latitude/longitude (one of them)', path: ['postcode'] })
+  .refine((p) => !p.own_age_group || (p.age !== undefined && (p.age <= 30 || p.age >= 50)), {
+    error: 'own_age_group needs their age, and groups are meant for people aged 30 or under, or 50 and over',
+    path: ['own_age_group'],
+  })
 
 export type MatchProfile = z.infer<typeof MatchProfileSchema>
 export type Travel = z.infer<typeof TravelSchema>

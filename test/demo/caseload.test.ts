@@ -1,7 +1,7 @@
 import t from 'tap'
 import { passwordProblem } from '../../src/auth/passwords.ts'
 import { DEMO_ADMIN_EMAIL, DEMO_COMMISSIONER_EMAIL, DEMO_EDITOR_EMAIL, DEMO_LINK_WORKERS, DEMO_PASSWORD, demoPeople, loadDemoCaseloadIfEmpty } from '../../src/demo/caseload.ts'
-import { DEMO_SEED, NORTH_CENTRAL_WARDS, SOUTH_WARDS } from '../../src/demo/generate.ts'
+import { DEMO_SEED, NEW_ADDINGTON_WARDS, NORTH_CENTRAL_WARDS, SOUTH_WARDS } from '../../src/demo/generate.ts'
 import type { Db } from '../../src/db/db.ts'
 import { refuseMove } from '../../src/referrals/status.ts'
 import type { ReferralStatus } from '../../src/referrals/vocabulary.ts'
@@ -22,16 +22,16 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
   t.equal(await count(db, `account WHERE email LIKE '%@demo.connector.test'`), 8, 'eight demo accounts')
   t.equal(await count(db, `account a JOIN team t ON t.id = a.team_id WHERE a.role = 'link_worker'`), 5, 'five link workers, each in a team')
   t.equal(await count(db, 'episode'), 300)
-  t.equal(await count(db, 'episode WHERE closed_on IS NULL'), 102, 'open episodes')
-  t.equal(await count(db, 'episode WHERE closed_on IS NOT NULL AND close_reason IS NOT NULL'), 198, 'the others closed with a reason')
+  t.equal(await count(db, 'episode WHERE closed_on IS NULL'), 116, 'open episodes')
+  t.equal(await count(db, 'episode WHERE closed_on IS NOT NULL AND close_reason IS NOT NULL'), 184, 'the others closed with a reason')
   const { rows: reasons } = await db.query<{ reason: string; n: number }>('SELECT close_reason AS reason, count(*)::int AS n FROM episode WHERE closed_on IS NOT NULL GROUP BY 1 ORDER BY 1')
-  t.same(Object.fromEntries(reasons.map((r) => [r.reason, r.n])), { declined_support: 27, goals_met: 62, moved_away: 8, no_longer_engaging: 35, other: 10, other_support: 56 }, 'why they closed')
-  t.equal(await count(db, `loneliness_score WHERE kind = 'follow_up'`), 268, 'follow-up scores')
+  t.same(Object.fromEntries(reasons.map((r) => [r.reason, r.n])), { declined_support: 17, goals_met: 58, moved_away: 14, no_longer_engaging: 32, other: 14, other_support: 49 }, 'why they closed')
+  t.equal(await count(db, `loneliness_score WHERE kind = 'follow_up'`), 259, 'follow-up scores')
   t.equal(await count(db, `episode e WHERE (SELECT count(*) FROM loneliness_score s WHERE s.episode_id = e.id AND s.kind = 'baseline') <> 1`), 0, 'every episode has one baseline score')
   const { rows: byStatus } = await db.query<{ status: ReferralStatus; n: number }>('SELECT status, count(*)::int AS n FROM referral GROUP BY status ORDER BY status')
-  t.same(Object.fromEntries(byStatus.map((r) => [r.status, r.n])), { accepted: 13, attended: 169, closed: 35, declined: 44, did_not_attend: 90, sent: 16, stopped: 45 }, '412 referrals, by status')
-  t.equal(await count(db, `referral r WHERE EXISTS (SELECT 1 FROM referral_event v WHERE v.referral_id = r.id AND v.status = 'attended')`), 214, 'referrals the person went to')
-  t.equal(await count(db, 'match_gap'), 40, 'gap records, all from matches inside episodes')
+  t.same(Object.fromEntries(byStatus.map((r) => [r.status, r.n])), { accepted: 11, attended: 166, closed: 28, declined: 39, did_not_attend: 83, sent: 28, stopped: 46 }, '401 referrals, by status')
+  t.equal(await count(db, `referral r WHERE EXISTS (SELECT 1 FROM referral_event v WHERE v.referral_id = r.id AND v.status = 'attended')`), 212, 'referrals the person went to')
+  t.equal(await count(db, 'match_gap'), 67, 'gap records, all from matches inside episodes')
   t.equal(await count(db, 'match_gap WHERE episode_id IS NULL OR team_id IS NULL OR age_band IS NULL OR recorded_by IS NULL'), 0)
 
   // The gaps follow the directory's holes.
@@ -39,9 +39,11 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
   const south = (w: string) => (SOUTH_WARDS as readonly string[]).includes(w)
   const stepFreeCrafts = gaps.filter((g) => g.terms.includes('arts-and-crafts') && g.barriers.includes('access') && south(g.ward))
   const homeSupport = gaps.filter((g) => g.terms.some((x) => x === 'befriending' || x === 'peer-support') && !(NORTH_CENTRAL_WARDS as readonly string[]).includes(g.ward))
-  t.equal(stepFreeCrafts.length, 14, 'hole (a): step-free arts and crafts in the south')
-  t.equal(homeSupport.length, 10, 'support at home outside the north and centre (the home visitors cover only north and central wards)')
-  t.equal(gaps.length - stepFreeCrafts.length - homeSupport.length, 16, 'and a few thin spots the matcher found elsewhere')
+  t.equal(stepFreeCrafts.length, 17, 'hole (a): step-free arts and crafts in the south')
+  t.equal(homeSupport.length, 15, 'support at home outside the north and centre (the home visitors cover only north and central wards)')
+  const youngInNewAddington = gaps.filter((g) => g.terms.includes('social-groups') && g.barriers.includes('eligibility') && (NEW_ADDINGTON_WARDS as readonly string[]).includes(g.ward))
+  t.equal(youngInNewAddington.length, 11, 'hole (b): a social group meant for young adults in New Addington')
+  t.equal(gaps.length - stepFreeCrafts.length - homeSupport.length - youngInNewAddington.length, 24, 'and a few thin spots the matcher found elsewhere')
 
   // Scores: some improve, some do not.
   const { rows: change } = await db.query<{ better: number; not_better: number }>(
@@ -50,7 +52,7 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
        JOIN LATERAL (SELECT total FROM loneliness_score f WHERE f.episode_id = b.episode_id AND f.kind = 'follow_up' ORDER BY recorded_on DESC LIMIT 1) f ON true
       WHERE b.kind = 'baseline'`,
   )
-  t.same(change[0], { better: 109, not_better: 102 }, 'latest follow-up against baseline: some improve, some do not')
+  t.same(change[0], { better: 117, not_better: 86 }, 'latest follow-up against baseline: some improve, some do not')
   t.equal(await count(db, 'loneliness_score s JOIN episode e ON e.id = s.episode_id WHERE s.recorded_on < e.opened_on OR s.recorded_on > coalesce(e.closed_on, $1::date)', ['2026-11-01']), 0, 'scores within their episode')
 
   // Every referral's history: sent first, then legal moves by the right side, in time order, within its episode.

@@ -222,7 +222,7 @@ t.test('POST /api/match over the demo directory', async (t) => {
     t.equal(request.additionalProperties, false, 'unknown fields refused')
     t.same(Object.keys(request.properties).sort(), [
       'access', 'age', 'availability', 'gender', 'interests', 'language_need', 'latitude', 'limit', 'longitude', 'max_physical_intensity',
-      'postcode', 'practical_needs', 'preferences', 'text_only_contact', 'travel',
+      'own_age_group', 'postcode', 'practical_needs', 'preferences', 'text_only_contact', 'travel',
     ])
     const result = op.responses['200'].content['application/json'].schema.properties.results.items
     t.ok(['reasons', 'does_not_meet', 'score', 'score_parts', 'next_sessions'].every((k) => k in result.properties))

@@ -84,6 +84,7 @@ export const personArb = (presence: number, audiences: readonly ('new_parents' |
       ),
       age: optional(fc.integer({ min: 16, max: 90 }), presence),
       gender: optional(fc.constantFrom('man', 'woman', 'other'), presence),
+      own_age_group: optional(fc.constant(true), presence / 2),
       audiences: fc.oneof(fc.constant([]), fc.subarray([...audiences])),
       free_only: optional(fc.constant(true), presence),
       max_cost: optional(fc.constantFrom(1, 3, 10), presence),
@@ -99,5 +100,7 @@ export const personArb = (presence: number, audiences: readonly ('new_parents' |
       availability: r.availability,
       age: r.age,
       gender: r.gender,
+      // Only where the schema takes it: an age of 30 or under, or 50 and over.
+      own_age_group: r.own_age_group === true && r.age !== undefined && (r.age <= 30 || r.age >= 50),
       preferences: { audiences: r.audiences, free_only: r.free_only ?? false, max_cost: r.max_cost },
     }))

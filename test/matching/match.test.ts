@@ -195,6 +195,37 @@ t.test('a language need: met by sessions in the language or an interpreter; unme
   t.equal(distance.gaps[0]!.language, null, 'a gap for another reason does not name the language')
 })
 
+t.test('a group for their age: a hard need when asked for, met only by groups meant for young adults or older people; unmet, an eligibility gap', async (t) => {
+  const young = candidate({ name: 'Under 30s social', minimum_age: 18, maximum_age: 30 })
+  const older = candidate({ name: 'Over 50s club', minimum_age: 50, maximum_age: null })
+  const everyone = candidate({ name: 'Open to all' })
+  const adults = candidate({ name: 'Adults 18 to 64', minimum_age: 18, maximum_age: 64 })
+  const all = [young, older, everyone, adults]
+  const names = (p: Parameters<typeof matchProfile>[0]) => matchProfile(p, all, CTX).results.map((r) => r.service.name).sort()
+
+  t.same(names(profile({ age: 24 })), ['Adults 18 to 64', 'Open to all', 'Under 30s social'], 'without it, age is only a limit and a preference')
+  t.same(names(profile({ age: 24, own_age_group: true })), ['Under 30s social'], 'a 24-year-old: only the young adults group')
+  t.same(names(profile({ age: 71, own_age_group: true })), ['Over 50s club'], 'a 71-year-old: only the over 50s')
+  t.ok(matchProfile(profile({ age: 24, own_age_group: true }), all, CTX).results[0]!.reasons.includes('for young adults'), 'the match says why')
+
+  const gap = matchProfile(profile({ age: 24, own_age_group: true }), [older, everyone, adults], CTX).gaps[0]!
+  t.equal(gap.found, 0)
+  t.same(gap.barriers, ['eligibility'])
+  t.match(gap.message, /^Nothing for arts and crafts meant for young adults meets everything they need near CR0 1AA\. The nearest that do not: /)
+  t.ok(gap.near_misses.some((m) => m.fails.some((f) => f.detail === 'is not a group for young adults')), 'the open group is a near miss: not for young adults')
+  t.ok(gap.near_misses.some((m) => m.fails.some((f) => f.detail === 'is for people aged 50 and over')), 'the over 50s: outside its age limit')
+
+  for (const [why, body] of [
+    ['no age', { own_age_group: true }],
+    ['an age with no groups meant for it', { age: 40, own_age_group: true }],
+  ] as const) {
+    const parsed = MatchProfileSchema.safeParse({ postcode: 'CR0 1AA', travel: { walk_km: 1 }, ...body })
+    t.same(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.')), ['own_age_group'], `refused: ${why}`)
+  }
+  t.ok(MatchProfileSchema.safeParse({ postcode: 'CR0 1AA', travel: { walk_km: 1 }, age: 30, own_age_group: true }).success, '30 is a young adult')
+  t.ok(MatchProfileSchema.safeParse({ postcode: 'CR0 1AA', travel: { walk_km: 1 }, age: 50, own_age_group: true }).success, '50 is an older person')
+})
+
 t.test('a language community scores only for people who speak its language', async (t) => {
   const polish = candidate({ name: 'Polish club', audiences: ['language_community'], languages: ['pl'] })
   const mixed = candidate({ name: 'Mixed group' })

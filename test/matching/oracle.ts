@@ -35,6 +35,11 @@ export function reachMetres(p: MatchProfile): number {
 /** Everything about the listing itself that rules the person out, whatever the way of taking part. */
 export function listingOk(p: MatchProfile, c: Candidate): boolean {
   if (p.age !== undefined && ((c.minimum_age !== null && p.age < c.minimum_age) || (c.maximum_age !== null && p.age > c.maximum_age))) return false
+  if (p.own_age_group) {
+    // A group for young adults tops out at 30 or under; one for older people starts at 50 or over.
+    const young = p.age! <= 30
+    if (young ? c.maximum_age === null || c.maximum_age > 30 : c.minimum_age === null || c.minimum_age < 50) return false
+  }
   if (c.gender_restriction === 'men_only' && p.gender !== undefined && p.gender !== 'man') return false
   if (c.gender_restriction === 'women_only' && p.gender !== undefined && p.gender !== 'woman') return false
   for (const only of ['new_parents', 'carers', 'dementia'] as const) {

@@ -1,10 +1,12 @@
 // The reports on the demo (its directory and its year of caseload, as a fresh `npm start` has
 // them): the directory's deliberate hole in the south, no step-free arts and crafts, is where
-// the unmet need for arts and crafts with the access barrier lies; and no count of people in
-// any report lies between 1 and 7.
+// the unmet need for arts and crafts with the access barrier lies, as no social group meant for
+// young adults near New Addington is where young adults' need for one lies; and no count of
+// people in any report lies between 1 and 7.
 import t from 'tap'
 import { DEMO_SEED } from '../../src/demo/generate.ts'
 import { SOUTH_WARDS } from '../../src/demo/places.ts'
+import { BARRIERS } from '../../src/directory/vocabulary.ts'
 import { REPORTS } from '../../src/reports/schemas.ts'
 import { adminSession } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
@@ -30,6 +32,13 @@ t.test('the demo’s reports tell its story', async (t) => {
   )
   t.same(byArea.totals![0], rows[0]!.people, 'the borough total is every such person')
   t.ok(rows[0]!.people >= 8, 'enough people to be shown')
+
+  // The other hole: no social group meant for young adults near New Addington.
+  const young = (await report('/api/reports/unmet-need?activity_type=social-groups&barrier=eligibility')).tables.find((x) => x.name === 'by_area')!
+  t.equal(young.rows[0]!.label, 'New Addington South', 'young adults wanting a social group of their age: New Addington heads the table')
+  t.ok(typeof young.rows[0]!.cells[0] === 'number' && (young.rows[0]!.cells[0] as number) >= 8, `${String(young.rows[0]!.cells[0])} people there, enough to be shown`)
+  const eligibility = young.rows[0]!.cells[1 + BARRIERS.indexOf('eligibility')]
+  t.equal(eligibility, young.rows[0]!.cells[0], 'each of them kept from a group by who it is for')
 
   for (const name of REPORTS) {
     for (const tb of (await report(`/api/reports/${name}`)).tables) {

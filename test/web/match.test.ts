@@ -178,6 +178,30 @@ t.test('match a client pages', async (t) => {
     t.same(errorSummary(wrong.html), ['language_need: Select the language they need from the list'])
   })
 
+  t.test('POST /match for a 24-year-old in New Addington who needs a group of people their age → only groups for young adults; the gap says so', async (t) => {
+    await app.db.query('DELETE FROM match_gap')
+    const visitor = await linkWorker()
+    const form = await visitor.get('/match')
+    t.match(text(form.html), 'Do they need a group for people their age? (optional)')
+    const young = { postcode: GAP_POSTCODES.newAddington, travel: 'public_transport', public_transport_minutes: '30', terms: 'social-groups', cost: 'any', age: '24' }
+    const page = await visitor.post('/match', { ...young, own_age_group: 'true' })
+    t.equal(page.status, 200)
+    const { rows } = await app.db.query<{ barriers: string[] }>('SELECT barriers FROM match_gap')
+    const profile = { postcode: GAP_POSTCODES.newAddington, travel: { public_transport_minutes: 30 }, interests: { terms: ['social-groups'] }, age: 24 }
+    const api = await apiMatch({ ...profile, own_age_group: true })
+    t.same(cards(page.html).map((c) => c.id), api.results.map((r) => r.service.id), 'the API’s results for the need')
+    t.ok(api.results.every((r) => r.reasons.includes('for young adults')), 'each of them a group for young adults')
+    t.ok((await apiMatch(profile)).results.length > api.results.length, 'without the need, other social groups are offered')
+    const gap = api.gaps.find((g) => g.terms.includes('social-groups'))
+    t.ok(gap?.barriers.includes('eligibility'), 'a gap: the groups near them are not for their age')
+    t.match(text(page.html), `Not enough options for ${gap!.need} meant for young adults`, 'the gap notice says what was missing')
+    t.ok(rows.some((r) => r.barriers.includes('eligibility')), 'and a gap record with the eligibility barrier')
+
+    const noAge = await visitor.post('/match', { ...young, age: '', own_age_group: 'true' })
+    t.equal(noAge.status, 422)
+    t.same(errorSummary(noAge.html), ['own_age_group: Enter their age to look only for groups meant for people their age: there are groups for young adults (30 or under) and for older people (50 and over)'])
+  })
+
   t.test('shortlist: the chosen services with when, where, contact and cost, printable and as text; nothing about the client', async (t) => {
     const visitor = new Visitor(app)
     await visitor.get('/match')

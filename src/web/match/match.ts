@@ -16,7 +16,8 @@ import { WEEKDAYS } from '../../directory/vocabulary.ts'
 import { ANONYMOUS_MATCH_LIMIT } from '../../match/routes.ts'
 import { gapContextFor, matchForProfile } from '../../match/service.ts'
 import { registerRateLimits } from '../../plugins/rate-limit.ts'
-import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchResponse } from '../../matching/schemas.ts'
+import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchProfile, type MatchResponse } from '../../matching/schemas.ts'
+import { ageGroupWords } from '../../matching/rules.ts'
 import { languageName, listAlternatives } from '../../matching/words.ts'
 import { Problem } from '../../problem.ts'
 import type { Episode } from '../../referrals/schemas.ts'
@@ -98,6 +99,7 @@ interface MatchForm {
   to: string
   age: string
   gender: string
+  own_age_group: boolean
 }
 
 
@@ -128,6 +130,7 @@ function matchFormFrom(body: Record<string, unknown>): MatchForm {
     to: formText(body.to),
     age: formText(body.age),
     gender: formText(body.gender),
+    own_age_group: formText(body.own_age_group) === 'true',
   }
 }
 
@@ -166,6 +169,7 @@ function profileInput(form: MatchForm): Record<string, unknown> {
     }),
     ...(form.age ? { age: toNumber(form.age) } : {}),
     ...(form.gender ? { gender: form.gender } : {}),
+    own_age_group: form.own_age_group,
     preferences: {
       ...(form.group_size ? { group_size: form.group_size } : {}),
       audiences: form.audiences,
@@ -181,7 +185,7 @@ function profileInput(form: MatchForm): Record<string, unknown> {
 const FIELD_ORDER = [
   'postcode', 'travel', ...TRAVEL_MODES.map((m) => m.field), 'practical_needs', 'terms', 'interest_text', 'group_size',
   'audiences', 'language', 'accompanied_first_visit', 'access', 'language_need', 'max_physical_intensity', 'text_only_contact', 'cost',
-  'max_cost', 'days', 'from', 'to', 'age', 'gender',
+  'max_cost', 'days', 'from', 'to', 'age', 'gender', 'own_age_group',
 ]
 
 type Issue = z.core.$ZodIssue
@@ -250,6 +254,7 @@ function problemFor(issue: Issue, form: MatchForm): FieldProblem {
     max_physical_intensity: 'Select the most physically demanding they can manage',
     text_only_contact: 'Select whether they can use the telephone',
     gender: 'Select their gender, or not given',
+    own_age_group: 'Enter their age to look only for groups meant for people their age: there are groups for young adults (30 or under) and for older people (50 and over)',
   }
   return { field: head && head in simple ? head : 'postcode', text: simple[head ?? ''] ?? 'Check their answers' }
 }
@@ -263,7 +268,8 @@ function orderProblems(problems: FieldProblem[]): FieldProblem[] {
 }
 
 /** The results as the page shows them: each with its delivery, distance and next sessions in words. */
-function presentResults(response: MatchResponse) {
+function presentResults(response: MatchResponse, profile: MatchProfile) {
+  const forAge = profile.own_age_group ? ` meant for ${ageGroupWords(profile.age!)}` : ''
   const results = response.results.map((r, i) => ({
     ...r,
     deliveryText: label(r.delivery, 'delivery_mode'),
@@ -272,8 +278,8 @@ function presentResults(response: MatchResponse) {
   }))
   const gaps = response.gaps.map((g) => ({
     ...g,
-    // "befriending in Tamil": the need as the gap notice names it.
-    needWords: g.language ? `${g.need} in ${languageName(g.language)}` : g.need,
+    // "befriending in Tamil", "social groups meant for young adults": the need as the gap notice names it.
+    needWords: `${g.need}${forAge}${g.language ? ` in ${languageName(g.language)}` : ''}`,
     languageName: g.language ? languageName(g.language) : null,
     barrierWords: g.barriers.map((b) => label(b, 'barrier').toLowerCase()),
     // The summary opens with the listing's name: that part becomes the link to it.
@@ -447,7 +453,7 @@ const matchPages: FastifyPluginAsync = async (app) => {
       )
       return showForm(reply, form, problems.length ? problems : [{ field: 'postcode', text: 'Enter a real postcode, like CR0 1AA, or a postcode district, like CR0' }], inEpisode)
     }
-    return showForm(reply, form, [], { results: presentResults(response), ...inEpisode })
+    return showForm(reply, form, [], { results: presentResults(response, parsed.data), ...inEpisode })
   })
 
   const showChoice = async (reply: FastifyReply, chosen: string[], offeredIds: string[], problems: FieldProblem[]) => {
