@@ -49,8 +49,8 @@ export async function invited(
 }
 
 /** A team added by an admin through the API; its id. */
-export async function teamNamed(admin: Session, name: string): Promise<string> {
-  const res = await admin.inject({ method: 'POST', url: '/api/admin/teams', payload: { name } })
+export async function teamNamed(admin: Session, name: string, pcnCode?: string): Promise<string> {
+  const res = await admin.inject({ method: 'POST', url: '/api/admin/teams', payload: { name, ...(pcnCode ? { pcn_code: pcnCode } : {}) } })
   if (res.statusCode !== 201) throw new Error(`adding team ${name} answered ${res.statusCode}: ${res.body}`)
   return (res.json() as { id: string }).id
 }

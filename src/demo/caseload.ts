@@ -266,12 +266,14 @@ export async function loadDemoCaseloadIfEmpty(db: Db, options: { seed: number; n
       return id
     }
 
-    // Teams (every named Croydon PCN, so an admin sees the borough's) and link workers.
+    // Teams (every named Croydon PCN, so an admin sees the borough's, each serving its PCN as the
+    // shipped GP practices name it) and link workers.
     const teams = new Map<string, string>()
     const yearAgo = at(366, 0)
     for (const pcn of CROYDON_PCNS) {
       const existing = await tx.query<{ id: string }>('SELECT id FROM team WHERE lower(name) = lower($1)', [pcn.name])
-      teams.set(pcn.name, existing.rows[0]?.id ?? (await createTeam(tx, pcn.name, yearAgo)).id)
+      const code = (await tx.query<{ code: string }>('SELECT code FROM pcn WHERE name = $1', [pcn.name])).rows[0]?.code ?? null
+      teams.set(pcn.name, existing.rows[0]?.id ?? (await createTeam(tx, pcn.name, yearAgo, code)).id)
     }
     const workers: Array<{ id: string; teamId: string }> = []
     for (const w of DEMO_LINK_WORKERS) {

@@ -26,7 +26,9 @@ import {
   ScoreInputSchema,
   ScoreSchema,
   StatusChangeSchema,
+  PcnSchema,
   TeamCreateSchema,
+  TeamPcnSchema,
   TeamSchema,
 } from './schemas.ts'
 import {
@@ -39,12 +41,14 @@ import {
   listEpisodes,
   listIncoming,
   listLinkWorkers,
+  listPcns,
   listReferralsMadeBy,
   listTeams,
   moveReferral,
   readEpisode,
   readReferral,
   setAccountTeam,
+  setTeamPcn,
 } from './store.ts'
 import { REFERRAL_STATUSES } from './vocabulary.ts'
 
@@ -275,10 +279,29 @@ const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['accounts'], summary: 'Add a team (a primary care network or a service)', body: TeamCreateSchema, response: { 201: TeamSchema, ...WriteErrors } },
     },
     async (request, reply) => {
-      const team = await createTeam(app.db, request.body.name, app.now())
+      const team = await createTeam(app.db, request.body.name, app.now(), request.body.pcn_code ?? null)
       await done(request, 'team_create', 'team', team.id)
       return reply.code(201).send(team)
     },
+  )
+
+  app.put(
+    '/admin/teams/:id/pcn',
+    {
+      preHandler: admins,
+      schema: { tags: ['accounts'], summary: 'Name the primary care network a team serves, or none (null)', params: Id, body: TeamPcnSchema, response: { 200: TeamSchema, ...WriteErrors } },
+    },
+    async (request) => {
+      const team = await setTeamPcn(app.db, request.params.id, request.body.pcn_code)
+      await done(request, 'team_pcn', 'team', team.id, { pcn_code: request.body.pcn_code })
+      return team
+    },
+  )
+
+  app.get(
+    '/admin/pcns',
+    { preHandler: admins, schema: { tags: ['accounts'], summary: 'Primary care networks held (from the GP practices imported), by name', response: { 200: z.array(PcnSchema), ...Errors } } },
+    async () => listPcns(app.db),
   )
 
   app.get(

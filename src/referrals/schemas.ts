@@ -147,13 +147,21 @@ export const StatusChangeSchema = z.strictObject({
   reason: z.enum(DECLINE_REASONS).optional().describe('why, when declining (required then, refused otherwise)'),
 })
 
-export const TeamSchema = z.object({ id: z.uuid(), name: z.string(), link_workers: z.number().int() })
+const PcnCodeSchema = z.string().regex(/^U\d{5}$/, 'a PCN code: U and five digits, like U74798').describe("an NHS primary care network's code")
+export const PcnSchema = z.object({ code: z.string(), name: z.string(), practices: z.number().int().describe('GP practices held in it') })
+export const TeamSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  pcn: z.object({ code: z.string(), name: z.string() }).nullable().describe('the primary care network it serves; null: none (a service, or not set)'),
+  link_workers: z.number().int(),
+})
 export const LinkWorkerSchema = z.object({
   id: z.uuid(),
   email: z.string(),
   team: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('null: not in a team yet, so they cannot record episodes'),
 })
-export const TeamCreateSchema = z.strictObject({ name: z.string().trim().min(1).max(120) })
+export const TeamCreateSchema = z.strictObject({ name: z.string().trim().min(1).max(120), pcn_code: PcnCodeSchema.optional() })
+export const TeamPcnSchema = z.strictObject({ pcn_code: PcnCodeSchema.nullable().describe('null: no PCN') })
 export const AccountTeamSchema = z.strictObject({ team_id: IdSchema.nullable().describe('null: no team') })
 
 export type EpisodeCreate = z.infer<typeof EpisodeCreateSchema>

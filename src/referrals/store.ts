@@ -255,15 +255,39 @@ export async function listIncoming(db: Queryable, organizationIds: string[], sta
 export interface TeamRow {
   id: string
   name: string
+  pcn: { code: string; name: string } | null
   link_workers: number
 }
 
+const TEAMS = `
+  SELECT t.id, t.name, CASE WHEN p.code IS NULL THEN NULL ELSE json_build_object('code', p.code, 'name', p.name) END AS pcn,
+         (SELECT count(*) FROM account a WHERE a.team_id = t.id AND a.disabled_at IS NULL)::int AS link_workers
+    FROM team t LEFT JOIN pcn p ON p.code = t.pcn_code`
+
 export async function listTeams(db: Queryable): Promise<TeamRow[]> {
-  const { rows } = await db.query<TeamRow>(
-    `SELECT t.id, t.name, (SELECT count(*) FROM account a WHERE a.team_id = t.id AND a.disabled_at IS NULL)::int AS link_workers
-       FROM team t ORDER BY t.name`,
+  return (await db.query<TeamRow>(`${TEAMS} ORDER BY t.name`)).rows
+}
+
+/** The primary care networks held, with how many of their GP practices are, by name. */
+export async function listPcns(db: Queryable): Promise<Array<{ code: string; name: string; practices: number }>> {
+  const { rows } = await db.query<{ code: string; name: string; practices: number }>(
+    `SELECT p.code, p.name, (SELECT count(*) FROM gp_practice g WHERE g.pcn_code = p.code)::int AS practices FROM pcn p ORDER BY p.name, p.code`,
   )
   return rows
+}
+
+/** A 422 unless the PCN is held. */
+async function checkPcn(db: Queryable, code: string): Promise<void> {
+  const { rowCount } = await db.query('SELECT 1 FROM pcn WHERE code = $1', [code])
+  if (rowCount === 0) throw new Invalid('No such primary care network.', [{ in: 'body', pointer: '/pcn_code', detail: 'no PCN held has this code (import its GP practices first)' }])
+}
+
+/** Names the PCN a team serves (or none). 404 for no such team; 422 for a PCN not held. */
+export async function setTeamPcn(db: Queryable, teamId: string, pcnCode: string | null): Promise<TeamRow> {
+  if (pcnCode !== null) await checkPcn(db, pcnCode)
+  const { rowCount } = await db.query('UPDATE team SET pcn_code = $2 WHERE id = $1', [teamId, pcnCode])
+  if (rowCount === 0) throw new NotFound('No such team.')
+  return (await db.query<TeamRow>(`${TEAMS} WHERE t.id = $1`, [teamId])).rows[0]!
 }
 
 export interface LinkWorkerRow {
@@ -283,12 +307,13 @@ export async function listLinkWorkers(db: Queryable): Promise<LinkWorkerRow[]> {
   return rows
 }
 
-/** Adds a team; a 409 when one has the name (in any letter case). */
-export async function createTeam(db: Queryable, name: string, now: Date): Promise<TeamRow> {
+/** Adds a team, serving a PCN or none; a 409 when one has the name (in any letter case), a 422 for a PCN not held. */
+export async function createTeam(db: Queryable, name: string, now: Date, pcnCode: string | null = null): Promise<TeamRow> {
   const same = await db.query('SELECT 1 FROM team WHERE lower(name) = lower($1)', [name])
   if (same.rowCount > 0) throw new Conflict('A team already has this name.')
-  const { rows } = await db.query<{ id: string }>('INSERT INTO team (name, created_at) VALUES ($1, $2) RETURNING id', [name, iso(now)])
-  return { id: rows[0]!.id, name, link_workers: 0 }
+  if (pcnCode !== null) await checkPcn(db, pcnCode)
+  const { rows } = await db.query<{ id: string }>('INSERT INTO team (name, pcn_code, created_at) VALUES ($1, $2, $3) RETURNING id', [name, pcnCode, iso(now)])
+  return (await db.query<TeamRow>(`${TEAMS} WHERE t.id = $1`, [rows[0]!.id])).rows[0]!
 }
 
 /** Puts a link worker in a team (or none). 404 for no such account; 422 for another role or an unknown team. */

@@ -22,8 +22,8 @@ import { unmetNeed } from './unmet-need.ts'
 export const REPORT_KINDS: Record<ReportName, { title: string; description: string; tables: string[]; build: (db: Db, f: Filters) => Promise<ReportTable[]> }> = {
   'unmet-need': {
     title: 'Unmet need',
-    description: 'People whose need found fewer than three fitting listings, by area, team, need, barrier and month; searches that found nothing, by area.',
-    tables: ['by_area', 'empty_searches_by_area', 'by_team', 'by_need', 'by_barrier', 'by_month'],
+    description: 'People whose need found fewer than three fitting listings, by area, team, primary care network, need, barrier and month; searches that found nothing, by area.',
+    tables: ['by_area', 'empty_searches_by_area', 'by_team', 'by_pcn', 'by_need', 'by_barrier', 'by_month'],
     build: unmetNeed,
   },
   supply: {

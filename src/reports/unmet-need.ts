@@ -2,7 +2,7 @@
  * Unmet need: people whose need found fewer than three fitting listings. A person is an
  * episode (however many matches their link worker ran), or one match outside an episode (the
  * gap records already count one per link worker, need, ward and day). Counted by area, team,
- * need, barrier and month; the barriers are those that excluded the near-miss listings.
+ * the team's primary care network, need, barrier and month; the barriers are those that excluded the near-miss listings.
  */
 import type { Queryable } from '../db/db.ts'
 import { BARRIERS } from '../directory/vocabulary.ts'
@@ -31,12 +31,16 @@ export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[
   // Outside the chosen area, a gap is left out; with no area chosen, one in no known area is counted as such.
   const areaKey = (code: string | null) => (code !== null && inScope.has(code) ? code : f.area ? null : AREA_NOT_KNOWN.key)
 
-  const [byArea, byAreaBarrier, byTeam, byNeed, byBarrier, byMonth, searches] = await Promise.all([
+  const [byArea, byAreaBarrier, byTeam, byPcn, byNeed, byBarrier, byMonth, searches] = await Promise.all([
     q<{ area_code: string | null; person: string }>(`SELECT DISTINCT area_code, person FROM g`),
     q<{ area_code: string | null; barrier: string; person: string }>(`SELECT DISTINCT area_code, b AS barrier, person FROM g, unnest(barriers) b`),
     q<{ key: string; label: string; people: number }>(
       `SELECT coalesce(t.id::text, 'none') AS key, coalesce(t.name, 'No team recorded') AS label, count(DISTINCT g.person)::int AS people
          FROM g LEFT JOIN team t ON t.id = g.team_id GROUP BY 1, 2`,
+    ),
+    q<{ key: string; label: string; people: number }>(
+      `SELECT coalesce(p.code, 'none') AS key, coalesce(p.name, 'No primary care network recorded') AS label, count(DISTINCT g.person)::int AS people
+         FROM g LEFT JOIN team t ON t.id = g.team_id LEFT JOIN pcn p ON p.code = t.pcn_code GROUP BY 1, 2`,
     ),
     q<{ key: string; label: string; people: number }>(
       `SELECT coalesce(n.code, 'any') AS key, coalesce(n.name, 'Any activity') AS label, count(DISTINCT g.person)::int AS people
@@ -115,6 +119,15 @@ export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[
       label: 'People',
       rows: byTeam.map((r) => ({ key: r.key, label: r.label, counts: [r.people] })),
       totals: true,
+    }),
+    peopleList({
+      name: 'by_pcn',
+      title: 'People with unmet need by the primary care network of their link worker’s team',
+      row_heading: 'Primary care network',
+      label: 'People',
+      rows: byPcn.map((r) => ({ key: r.key, label: r.label, counts: [r.people] })),
+      totals: true,
+      notes: ['A team serves the primary care network an admin chose for it; people seen by teams that serve none are counted together.'],
     }),
     peopleList({
       name: 'by_need',

@@ -170,6 +170,11 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
   'GET /api/admin/teams': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/teams' }) },
   'POST /api/admin/teams': { rule: { auth: 'roles', roles: ['admin'] }, request: (_c, caller, target) => ({ method: 'POST', url: '/api/admin/teams', payload: { name: `Team of ${caller} ${target}` } }) },
   'GET /api/admin/link-workers': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/link-workers' }) },
+  'GET /api/admin/pcns': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/pcns' }) },
+  'PUT /api/admin/teams/{id}/pcn': {
+    rule: { auth: 'roles', roles: ['admin'] },
+    request: (c) => ({ method: 'PUT', url: `/api/admin/teams/${c.team}/pcn`, payload: { pcn_code: 'U92836' } }),
+  },
   'PUT /api/admin/accounts/{id}/team': {
     rule: { auth: 'roles', roles: ['admin'] },
     request: (c) => ({ method: 'PUT', url: `/api/admin/accounts/${c.otherWorker}/team`, payload: { team_id: c.team } }),

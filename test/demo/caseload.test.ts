@@ -19,6 +19,7 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
 
   t.equal(passwordProblem(DEMO_PASSWORD, DEMO_ADMIN_EMAIL), null, 'the demo password passes the password policy')
   t.equal(await count(db, 'team'), 9, 'a team for each named Croydon PCN')
+  t.equal(await count(db, 'team t JOIN pcn p ON p.code = t.pcn_code AND p.name = t.name'), 9, 'each serving its PCN')
   t.equal(await count(db, `account WHERE email LIKE '%@demo.connector.test'`), 8, 'eight demo accounts')
   t.equal(await count(db, `account a JOIN team t ON t.id = a.team_id WHERE a.role = 'link_worker'`), 5, 'five link workers, each in a team')
   t.equal(await count(db, 'episode'), 300)

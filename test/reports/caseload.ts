@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { adminSession, invited, teamNamed, type Session } from '../accounts.ts'
+
+/** A Croydon PCN in the shipped GP practices file. */
+export const CROYDON_LINK_PCN = 'U92836'
 import { DirectoryBuilder, venueAt, weekly } from '../directory.ts'
 import { buildTestApp } from '../helper.ts'
 
@@ -64,7 +67,8 @@ export async function world(t: Test): Promise<World> {
   })
 
   const admin = await adminSession(app)
-  const fairfieldTeam = await teamNamed(admin, 'Fairfield PCN')
+  // The Fairfield team serves a PCN (as the shipped GP practices name it); the Coulsdon team none.
+  const fairfieldTeam = await teamNamed(admin, 'Fairfield PCN', CROYDON_LINK_PCN)
   const coulsdonTeam = await teamNamed(admin, 'Coulsdon PCN')
   const worker = await invited(app, admin, { email: 'lw-f@example.org', role: 'link_worker', team_id: fairfieldTeam })
   const southWorker = await invited(app, admin, { email: 'lw-c@example.org', role: 'link_worker', team_id: coulsdonTeam })

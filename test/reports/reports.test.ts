@@ -45,6 +45,8 @@ t.test('the reports count what was recorded, with small counts hidden', async (t
     t.same(byArea.rows.slice(0, 2).map((r) => r.label), ['Coulsdon Town', 'Fairfield'], 'hidden counts first, in name order, not by their size')
     t.same(table(report, 'by_team').rows.map((r) => [r.label, r.cells]), [['Coulsdon PCN', ['*']], ['Fairfield PCN', ['*']]])
     t.same(table(report, 'by_team').totals, [24])
+    t.same(table(report, 'by_pcn').rows.map((r) => [r.key, r.label, r.cells]), [['U92836', 'CROYDON LINK PCN', ['*']], ['none', 'No primary care network recorded', ['*']]], 'by the PCN its team serves')
+    t.same(table(report, 'by_pcn').totals, [24])
     t.same(table(report, 'by_need').rows.map((r) => [r.key, r.cells]), [['arts-and-crafts', [24]]])
     const barriers = table(report, 'by_barrier').rows
     t.same(barriers[0], { key: 'access', label: 'Venue access', cells: [24] }, 'access excluded the near misses')

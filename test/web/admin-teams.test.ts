@@ -6,6 +6,10 @@ import { adminSession, invited, teamNamed, TEST_PASSWORD } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
 import { errorSummary, text, Visitor } from './helper.ts'
 
+/** A team's name, network and link workers: the first three cells of its row. */
+const teamRow = (html: string, id: string) =>
+  [...(new RegExp(`<tr class="nhsuk-table__row" data-team-id="${id}">[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].slice(0, 3).map((m) => text(m[1]!)).join(' | ')
+
 const row = (html: string, attr: string, id: string) => text(new RegExp(`<tr class="nhsuk-table__row" ${attr}="${id}">[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '')
 
 t.test('admin teams pages', async (t) => {
@@ -31,7 +35,7 @@ t.test('admin teams pages', async (t) => {
   t.test('the teams with their counts, and the link workers, those in no team first', async (t) => {
     const page = await browser.get('/admin/teams')
     t.equal(page.status, 200)
-    t.equal(row(page.html, 'data-team-id', purley), 'Purley PCN 1')
+    t.equal(teamRow(page.html, purley), 'Purley PCN | None | 1')
     const workers = [...page.html.matchAll(/data-account-id="([^"]+)"/g)].map((m) => m[1])
     t.equal(workers[0], loose.account_id, 'the link worker in no team comes first')
     t.match(row(page.html, 'data-account-id', loose.account_id), /^lw\.new@example\.org No team Team for lw\.new@example\.org No team Purley PCN Save team for lw\.new@example\.org$/)
@@ -58,7 +62,7 @@ t.test('admin teams pages', async (t) => {
     t.equal(added.location, `/admin/teams?done=team-added&id=${norbury}`)
     const page = await browser.get(added.location!)
     t.match(text(page.html), 'Norbury PCN is added. Put link workers in it below, or invite them.')
-    t.equal(row(page.html, 'data-team-id', norbury), 'Norbury PCN 0')
+    t.equal(teamRow(page.html, norbury), 'Norbury PCN | None | 0')
     const teams = (await admin.inject({ url: '/api/admin/teams' })).json() as Array<{ name: string; link_workers: number }>
     t.same(teams.map((x) => [x.name, x.link_workers]), [['Norbury PCN', 0], ['Purley PCN', 1]])
   })
@@ -69,7 +73,7 @@ t.test('admin teams pages', async (t) => {
     t.equal(res.status, 303)
     const page = await browser.get(res.location!)
     t.match(text(page.html), 'lw.new@example.org is now in Norbury PCN.')
-    t.equal(row(page.html, 'data-team-id', norbury), 'Norbury PCN 1')
+    t.equal(teamRow(page.html, norbury), 'Norbury PCN | None | 1')
     t.match(row(page.html, 'data-account-id', loose.account_id), /^lw\.new@example\.org Norbury PCN /)
     t.match(page.html, new RegExp(`<option value="${norbury}" selected>Norbury PCN</option>`), 'their select shows their team')
     const opened = await loose.inject({ method: 'POST', url: '/api/episodes', payload: episode })
@@ -108,6 +112,43 @@ t.test('admin teams pages', async (t) => {
     const accepted = await app.inject({ method: 'POST', url: '/api/invitations/accept', payload: { token, password: TEST_PASSWORD } })
     t.equal(accepted.statusCode, 200)
     t.match(accepted.json(), { role: 'link_worker', team: { id: norbury, name: 'Norbury PCN' } })
-    t.equal(row((await browser.get('/admin/teams')).html, 'data-team-id', norbury), 'Norbury PCN 1')
+    t.equal(teamRow((await browser.get('/admin/teams')).html, norbury), 'Norbury PCN | None | 1')
+  })
+
+  t.test('the primary care network a team serves: chosen from the shipped GP practices’ PCNs, on adding or later', async (t) => {
+    const pcns = (await admin.inject({ url: '/api/admin/pcns' })).json() as Array<{ code: string; name: string; practices: number }>
+    t.equal(pcns.length, 9, 'the nine named Croydon PCNs (the unallocated practice is in none)')
+    t.same(pcns.find((p) => p.code === 'U92836'), { code: 'U92836', name: 'CROYDON LINK PCN', practices: 3 })
+    t.equal(pcns.reduce((n, p) => n + p.practices, 0), 48, 'every Croydon practice but the unallocated one')
+
+    const page = await browser.get('/admin/teams')
+    t.match(page.html, /<select[^>]*id="team-pcn"[^>]*name="pcn_code"/, 'adding a team offers its PCN')
+    const added = await browser.post('/admin/teams', { name: 'Link Team', pcn_code: 'U92836' })
+    t.equal(added.status, 303)
+    const link = new URL(added.location!, 'http://x').searchParams.get('id')!
+    t.equal(teamRow((await browser.get(added.location!)).html, link), 'Link Team | CROYDON LINK PCN (U92836) | 0')
+    const tampered = await browser.post('/admin/teams', { name: 'Nowhere Team', pcn_code: 'U00000' })
+    t.equal(tampered.status, 422)
+    t.same(errorSummary(tampered.html), ['team-pcn: Choose a primary care network from the list'])
+
+    const set = await browser.post(`/admin/teams/${purley}/pcn`, { pcn_code: 'U38734' })
+    t.equal(set.status, 303)
+    const after = await browser.get(set.location!)
+    t.match(text(after.html), 'Purley PCN now serves SELSDON PURLEY & COULSDON HEALTH PCN.')
+    t.equal(teamRow(after.html, purley), 'Purley PCN | SELSDON PURLEY & COULSDON HEALTH PCN (U38734) | 1')
+    t.match(after.html, /<option value="U38734" selected>SELSDON PURLEY &amp; COULSDON HEALTH PCN \(U38734\)<\/option>/, 'its select shows its network')
+    const teams = (await admin.inject({ url: '/api/admin/teams' })).json() as Array<{ id: string; pcn: unknown }>
+    t.same(teams.find((x) => x.id === purley)!.pcn, { code: 'U38734', name: 'SELSDON PURLEY & COULSDON HEALTH PCN' })
+
+    t.equal((await browser.post(`/admin/teams/${purley}/pcn`, { pcn_code: 'U12345' })).status, 422, 'a PCN not held')
+    const unknown = await admin.inject({ method: 'PUT', url: `/api/admin/teams/${purley}/pcn`, payload: { pcn_code: 'U12345' } })
+    t.equal(unknown.statusCode, 422)
+    t.match(unknown.json(), { errors: [{ pointer: '/pcn_code' }] })
+    t.equal((await admin.inject({ method: 'PUT', url: `/api/admin/teams/${purley}/pcn`, payload: { pcn_code: 'Purley' } })).statusCode, 400, 'not a PCN code')
+    t.equal((await admin.inject({ method: 'PUT', url: '/api/admin/teams/00000000-0000-4000-8000-000000000000/pcn', payload: { pcn_code: null } })).statusCode, 404)
+    t.equal((await browser.post('/admin/teams/00000000-0000-4000-8000-000000000000/pcn', { pcn_code: '' })).status, 404)
+
+    const none = await browser.post(`/admin/teams/${purley}/pcn`, { pcn_code: '' })
+    t.match(text((await browser.get(none.location!)).html), 'Purley PCN now serves no primary care network.')
   })
 })

@@ -16,7 +16,7 @@ import type { OrganizationDocument } from '../../manage/schemas.ts'
 import { INVITATION_DAYS } from '../../auth/invitations.ts'
 import { readOrganization } from '../../manage/store.ts'
 import { NotFound } from '../../problem.ts'
-import { LinkWorkerSchema, TeamCreateSchema, TeamSchema } from '../../referrals/schemas.ts'
+import { LinkWorkerSchema, PcnSchema, TeamCreateSchema, TeamSchema } from '../../referrals/schemas.ts'
 import { STALE_AFTER_DAYS } from '../../search/postgres.ts'
 import { callApi, fieldProblems, formErrors, formFields, idOr404, maxLengthAt, readForm, type FieldProblem } from '../api.ts'
 import { label } from '../labels.ts'
@@ -72,12 +72,13 @@ async function listingsOf(app: FastifyInstance, request: FastifyRequest, id: str
 
 /** A team and a link worker as GET /api/admin/teams and /api/admin/link-workers list them. */
 type TeamRow = z.infer<typeof TeamSchema>
+type PcnRow = z.infer<typeof PcnSchema>
 type LinkWorkerRow = z.infer<typeof LinkWorkerSchema>
 
 const TEAM_NAME_MAX = maxLengthAt(TeamCreateSchema, 'name')
 
 /** The teams page's success banners: a fixed set, naming only what the ids find. */
-const TEAMS_DONE = ['team-added', 'team-set'] as const
+const TEAMS_DONE = ['team-added', 'team-set', 'pcn-set'] as const
 const TeamsQuery = z.object({ done: z.enum(TEAMS_DONE).optional().catch(undefined), id: IdSchema.optional().catch(undefined) })
 
 const AdminQuery = z.object({
@@ -195,6 +196,7 @@ const adminPages: FastifyPluginAsync = async (app) => {
 /** What the teams page shows again after a refused form: the values sent and the complaints. */
 interface TeamsForm {
   teamName?: string
+  teamPcn?: string
   invite?: { email: string; team_id: string }
   sentTo?: string
   problems?: FieldProblem[]
@@ -205,15 +207,17 @@ function registerTeamPages(app: FastifyInstance) {
   const admins = { preHandler: app.authorize('admin'), schema: { hide: true } }
 
   const showTeams = async (request: FastifyRequest, reply: FastifyReply, form: TeamsForm = {}) => {
-    const [teams, workers] = await Promise.all([
+    const [teams, workers, pcns] = await Promise.all([
       callApi<TeamRow[]>(app, request, 'GET', '/api/admin/teams'),
       callApi<LinkWorkerRow[]>(app, request, 'GET', '/api/admin/link-workers'),
+      callApi<PcnRow[]>(app, request, 'GET', '/api/admin/pcns'),
     ])
     const query = readForm(TeamsQuery, request.query)
     const team = teams.body.find((x) => x.id === query.id)
     const worker = workers.body.find((w) => w.id === query.id)
     const banner =
       query.done === 'team-added' ? (team ? `${team.name} is added. Put link workers in it below, or invite them.` : 'The team is added.')
+      : query.done === 'pcn-set' ? (team ? (team.pcn ? `${team.name} now serves ${team.pcn.name}.` : `${team.name} now serves no primary care network.`) : 'The team’s primary care network is changed.')
       : query.done === 'team-set' ? (worker ? (worker.team ? `${worker.email} is now in ${worker.team.name}.` : `${worker.email} is now in no team.`) : 'The link worker’s team is changed.')
       : form.sentTo ? `Invitation sent to ${form.sentTo}`
       : undefined
@@ -221,10 +225,16 @@ function registerTeamPages(app: FastifyInstance) {
       { value: '', text: none, selected: !chosen },
       ...teams.body.map((x) => ({ value: x.id, text: x.name, selected: x.id === chosen })),
     ]
+    const pcnOptions = (chosen: string | undefined) => [
+      { value: '', text: 'No primary care network', selected: !chosen },
+      ...pcns.body.map((p) => ({ value: p.code, text: `${p.name} (${p.code})`, selected: p.code === chosen })),
+    ]
     return reply.code(form.status ?? (form.problems?.length ? 422 : 200)).page('admin/admin-teams.njk', {
       title: 'Link workers’ teams',
       banner,
-      teams: teams.body,
+      teams: teams.body.map((x) => ({ ...x, pcnOptions: pcnOptions(x.pcn?.code) })),
+      newTeamPcns: pcnOptions(form.teamPcn),
+      pcnsHeld: pcns.body.length,
       workers: workers.body.map((w) => ({ ...w, options: options(w.team?.id, 'No team') })),
       teamName: form.teamName ?? '',
       teamNameMax: TEAM_NAME_MAX,
@@ -237,14 +247,24 @@ function registerTeamPages(app: FastifyInstance) {
   app.get('/admin/teams', admins, async (request, reply) => showTeams(request, reply))
 
   app.post('/admin/teams', admins, async (request, reply) => {
-    const { name } = formFields(request.body, ['name'])
-    const refuse = (text: string, status?: number) => showTeams(request, reply, { teamName: name, problems: [{ field: 'team-name', text }], status })
+    const { name, pcn_code: pcn } = formFields(request.body, ['name', 'pcn_code'])
+    const refuse = (text: string, status?: number, field = 'team-name') => showTeams(request, reply, { teamName: name, teamPcn: pcn, problems: [{ field, text }], status })
     if (name === '') return refuse('Enter the team’s name')
     if (name.length > TEAM_NAME_MAX) return refuse(`Team name must be ${TEAM_NAME_MAX} characters or fewer`)
-    const answer = await callApi<TeamRow>(app, request, 'POST', '/api/admin/teams', { name })
+    const answer = await callApi<TeamRow>(app, request, 'POST', '/api/admin/teams', { name, ...(pcn ? { pcn_code: pcn } : {}) })
     if (answer.status === 409) return refuse('A team already has this name: choose another, or use that team', 409)
+    if (answer.status === 422 && answer.problem?.errors?.some((e) => e.pointer === '/pcn_code')) return refuse('Choose a primary care network from the list', undefined, 'team-pcn')
     if (answer.problem) return refuse(answer.problem.detail ?? answer.problem.title)
     return reply.redirect(`/admin/teams?done=team-added&id=${answer.body.id}`, 303)
+  })
+
+  app.post('/admin/teams/:id/pcn', admins, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const id = idOr404(request.params.id, 'There is no team at this address.')
+    const { pcn_code: pcn } = formFields(request.body, ['pcn_code'])
+    const answer = await callApi<TeamRow>(app, request, 'PUT', `/api/admin/teams/${id}/pcn`, { pcn_code: pcn === '' ? null : pcn })
+    if (answer.status === 404) throw new NotFound('There is no team at this address.')
+    if (answer.problem) return showTeams(request, reply, { problems: [{ field: `pcn-${id}`, text: 'Choose a primary care network from the list' }] })
+    return reply.redirect(`/admin/teams?done=pcn-set&id=${id}`, 303)
   })
 
   app.post('/admin/link-workers/:id/team', admins, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
