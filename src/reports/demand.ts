@@ -6,7 +6,7 @@
 import type { Queryable } from '../db/db.ts'
 import { DECLINE_REASONS } from '../referrals/vocabulary.ts'
 import { label } from '../web/labels.ts'
-import type { Filters } from './filters.ts'
+import { wants, type Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
 import { byShown, monthName, monthsOf, ofActivity, peopleList, protectRows, shareOf, type CountRow } from './tables.ts'
 
@@ -68,17 +68,20 @@ const withRaw = (key: string, label: string, raw: Outcomes) => ({ key, label, ra
 
 export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> {
   const params = [f.from, f.to, f.activity?.code ?? null]
-  const q = async <T>(sql: string, extra: unknown[] = []) => (await db.query<T & Record<string, unknown>>(sql, [...params, ...extra])).rows
+  // Each query runs only when its table is wanted.
+  const q = async <T>(table: string, sql: string) => (wants(f, table) ? (await db.query<T & Record<string, unknown>>(sql, params)).rows : [])
   const [byOrganisation, byListing, byMonth, reasons, capacity, searches] = await Promise.all([
-    q<Outcomes & { key: string; label: string }>(`${REFERRALS} SELECT o.id::text AS key, o.name AS label, ${COUNTS} FROM r JOIN organization o ON o.id = r.organization_id GROUP BY 1, 2`),
+    q<Outcomes & { key: string; label: string }>('by_organisation', `${REFERRALS} SELECT o.id::text AS key, o.name AS label, ${COUNTS} FROM r JOIN organization o ON o.id = r.organization_id GROUP BY 1, 2`),
     q<Outcomes & { key: string; label: string }>(
+      'by_listing',
       `${REFERRALS} SELECT s.id::text AS key, s.name || ' (' || o.name || ')' AS label, ${COUNTS}
          FROM r JOIN service s ON s.id = r.service_id JOIN organization o ON o.id = s.organization_id GROUP BY 1, 2`,
     ),
-    q<Outcomes & { month: string }>(`${REFERRALS} SELECT month, ${COUNTS} FROM r GROUP BY 1`),
-    q<{ reason: string; referrals: number }>(`${REFERRALS} SELECT decline_reason AS reason, count(*)::int AS referrals FROM r WHERE declined AND decline_reason IS NOT NULL GROUP BY 1`),
+    q<Outcomes & { month: string }>('by_month', `${REFERRALS} SELECT month, ${COUNTS} FROM r GROUP BY 1`),
+    q<{ reason: string; referrals: number }>('decline_reasons', `${REFERRALS} SELECT decline_reason AS reason, count(*)::int AS referrals FROM r WHERE declined AND decline_reason IS NOT NULL GROUP BY 1`),
     // Each listing's referral capacity over time, from its version history: the days of the period it spent on a waiting list or full.
     q<{ key: string; label: string; listings: number; waiting: number; full: number }>(
+      'capacity',
       `WITH v AS (
          SELECT v.record_id AS service_id, v.changed_at AS since, v.snapshot ->> 'referral_capacity' AS capacity,
                 lead(v.changed_at) OVER (PARTITION BY v.record_id ORDER BY v.id) AS until
@@ -104,6 +107,7 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
        HAVING sum(sp.days) > 0`,
     ),
     q<{ outcode: string; searches: number }>(
+      'empty_searches',
       `SELECT outcode, sum(searches)::int AS searches FROM search_demand
         WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR activity_type = $3) GROUP BY 1`,
     ),

@@ -16,7 +16,12 @@ export interface Filters {
   barrier: NonNullable<ReportQuery['barrier']> | null
   area: { code: string; name: string; kind: 'local_authority' | 'ward' } | null
   level: AreaLevel
+  /** The one table wanted (a download), or undefined for all of them: the others' queries are not run. */
+  only?: string
 }
+
+/** Whether the report's table of this name is wanted. */
+export const wants = (f: Filters, table: string): boolean => f.only === undefined || f.only === table
 
 /** The longest period a report covers. */
 export const MAX_YEARS = 5

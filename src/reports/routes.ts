@@ -11,50 +11,58 @@ import { Invalid, ProblemSchema } from '../problem.ts'
 import { demand } from './demand.ts'
 import { SUPPRESSION_RULE } from './disclosure.ts'
 import { filename, toCsv, toGeoJson } from './exports.ts'
-import { refuseValidation, resolveFilters, type Filters } from './filters.ts'
+import { refuseValidation, resolveFilters, wants, type Filters } from './filters.ts'
 import { freshness } from './freshness.ts'
 import { outcomes } from './outcomes.ts'
 import { REPORTS, ReportIndexSchema, ReportQuerySchema, ReportSchema, type Report, type ReportName, type ReportQuery, type ReportTable } from './schemas.ts'
 import { supply } from './supply.ts'
 import { unmetNeed } from './unmet-need.ts'
 
-/** Each report: its title, what it tells, how it is built, and its tables (the first area table is the map's). */
-export const REPORT_KINDS: Record<ReportName, { title: string; description: string; tables: string[]; build: (db: Db, f: Filters) => Promise<ReportTable[]> }> = {
+/** Each report: its title, what it tells, how it is built, its tables, and those by area (the first is the map's). */
+export const REPORT_KINDS: Record<ReportName, { title: string; description: string; tables: string[]; areaTables: string[]; build: (db: Db, f: Filters) => Promise<ReportTable[]> }> = {
   'unmet-need': {
     title: 'Unmet need',
     description: 'People whose need found fewer than three fitting listings, by area, team, primary care network, need, barrier and month; searches that found nothing, by area.',
     tables: ['by_area', 'empty_searches_by_area', 'by_team', 'by_pcn', 'by_need', 'by_barrier', 'by_month'],
+    areaTables: ['by_area', 'empty_searches_by_area'],
     build: unmetNeed,
   },
   supply: {
     title: 'Supply',
     description: 'Current listings per resident by area and activity type, beside deprivation; areas with none of an activity type.',
     tables: ['by_area', 'by_area_and_activity', 'areas_without'],
+    areaTables: ['by_area', 'by_area_and_activity'],
     build: supply,
   },
   demand: {
     title: 'Demand on the voluntary sector',
     description: 'Referrals by organisation, listing and month, what became of them, time spent full, and searches that found nothing.',
     tables: ['by_organisation', 'by_listing', 'by_month', 'decline_reasons', 'capacity', 'empty_searches'],
+    areaTables: [],
     build: demand,
   },
   outcomes: {
     title: 'Outcomes',
     description: 'Change in loneliness (UCLA-3) between baseline and latest follow-up, by referral route and activity type.',
     tables: ['by_route', 'by_activity'],
+    areaTables: [],
     build: outcomes,
   },
   freshness: {
     title: 'Freshness',
     description: 'The share of each organisation’s listings confirmed within 90, 180 and 365 days.',
     tables: ['by_organisation'],
+    areaTables: [],
     build: freshness,
   },
 }
 
-/** Builds one report for the query, refusing what it cannot answer with a 422 naming the parameter. */
-export async function buildReport(app: FastifyInstance, name: ReportName, query: ReportQuery): Promise<Report> {
-  const f = await resolveFilters(app.db, name, query, ukNow(app.now()).date)
+/**
+ * Builds one report for the query (or only its table `only`, for a download), refusing what it
+ * cannot answer with a 422 naming the parameter.
+ */
+export async function buildReport(app: FastifyInstance, name: ReportName, query: ReportQuery, only?: string): Promise<Report> {
+  const f: Filters = { ...(await resolveFilters(app.db, name, query, ukNow(app.now()).date)), only }
   const kind = REPORT_KINDS[name]
   return {
     report: name,
@@ -68,24 +76,23 @@ export async function buildReport(app: FastifyInstance, name: ReportName, query:
       area_level: f.level,
     },
     suppression: SUPPRESSION_RULE,
-    tables: await kind.build(app.db, f),
+    tables: (await kind.build(app.db, f)).filter((t) => wants(f, t.name)),
   }
 }
 
-/** The table a download names, or the report's first (for GeoJSON, its first table by area). */
-function chooseTable(report: Report, name: string | undefined, areas: boolean): ReportTable {
-  const candidates = report.tables.filter((t) => !areas || t.area_level !== null)
-  const table = name === undefined ? candidates[0] : candidates.find((t) => t.name === name)
-  if (!table) {
-    const detail = `The ${report.report} report has no ${areas ? 'table by area' : 'table'} named "${name}": choose one of ${candidates.map((t) => t.name).join(', ')}.`
+/** The table a download names, or the report's first (for GeoJSON, its first table by area); a 422 for one it does not have. */
+function chooseTable(name: ReportName, table: string | undefined, areas: boolean): string {
+  const candidates = areas ? REPORT_KINDS[name].areaTables : REPORT_KINDS[name].tables
+  const chosen = table === undefined ? candidates[0] : candidates.find((t) => t === table)
+  if (!chosen) {
+    const detail = `The ${name} report has no ${areas ? 'table by area' : 'table'} named "${table}": choose one of ${candidates.join(', ')}.`
     throw new Invalid(detail, [{ in: 'querystring', pointer: '/table', detail }])
   }
-  return table
+  return chosen
 }
 
 const Errors = { 401: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema }
 const DownloadQuerySchema = ReportQuerySchema.extend({ table: z.string().max(40).optional().meta({ description: 'Which table (default: the first)' }) })
-const AREA_REPORTS: ReportName[] = ['unmet-need', 'supply']
 
 /** A download of one table: its extension, media type and how its body is made. */
 interface Download {
@@ -130,7 +137,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         body: async (report, table) => toCsv(report, table),
       },
     ]
-    if (AREA_REPORTS.includes(name)) {
+    if (kind.areaTables.length > 0) {
       formats.push({
         ext: 'geojson',
         type: 'application/geo+json',
@@ -155,8 +162,9 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         async (request, reply) => {
           refuseValidation(request)
-          const report = await buildReport(app, name, request.query)
-          const table = chooseTable(report, request.query.table, format.areas)
+          // Only the table downloaded is built.
+          const report = await buildReport(app, name, request.query, chooseTable(name, request.query.table, format.areas))
+          const table = report.tables[0]!
           const body = await format.body(report, table)
           return reply.type(format.type).header('content-disposition', `attachment; filename="${filename(report, table, format.ext)}"`).send(body)
         },

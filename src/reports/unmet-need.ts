@@ -7,7 +7,7 @@
 import type { Queryable } from '../db/db.ts'
 import { BARRIERS } from '../directory/vocabulary.ts'
 import { label } from '../web/labels.ts'
-import type { Filters } from './filters.ts'
+import { wants, type Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
 import { AREA_NOT_KNOWN, areasInScope, byShown, LEVEL_NAME, monthName, monthsOf, peopleList, protectRows, type CountRow } from './tables.ts'
 
@@ -25,22 +25,26 @@ const GAPS = `
 
 export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[]> {
   const params = [f.from, f.to, f.activity?.code ?? null, f.need, f.barrier, f.level]
-  const q = async <T>(sql: string) => (await db.query<T & Record<string, unknown>>(`${GAPS} ${sql}`, params)).rows
+  // Each query runs only when a table it feeds is wanted.
+  const q = async <T>(sql: string, ...tables: string[]) =>
+    tables.some((table) => wants(f, table)) ? (await db.query<T & Record<string, unknown>>(`${GAPS} ${sql}`, params)).rows : []
   const areas = await areasInScope(db, f.level, f.area)
   const inScope = new Set(areas.map((a) => a.code))
   // Outside the chosen area, a gap is left out; with no area chosen, one in no known area is counted as such.
   const areaKey = (code: string | null) => (code !== null && inScope.has(code) ? code : f.area ? null : AREA_NOT_KNOWN.key)
 
   const [byArea, byAreaBarrier, byTeam, byPcn, byNeed, byBarrier, byMonth, searches] = await Promise.all([
-    q<{ area_code: string | null; person: string }>(`SELECT DISTINCT area_code, person FROM g`),
-    q<{ area_code: string | null; barrier: string; person: string }>(`SELECT DISTINCT area_code, b AS barrier, person FROM g, unnest(barriers) b`),
+    q<{ area_code: string | null; person: string }>(`SELECT DISTINCT area_code, person FROM g`, 'by_area'),
+    q<{ area_code: string | null; barrier: string; person: string }>(`SELECT DISTINCT area_code, b AS barrier, person FROM g, unnest(barriers) b`, 'by_area'),
     q<{ key: string; label: string; people: number }>(
       `SELECT coalesce(t.id::text, 'none') AS key, coalesce(t.name, 'No team recorded') AS label, count(DISTINCT g.person)::int AS people
          FROM g LEFT JOIN team t ON t.id = g.team_id GROUP BY 1, 2`,
+      'by_team',
     ),
     q<{ key: string; label: string; people: number }>(
       `SELECT coalesce(p.code, 'none') AS key, coalesce(p.name, 'No primary care network recorded') AS label, count(DISTINCT g.person)::int AS people
          FROM g LEFT JOIN team t ON t.id = g.team_id LEFT JOIN pcn p ON p.code = t.pcn_code GROUP BY 1, 2`,
+      'by_pcn',
     ),
     q<{ key: string; label: string; people: number }>(
       `SELECT coalesce(n.code, 'any') AS key, coalesce(n.name, 'Any activity') AS label, count(DISTINCT g.person)::int AS people
@@ -48,12 +52,14 @@ export async function unmetNeed(db: Queryable, f: Filters): Promise<ReportTable[
          LEFT JOIN taxonomy_term n ON n.code = term
         WHERE $3::text IS NULL OR term = $3
         GROUP BY 1, 2`,
+      'by_need',
     ),
-    q<{ barrier: string; people: number }>(`SELECT b AS barrier, count(DISTINCT person)::int AS people FROM g, unnest(barriers) b WHERE $5::text IS NULL OR b = $5 GROUP BY 1`),
-    q<{ month: string; people: number }>(`SELECT to_char(recorded_on, 'YYYY-MM') AS month, count(DISTINCT person)::int AS people FROM g GROUP BY 1`),
+    q<{ barrier: string; people: number }>(`SELECT b AS barrier, count(DISTINCT person)::int AS people FROM g, unnest(barriers) b WHERE $5::text IS NULL OR b = $5 GROUP BY 1`, 'by_barrier'),
+    q<{ month: string; people: number }>(`SELECT to_char(recorded_on, 'YYYY-MM') AS month, count(DISTINCT person)::int AS people FROM g GROUP BY 1`, 'by_month'),
     q<{ area_code: string; searches: number }>(
       `SELECT CASE WHEN $6 = 'lsoa' THEN lsoa_code ELSE ward_code END AS area_code, sum(searches)::int AS searches
          FROM search_demand WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR activity_type = $3) GROUP BY 1`,
+      'empty_searches_by_area',
     ),
   ])
 

@@ -8,8 +8,10 @@ import { adminSession, invited, teamNamed } from '../accounts.ts'
 import { DirectoryBuilder } from '../directory.ts'
 import { buildTestApp } from '../helper.ts'
 import { BENSHAM_MANOR, COULSDON_TOWN, CROYDON, FAIRFIELD, world } from './caseload.ts'
+import { REPORT_KINDS } from '../../src/reports/routes.ts'
+import { REPORTS } from '../../src/reports/schemas.ts'
 
-type Table = { name: string; row_heading: string; columns: { key: string; label: string }[]; rows: { key: string; label: string; cells: unknown[] }[]; totals: unknown[] | null }
+type Table = { name: string; area_level: string | null; row_heading: string; columns: { key: string; label: string }[]; rows: { key: string; label: string; cells: unknown[] }[]; totals: unknown[] | null }
 const table = (report: { tables: Table[] }, name: string) => report.tables.find((x) => x.name === name)!
 const row = (tb: Table, key: string) => tb.rows.find((r) => r.key === key)?.cells
 const zeros = (n: number) => Array<number>(n).fill(0)
@@ -132,12 +134,15 @@ t.test('the reports count what was recorded, with small counts hidden', async (t
   })
 
   t.test('CSV: the JSON figures, with what the file is and the suppression rule', async (t) => {
-    for (const [name, tableName] of [['unmet-need', 'by_area'], ['demand', 'by_organisation'], ['supply', 'by_area'], ['outcomes', 'by_route']] as const) {
-      const json = await get(`/api/reports/${name}`)
+    // Every table of every report: a download builds only its table, with the same figures.
+    for (const [name, tableName] of REPORTS.flatMap((n) => REPORT_KINDS[n].tables.map((tb) => [n, tb] as const))) {
+      const json = (await get(`/api/reports/${name}`)) as { tables: Table[] }
+      t.same(json.tables.map((tb) => tb.name), REPORT_KINDS[name].tables, `${name}: the tables it lists`)
+      t.same(json.tables.filter((tb) => tb.area_level !== null).map((tb) => tb.name), REPORT_KINDS[name].areaTables, `${name}: those by area`)
       const res = await w.commissioner.inject({ url: `/api/reports/${name}.csv?table=${tableName}` })
       t.equal(res.statusCode, 200)
       t.match(res.headers['content-type'], /^text\/csv/)
-      t.equal(res.headers['content-disposition'], `attachment; filename="${name}-${tableName.replace('_', '-')}-all-areas-2025-11-02-to-2026-11-01.csv"`)
+      t.equal(res.headers['content-disposition'], `attachment; filename="${name}-${tableName.replaceAll('_', '-')}-all-areas-2025-11-02-to-2026-11-01.csv"`)
       const [about, header, ...lines] = parse(res.body, { relax_column_count: true }) as string[][]
       t.match(about![0], /Period 2025-11-02 to 2026-11-01\. Filters: none\. Counts from 1 to 7 are shown as \*/)
       const tb = table(json, tableName)
