@@ -3,12 +3,13 @@
 // A commissioner signs in, opens the unmet need report from the header, sees the ward map and
 // its legend, filters by an activity type with the form, reads a figure in the table and
 // downloads a table as CSV; every report page passes axe and the Tab check and has its
-// screenshots taken at desktop and phone widths.
+// screenshots taken at desktop and phone widths; printed, the filters and downloads go and the
+// map and tables stay within the page.
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { TEST_PASSWORD } from '../accounts.ts'
 import { FAIRFIELD, world } from '../reports/caseload.ts'
-import { checkPage, launch, listen, openPage, signIn, tabTo, VIEWPORTS } from './browser.ts'
+import { ARTIFACTS, checkPage, launch, listen, openPage, signIn, tabTo, VIEWPORTS } from './browser.ts'
 
 t.test('a commissioner reads, filters and downloads the reports', async (t) => {
   const w = await world(t)
@@ -58,6 +59,26 @@ t.test('a commissioner reads, filters and downloads the reports', async (t) => {
   t.equal(await page.locator('#table-by_area tr[data-row="total"] td').first().innerText(), '24')
   await page.locator('#report-map[data-ready="true"]').waitFor()
   await checkPage(t, page, problems, 'reports-unmet-need-arts')
+
+  // Printed: no header, filters or downloads; the map, the tables and the charts on paper, the
+  // tables within an A4 page's width. The PDF and a print-media screenshot are kept for a reviewer.
+  await page.emulateMedia({ media: 'print' })
+  await page.setViewportSize({ width: 718, height: 1000 }) // A4's 210 mm less 10 mm margins at 96 dpi
+  for (const gone of ['.nhsuk-header', '.connector-report-filters', '.connector-downloads >> nth=0', '.nhsuk-footer']) {
+    t.notOk(await page.locator(gone).isVisible(), `printed without ${gone}`)
+  }
+  for (const kept of ['#report-map', '#table-by_area table', '#table-by_month table', '.connector-chart svg >> nth=0', '.connector-legend']) {
+    t.ok(await page.locator(kept).isVisible(), `printed with ${kept}`)
+  }
+  const tooWide = await page.evaluate(() =>
+    [...document.querySelectorAll('table')].filter((table) => table.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((table) => table.closest('[id]')?.id ?? '?'),
+  )
+  t.same(tooWide, [], 'every table fits the page’s width')
+  await page.screenshot({ path: `${ARTIFACTS}reports-unmet-need-print.png`, fullPage: true })
+  const pdf = await page.pdf({ path: `${ARTIFACTS}reports-unmet-need-print.pdf`, format: 'A4', margin: { top: '10mm', bottom: '10mm', left: '5mm', right: '5mm' } })
+  t.ok(pdf.length > 20_000, `a PDF of ${pdf.length} bytes`)
+  await page.emulateMedia({ media: 'screen' })
+  await page.setViewportSize(VIEWPORTS.desktop)
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#table-by_area a[data-download="csv"]').click()])
   t.equal(download.suggestedFilename(), 'unmet-need-by-area-all-areas-2025-11-02-to-2026-11-01.csv')
