@@ -8,11 +8,12 @@ import { DECLINE_REASONS } from '../referrals/vocabulary.ts'
 import { label } from '../web/labels.ts'
 import { wants, type Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
-import { byShown, monthName, monthsOf, ofActivity, peopleList, protectRows, shareOf, type CountRow } from './tables.ts'
+import { byShown, monthName, monthsOf, ofActivity, peopleList, protectRows, servesArea, shareOf, wardsInScope, type CountRow } from './tables.ts'
 
 /**
  * The referrals made in the period ($1 to $2, by the UK date), to listings of activity type $3
- * if given, with what became of each: ever accepted (or attended), ever declined, ever attended.
+ * if given, for people living in the wards $4 if given, with what became of each: ever accepted
+ * (or attended), ever declined, ever attended.
  */
 const REFERRALS = `
   WITH r AS (
@@ -28,6 +29,7 @@ const REFERRALS = `
       ) ev
      WHERE (r.created_at AT TIME ZONE 'Europe/London')::date BETWEEN $1::date AND $2::date
        AND ${ofActivity('r.service_id')}
+       AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM episode e WHERE e.id = r.episode_id AND e.ward_code = ANY ($4)))
   )`
 
 const OUTCOME_COLUMNS = ['referrals', 'accepted', 'declined', 'attended'] as const
@@ -37,8 +39,8 @@ const COUNTS = `count(*)::int AS referrals, count(*) FILTER (WHERE accepted)::in
 type Outcomes = Record<(typeof OUTCOME_COLUMNS)[number], number>
 
 /** Referrals and what became of them, each row's rates worked out only where its counts are shown. */
-function outcomesTable(spec: { name: string; title: string; row_heading: string; rows: (CountRow & { raw: Outcomes })[]; order: 'count' | 'given' }): ReportTable {
-  const { shown, totals } = protectRows(spec.rows, true)
+function outcomesTable(spec: { name: string; title: string; row_heading: string; rows: (CountRow & { raw: Outcomes })[]; order: 'count' | 'given'; notes: string[] }): ReportTable {
+  const { shown, totals } = protectRows(spec.rows, true, OUTCOME_COLUMNS.length)
   const rates = (raw: Outcomes, cells: Cell[]) =>
     (['accepted', 'declined', 'attended'] as const).map((k) => shareOf(raw[k], raw.referrals, cells[OUTCOME_COLUMNS.indexOf(k)] as number | '*', cells[0] as number | '*'))
   const rows = spec.rows.map((r, i) => ({ key: r.key, label: r.label, cells: [...shown[i]!, ...rates(r.raw, shown[i]!)] as Cell[] }))
@@ -60,16 +62,18 @@ function outcomesTable(spec: { name: string; title: string; row_heading: string;
     ],
     rows: spec.order === 'given' ? rows : byShown(rows, 0),
     totals: totals && [...totals, ...rates(whole, totals)],
-    notes: ['A referral counts as accepted if the organisation accepted it or marked whether the person came; a declined referral may have been accepted earlier.'],
+    notes: ['A referral counts as accepted if the organisation accepted it or marked whether the person came; a declined referral may have been accepted earlier.', ...spec.notes],
   }
 }
 
 const withRaw = (key: string, label: string, raw: Outcomes) => ({ key, label, raw, counts: OUTCOME_COLUMNS.map((k) => raw[k]) })
 
 export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> {
-  const params = [f.from, f.to, f.activity?.code ?? null]
+  const period = [f.from, f.to, f.activity?.code ?? null]
+  // $4: the people's wards, or (for listings) the area's code.
+  const [byPeople, byListings] = [[...period, await wardsInScope(db, f.area)], [...period, f.area?.code ?? null]]
   // Each query runs only when its table is wanted.
-  const q = async <T>(table: string, sql: string) => (wants(f, table) ? (await db.query<T & Record<string, unknown>>(sql, params)).rows : [])
+  const q = async <T>(table: string, sql: string, params = byPeople) => (wants(f, table) ? (await db.query<T & Record<string, unknown>>(sql, params)).rows : [])
   const [byOrganisation, byListing, byMonth, reasons, capacity, searches] = await Promise.all([
     q<Outcomes & { key: string; label: string }>('by_organisation', `${REFERRALS} SELECT o.id::text AS key, o.name AS label, ${COUNTS} FROM r JOIN organization o ON o.id = r.organization_id GROUP BY 1, 2`),
     q<Outcomes & { key: string; label: string }>(
@@ -96,33 +100,38 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
            FROM v WHERE v.capacity IN ('waiting_list', 'full')
        )
        SELECT o.id::text AS key, o.name AS label,
-              (SELECT count(*) FROM service x WHERE x.organization_id = o.id AND ${ofActivity('x.id')})::int AS listings,
+              (SELECT count(*) FROM service x WHERE x.organization_id = o.id AND ${ofActivity('x.id')} AND ${servesArea('x.id', '$4')})::int AS listings,
               round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'waiting_list'), 0))::int AS waiting,
               round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'full'), 0))::int AS full
          FROM spell sp
          JOIN service s ON s.id = sp.service_id
          JOIN organization o ON o.id = s.organization_id
-        WHERE ${ofActivity('s.id')}
+        WHERE ${ofActivity('s.id')} AND ${servesArea('s.id', '$4')}
         GROUP BY o.id, o.name
        HAVING sum(sp.days) > 0`,
+      byListings,
     ),
     q<{ outcode: string; searches: number }>(
       'empty_searches',
       `SELECT outcode, sum(searches)::int AS searches FROM search_demand
-        WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR activity_type = $3) GROUP BY 1`,
+        WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR activity_type = $3) AND ($4::text[] IS NULL OR ward_code = ANY ($4))
+        GROUP BY 1`,
     ),
   ])
   const months = monthsOf(f.from, f.to)
+  // With an area chosen: referrals and searches of the people living there; listings that serve it.
+  const people = f.area ? [`Only referrals for people living in ${f.area.name}.`] : []
   const none: Outcomes = { referrals: 0, accepted: 0, declined: 0, attended: 0 }
   return [
-    outcomesTable({ name: 'by_organisation', title: 'Referrals by organisation', row_heading: 'Organisation', rows: byOrganisation.map((r) => withRaw(r.key, r.label, r)), order: 'count' }),
-    outcomesTable({ name: 'by_listing', title: 'Referrals by listing', row_heading: 'Listing', rows: byListing.map((r) => withRaw(r.key, r.label, r)), order: 'count' }),
+    outcomesTable({ name: 'by_organisation', title: 'Referrals by organisation', row_heading: 'Organisation', rows: byOrganisation.map((r) => withRaw(r.key, r.label, r)), order: 'count', notes: people }),
+    outcomesTable({ name: 'by_listing', title: 'Referrals by listing', row_heading: 'Listing', rows: byListing.map((r) => withRaw(r.key, r.label, r)), order: 'count', notes: people }),
     outcomesTable({
       name: 'by_month',
       title: 'Referrals by month',
       row_heading: 'Month',
       rows: months.map((m) => withRaw(m, monthName(m), byMonth.find((r) => r.month === m) ?? none)),
       order: 'given',
+      notes: people,
     }),
     peopleList({
       name: 'decline_reasons',
@@ -131,6 +140,7 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
       label: 'Referrals',
       rows: DECLINE_REASONS.map((d) => ({ key: d, label: label(d, 'decline_reason'), counts: [reasons.find((r) => r.reason === d)?.referrals ?? 0] })),
       totals: true,
+      notes: people,
     }),
     {
       name: 'capacity',
@@ -146,7 +156,10 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
         .map((r) => ({ key: r.key, label: r.label, cells: [r.listings, r.waiting, r.full] as Cell[] }))
         .sort((a, b) => (b.cells[1] as number) + (b.cells[2] as number) - ((a.cells[1] as number) + (a.cells[2] as number)) || a.label.localeCompare(b.label)),
       totals: null,
-      notes: ['Listing-days in the period, summed over each organisation’s listings, from the history of what each listing said.'],
+      notes: [
+        'Listing-days in the period, summed over each organisation’s listings, from the history of what each listing said.',
+        ...(f.area ? [`Only listings that serve ${f.area.name}: a venue there, or a home, telephone or online service whose service area covers it.`] : []),
+      ],
     },
     peopleList({
       name: 'empty_searches',
@@ -155,7 +168,7 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
       label: 'Searches',
       rows: searches.map((r) => ({ key: r.outcode, label: r.outcode, counts: [r.searches] })),
       totals: true,
-      notes: ['Searches from a postcode that found no listing; the same person searching twice counts twice.'],
+      notes: ['Searches from a postcode that found no listing; the same person searching twice counts twice.', ...(f.area ? [`Only searches from postcodes in ${f.area.name}.`] : [])],
     }),
   ]
 }

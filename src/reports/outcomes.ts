@@ -1,7 +1,8 @@
 /**
  * Outcomes: how loneliness (UCLA-3, 3 to 9, higher is lonelier) changed between each person's
  * baseline and their latest follow-up, for people whose latest follow-up fell in the period.
- * By referral route, and by the activity types of the listings they attended. A figure is
+ * By referral route, and by the activity types of the listings they attended. With an area
+ * chosen, the people who live there. A figure is
  * given only where at least 10 people contribute to it.
  */
 import type { Queryable } from '../db/db.ts'
@@ -10,7 +11,7 @@ import { label } from '../web/labels.ts'
 import { mean, share } from './disclosure.ts'
 import type { Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
-import { activityTypes, byShown, protectRows } from './tables.ts'
+import { activityTypes, byShown, protectRows, wardsInScope } from './tables.ts'
 
 /** A UCLA-3 total of 6 or more counts as lonely (3 to 5 as not lonely). */
 export const LONELY_FROM = 6
@@ -38,8 +39,9 @@ export async function outcomes(db: Queryable, f: Filters): Promise<ReportTable[]
        LEFT JOIN service_taxonomy_term st ON st.service_id = r.service_id
        LEFT JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
       WHERE l.recorded_on BETWEEN $1::date AND $2::date
+        AND ($3::text[] IS NULL OR e.ward_code = ANY ($3))
       GROUP BY e.id, e.referral_route, b.total, l.total`,
-    [f.from, f.to],
+    [f.from, f.to, await wardsInScope(db, f.area)],
   )
   const counted = f.activity ? people.filter((p) => p.activities.includes(f.activity!.code)) : people
   const types = await activityTypes(db, f)
@@ -82,6 +84,7 @@ export async function outcomes(db: Queryable, f: Filters): Promise<ReportTable[]
   const about = [
     'People whose latest UCLA-3 follow-up was in the period, compared with their baseline. UCLA-3 runs from 3 to 9; 6 or more counts as lonely.',
     'A mean or percentage is given only where at least 10 people contribute to it.',
+    ...(f.area ? [`Only people living in ${f.area.name}.`] : []),
   ]
   return [
     table('by_route', 'Change in loneliness by referral route', 'Referral route', groups((p) => [p.route], REFERRAL_ROUTES.map((r) => ({ key: r, label: label(r, 'referral_route') }))), true, about),

@@ -1,16 +1,15 @@
 /**
  * Supply: the active listings confirmed within 180 days of the period's end, per resident of
- * each area, beside its deprivation. A listing counts in an area where one of its venues is,
- * and a home-visiting, telephone or online listing in every area its service area covers: all
- * of England, a whole local authority, or at least half of the area (a ward, a radius, a
- * drawn outline), so a ward's neighbours, which share its edges, are not counted.
+ * each area, beside its deprivation. A listing counts in every area it serves (tables.ts: where
+ * one of its venues is, and for a home-visiting, telephone or online listing every area its
+ * service area covers).
  * Listings are public in the directory, so their counts are not suppressed.
  */
 import type { Queryable } from '../db/db.ts'
 import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import type { Filters } from './filters.ts'
 import type { ReportTable } from './schemas.ts'
-import { activityTypes, areasInScope, LEVEL_NAME, ofActivity, ratePer } from './tables.ts'
+import { activityTypes, areasInScope, LEVEL_NAME, ofActivity, ratePer, SERVICE_AREA_COVERS, VENUE_IN_AREA } from './tables.ts'
 
 /** How recently a listing must have been confirmed to count as current supply. */
 export const CONFIRMED_WITHIN_DAYS = 180
@@ -33,16 +32,12 @@ const COVERED = `
     SELECT a.code, s.id, s.older FROM s
       JOIN service_at_location sl ON sl.service_id = s.id
       JOIN location l ON l.id = sl.location_id
-      JOIN area a ON a.geom && l.geom AND ST_Covers(a.geom::geometry, l.geom::geometry)
+      JOIN area a ON ${VENUE_IN_AREA('a', 'l')}
      WHERE 'venue' = ANY (s.delivery_modes)
     UNION
     SELECT a.code, s.id, s.older FROM s
       JOIN service_area sa ON sa.service_id = s.id
-      JOIN area a ON CASE sa.kind
-                       WHEN 'england' THEN true
-                       WHEN 'local_authority' THEN a.parent_code = sa.code
-                       ELSE a.geom && sa.geom AND ST_Area(ST_Intersection(a.geom::geometry, sa.geom::geometry)) >= 0.5 * ST_Area(a.geom::geometry)
-                     END
+      JOIN area a ON ${SERVICE_AREA_COVERS('a', 'sa')}
      WHERE s.delivery_modes && $6::text[]
   )`
 

@@ -4,6 +4,7 @@
  * in an order that reveals nothing about hidden counts.
  */
 import type { Queryable } from '../db/db.ts'
+import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import { protect, share, SUPPRESSED, type Shown } from './disclosure.ts'
 import type { Filters } from './filters.ts'
 import type { AreaLevel, Cell, ReportTable } from './schemas.ts'
@@ -31,6 +32,39 @@ export async function areasInScope(db: Queryable, level: AreaLevel, area: Filter
   return rows
 }
 
+/** The ward codes of the chosen area (a local authority's wards, or the ward), or null for no area: people are placed by ward. */
+export async function wardsInScope(db: Queryable, area: Filters['area']): Promise<string[] | null> {
+  return area ? (await areasInScope(db, 'ward', area)).map((a) => a.code) : null
+}
+
+/**
+ * SQL conditions of the rule by which a listing serves an area `a` (a boundary row): its venue
+ * `l` (a location) lies in the area, or the service area `sa` of a home-visiting, telephone or
+ * online listing covers it: all of England, the whole local authority (the area, or the one it
+ * lies in), or at least half of the area (a ward, a radius, a drawn outline), so that a ward's
+ * neighbours, which share its edges, are not served by it.
+ */
+export const VENUE_IN_AREA = (a: string, l: string) => `${a}.geom && ${l}.geom AND ST_Covers(${a}.geom::geometry, ${l}.geom::geometry)`
+export const SERVICE_AREA_COVERS = (a: string, sa: string) => `CASE ${sa}.kind
+    WHEN 'england' THEN true
+    WHEN 'local_authority' THEN ${sa}.code IN (${a}.code, ${a}.parent_code)
+    ELSE ${a}.geom && ${sa}.geom AND ST_Area(ST_Intersection(${a}.geom::geometry, ${sa}.geom::geometry)) >= 0.5 * ST_Area(${a}.geom::geometry)
+  END`
+
+/**
+ * SQL: the listing whose id is in column `serviceId` serves the ward or local authority whose
+ * code is in parameter `param` (any listing, when it is null): by the rule above, the ward, or
+ * the authority or one of its wards.
+ */
+export const servesArea = (serviceId: string, param: string) => `(${param}::text IS NULL OR EXISTS (
+    SELECT 1 FROM boundary served_area, service served
+     WHERE (served_area.code = ${param} OR (served_area.parent_code = ${param} AND served_area.kind = 'ward')) AND served.id = ${serviceId}
+       AND (('venue' = ANY (served.delivery_modes)
+             AND EXISTS (SELECT 1 FROM service_at_location served_sl JOIN location served_l ON served_l.id = served_sl.location_id
+                          WHERE served_sl.service_id = served.id AND ${VENUE_IN_AREA('served_area', 'served_l')}))
+            OR (served.delivery_modes && '{${REMOTE_DELIVERY_MODES.join(',')}}'::text[]
+                AND EXISTS (SELECT 1 FROM service_area served_sa WHERE served_sa.service_id = served.id AND ${SERVICE_AREA_COVERS('served_area', 'served_sa')})))))`
+
 /** SQL: the listing whose id is in column `serviceId` is of the activity type in parameter `param` (any, when it is null). */
 export const ofActivity = (serviceId: string, param = '$3') =>
   `(${param}::text IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
@@ -56,12 +90,11 @@ export interface CountRow {
  * published) would give a hidden count away. Returns the shown counts beside the true ones, so
  * percentages can be worked out only where both their counts are shown.
  */
-export function protectRows(rows: CountRow[], totals: boolean): { shown: Shown[][]; totals: Shown[] | null } {
+export function protectRows(rows: CountRow[], totals: boolean, columns = rows[0]?.counts.length ?? 0): { shown: Shown[][]; totals: Shown[] | null } {
   const result = protect(rows.map((r) => r.counts), { columnTotals: totals })
   if (!totals) return { shown: result.cells, totals: null }
-  // An empty table still publishes its totals (all 0) when it has columns.
-  const width = rows[0]?.counts.length ?? 0
-  return { shown: result.cells, totals: result.columnTotals ?? Array.from({ length: width }, () => 0) }
+  // A table with no rows still publishes its totals: a 0 for each of its columns.
+  return { shown: result.cells, totals: rows.length > 0 ? result.columnTotals! : Array.from({ length: columns }, () => 0) }
 }
 
 /** A percentage of two counts, given only where both are shown and share() allows it. */
@@ -106,7 +139,7 @@ export const monthName = (key: string) => `${MONTH_NAMES[Number(key.slice(5, 7))
 
 /** A simple table of one people count per row, ordered by it. */
 export function peopleList(spec: { name: string; title: string; row_heading: string; label: string; rows: CountRow[]; totals: boolean; order?: 'count' | 'given'; notes?: string[] }): ReportTable {
-  const { shown, totals } = protectRows(spec.rows, spec.totals)
+  const { shown, totals } = protectRows(spec.rows, spec.totals, 1)
   const rows = spec.rows.map((r, i) => ({ key: r.key, label: r.label, cells: shown[i]! as Cell[] }))
   return {
     name: spec.name,

@@ -11,7 +11,7 @@ import { BENSHAM_MANOR, COULSDON_TOWN, CROYDON, FAIRFIELD, world } from './casel
 import { REPORT_KINDS } from '../../src/reports/routes.ts'
 import { REPORTS } from '../../src/reports/schemas.ts'
 
-type Table = { name: string; area_level: string | null; row_heading: string; columns: { key: string; label: string }[]; rows: { key: string; label: string; cells: unknown[] }[]; totals: unknown[] | null }
+type Table = { name: string; area_level: string | null; notes: string[]; row_heading: string; columns: { key: string; label: string }[]; rows: { key: string; label: string; cells: unknown[] }[]; totals: unknown[] | null }
 const table = (report: { tables: Table[] }, name: string) => report.tables.find((x) => x.name === name)!
 const row = (tb: Table, key: string) => tb.rows.find((r) => r.key === key)?.cells
 const zeros = (n: number) => Array<number>(n).fill(0)
@@ -131,6 +131,39 @@ t.test('the reports count what was recorded, with small counts hidden', async (t
     const report = await get('/api/reports/freshness')
     t.same(table(report, 'by_organisation').rows.map((r) => [r.label, r.cells]), [['Bensham Callers', [2, 100, 100, 100]], ['Fairfield Arts', [1, 100, 100, 100]]])
     t.same(table(await get('/api/reports/freshness?to=2027-06-01'), 'by_organisation').totals, [3, 0, 0, 100], 'seven months on')
+  })
+
+  t.test('an area chosen: demand and outcomes count its people, freshness and capacity the listings that serve it', async (t) => {
+    const db = w.app.db
+    // Counted from the stored records: referrals and latest follow-ups of people by the ward they live in.
+    const referralsIn = async (ward: string) =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM referral r JOIN episode e ON e.id = r.episode_id WHERE e.ward_code = $1`, [ward])).rows[0]!.n
+    const followedUpIn = async (ward: string) =>
+      (await db.query<{ n: number }>(`SELECT count(DISTINCT s.episode_id)::int AS n FROM loneliness_score s JOIN episode e ON e.id = s.episode_id WHERE s.kind = 'follow_up' AND e.ward_code = $1`, [ward])).rows[0]!.n
+    t.equal(await referralsIn(FAIRFIELD), 20, 'every referral is for someone in Fairfield')
+    t.equal(await referralsIn(COULSDON_TOWN), 0)
+
+    const fairfield = await get(`/api/reports/demand?area=${FAIRFIELD}`)
+    t.same(table(fairfield, 'by_organisation').totals, [20, 10, 10, 10, 50, 50, 50])
+    t.match(table(fairfield, 'by_organisation').notes, ['A referral counts as accepted', 'Only referrals for people living in Fairfield.'])
+    t.same(table(fairfield, 'capacity').rows, [{ key: w.arts, label: 'Fairfield Arts', cells: [1, 0, 1] }], 'the craft club is in Fairfield')
+    const coulsdon = await get(`/api/reports/demand?area=${COULSDON_TOWN}`)
+    t.same(table(coulsdon, 'by_organisation').rows, [], 'nobody in Coulsdon Town was referred')
+    t.same(table(coulsdon, 'by_organisation').totals, [0, 0, 0, 0, null, null, null])
+    t.same(table(coulsdon, 'capacity').rows, [], 'and no listing serving it was full')
+    t.same(table(coulsdon, 'empty_searches').rows, [{ key: 'CR5', label: 'CR5', cells: ['*'] }], 'the searches from Coulsdon Town postcodes')
+    t.same(table(fairfield, 'empty_searches').rows, [], 'none from Fairfield')
+
+    const outcomesIn = async (area: string) => table(await get(`/api/reports/outcomes?area=${area}`), 'by_route').totals![0]
+    t.same([await followedUpIn(FAIRFIELD), await followedUpIn(COULSDON_TOWN)], [20, 3], 'the 23 people followed up live in the two wards')
+    t.equal(await outcomesIn(FAIRFIELD), 20, 'Fairfield’s 20, shown alone')
+    t.equal(await outcomesIn(COULSDON_TOWN), '*', 'Coulsdon Town’s 3, hidden')
+    t.equal(await outcomesIn(CROYDON), 23, 'the borough’s 23')
+
+    const fresh = async (area: string) => table(await get(`/api/reports/freshness?area=${area}`), 'by_organisation').rows.map((r) => [r.label, r.cells[0]])
+    t.same(await fresh(BENSHAM_MANOR), [['Bensham Callers', 2]], 'the walk at its venue and the phone line whose area is the ward')
+    t.same(await fresh(FAIRFIELD), [['Fairfield Arts', 1]], 'the craft club; not the phone line for Bensham Manor next door')
+    t.same(await fresh(CROYDON), [['Bensham Callers', 2], ['Fairfield Arts', 1]], 'the borough: every listing')
   })
 
   t.test('CSV: the JSON figures, with what the file is and the suppression rule', async (t) => {
