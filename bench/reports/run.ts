@@ -37,7 +37,10 @@ interface Variant {
   label: string
 }
 
-/** Each report with its defaults (the year to today, by ward), and one filtered variant each. */
+/**
+ * Each report with its defaults (the year to today, by ward, all of England's records), filtered
+ * by an activity type, and, as a commissioner reads them, for one local authority (Croydon).
+ */
 export const VARIANTS: readonly Variant[] = [
   { key: 'unmet_need', report: 'unmet-need', query: '', label: 'unmet need' },
   { key: 'unmet_need_activity', report: 'unmet-need', query: 'activity_type=arts-and-crafts', label: 'unmet need, arts and crafts' },
@@ -51,6 +54,9 @@ export const VARIANTS: readonly Variant[] = [
   { key: 'outcomes_activity', report: 'outcomes', query: 'activity_type=arts-and-crafts', label: 'outcomes, arts and crafts' },
   { key: 'freshness', report: 'freshness', query: '', label: 'freshness' },
   { key: 'freshness_activity', report: 'freshness', query: 'activity_type=arts-and-crafts', label: 'freshness, arts and crafts' },
+  { key: 'demand_area', report: 'demand', query: 'area=E09000008', label: 'demand, Croydon' },
+  { key: 'outcomes_area', report: 'outcomes', query: 'area=E09000008', label: 'outcomes, Croydon' },
+  { key: 'freshness_area', report: 'freshness', query: 'area=E09000008', label: 'freshness, Croydon' },
 ]
 
 /** The aim, reported and never asserted. */

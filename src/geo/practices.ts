@@ -12,9 +12,9 @@
  * is updated (a practice moved to another PCN moves).
  */
 import { readFileSync } from 'node:fs'
-import { parse } from 'csv-parse/sync'
 import type { Db, Queryable } from '../db/db.ts'
 import { normalisePostcode } from './postcode.ts'
+import { readCsvFile } from './profiles.ts'
 
 export class PracticeFileRefused extends Error {
   override name = 'PracticeFileRefused'
@@ -43,14 +43,7 @@ interface PracticeRow {
 }
 
 function readRows(text: string): { practices: PracticeRow[]; pcns: Map<string, string>; unallocated: number } {
-  let records: string[][]
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false })
-  } catch (error) {
-    throw new PracticeFileRefused(`Not a CSV file: ${(error as Error).message}`)
-  }
-  const [header, ...body] = records
-  if (!header) throw new PracticeFileRefused('The file is empty.')
+  const { header, body } = readCsvFile(text, PracticeFileRefused)
   const at = (name: string) => header.findIndex((h) => h.toLowerCase() === name)
   const missing = REQUIRED.filter((c) => at(c) < 0)
   if (missing.length > 0) throw new PracticeFileRefused(`No column named ${missing.join(', ')}.`)

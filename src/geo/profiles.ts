@@ -51,15 +51,24 @@ export interface ProfileImport {
 /** The decile (1 = most deprived tenth) of an IoD2019 rank. */
 export const decileOfRank = (rank: number): number => Math.min(10, Math.max(1, Math.ceil((rank / IMD_LSOAS) * 10)))
 
-function readRows(text: string): { rows: ProfileRow[]; columns: ProfileImport['columns'] } {
+/**
+ * An area file's CSV: its header row and the rows after it, every row as long as the header;
+ * otherwise refused (`Refused`, with the reason) before anything is read from it.
+ */
+export function readCsvFile(text: string, Refused: new (message: string) => Error): { header: string[]; body: string[][] } {
   let records: string[][]
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false })
   } catch (error) {
-    throw new ProfileFileRefused(`Not a CSV file: ${(error as Error).message}`)
+    throw new Refused(`Not a CSV file: ${(error as Error).message}`)
   }
   const [header, ...body] = records
-  if (!header) throw new ProfileFileRefused('The file is empty.')
+  if (!header) throw new Refused('The file is empty.')
+  return { header, body }
+}
+
+function readRows(text: string): { rows: ProfileRow[]; columns: ProfileImport['columns'] } {
+  const { header, body } = readCsvFile(text, ProfileFileRefused)
   const find = (patterns: readonly RegExp[]) => {
     for (const p of patterns) {
       const i = header.findIndex((h) => p.test(h.toLowerCase()))
