@@ -8,7 +8,7 @@ import { DECLINE_REASONS } from '../referrals/vocabulary.ts'
 import { label } from '../web/labels.ts'
 import { wants, type Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
-import { byShown, monthName, monthsOf, ofActivity, peopleList, protectRows, servesArea, shareOf, wardsInScope, type CountRow } from './tables.ts'
+import { byShown, listingsServing, monthName, monthsOf, ofActivity, peopleList, protectRows, shareOf, wardsInScope, type CountRow } from './tables.ts'
 
 /**
  * The referrals made in the period ($1 to $2, by the UK date), to listings of activity type $3
@@ -74,19 +74,43 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
   const [byPeople, byListings] = [[...period, await wardsInScope(db, f.area)], [...period, f.area?.code ?? null]]
   // Each query runs only when its table is wanted.
   const q = async <T>(table: string, sql: string, params = byPeople) => (wants(f, table) ? (await db.query<T & Record<string, unknown>>(sql, params)).rows : [])
-  const [byOrganisation, byListing, byMonth, reasons, capacity, searches] = await Promise.all([
-    q<Outcomes & { key: string; label: string }>('by_organisation', `${REFERRALS} SELECT o.id::text AS key, o.name AS label, ${COUNTS} FROM r JOIN organization o ON o.id = r.organization_id GROUP BY 1, 2`),
-    q<Outcomes & { key: string; label: string }>(
-      'by_listing',
-      `${REFERRALS} SELECT s.id::text AS key, s.name || ' (' || o.name || ')' AS label, ${COUNTS}
-         FROM r JOIN service s ON s.id = r.service_id JOIN organization o ON o.id = s.organization_id GROUP BY 1, 2`,
-    ),
-    q<Outcomes & { month: string }>('by_month', `${REFERRALS} SELECT month, ${COUNTS} FROM r GROUP BY 1`),
-    q<{ reason: string; referrals: number }>('decline_reasons', `${REFERRALS} SELECT decline_reason AS reason, count(*)::int AS referrals FROM r WHERE declined AND decline_reason IS NOT NULL GROUP BY 1`),
+  // The referrals are read once, grouped each way a wanted table needs (GROUPING SETS); a
+  // grouping no table wants is left out, its column null.
+  const groupings = (
+    [
+      ['by_organisation', 'organization_id', 'uuid'],
+      ['by_listing', 'service_id', 'uuid'],
+      ['by_month', 'month', 'text'],
+      ['decline_reasons', 'decline_reason', 'text'],
+    ] as const
+  ).map(([table, column, type]) => ({ table, column, type, wanted: wants(f, table) }))
+  const wanted = groupings.filter((g) => g.wanted)
+  type Grouped = Outcomes & { table: string; key: string; label: string | null }
+  const referralsBy = async (): Promise<Grouped[]> => {
+    if (wanted.length === 0) return []
+    const { rows } = await db.query<Grouped>(
+      `${REFERRALS}, g AS (
+         SELECT CASE ${wanted.map((g) => `WHEN GROUPING(r.${g.column}) = 0 THEN '${g.table}'`).join(' ')} END AS tbl,
+                ${groupings.map((g) => (g.wanted ? `r.${g.column}` : `NULL::${g.type} AS ${g.column}`)).join(', ')}, ${COUNTS}
+           FROM r GROUP BY GROUPING SETS (${wanted.map((g) => `(r.${g.column})`).join(', ')})
+       )
+       SELECT g.tbl AS table, g.referrals, g.accepted, g.declined, g.attended,
+              coalesce(g.organization_id::text, g.service_id::text, g.month, g.decline_reason) AS key,
+              coalesce(o.name, s.name || ' (' || so.name || ')') AS label
+         FROM g
+         LEFT JOIN organization o ON o.id = g.organization_id
+         LEFT JOIN service s ON s.id = g.service_id
+         LEFT JOIN organization so ON so.id = s.organization_id`,
+      byPeople,
+    )
+    return rows
+  }
+  const [grouped, capacity, searches] = await Promise.all([
+    referralsBy(),
     // Each listing's referral capacity over time, from its version history: the days of the period it spent on a waiting list or full.
     q<{ key: string; label: string; listings: number; waiting: number; full: number }>(
       'capacity',
-      `WITH v AS (
+      `WITH served AS (${listingsServing('$4')}), v AS (
          SELECT v.record_id AS service_id, v.changed_at AS since, v.snapshot ->> 'referral_capacity' AS capacity,
                 lead(v.changed_at) OVER (PARTITION BY v.record_id ORDER BY v.id) AS until
            FROM record_version v
@@ -100,13 +124,13 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
            FROM v WHERE v.capacity IN ('waiting_list', 'full')
        )
        SELECT o.id::text AS key, o.name AS label,
-              (SELECT count(*) FROM service x WHERE x.organization_id = o.id AND ${ofActivity('x.id')} AND ${servesArea('x.id', '$4')})::int AS listings,
+              (SELECT count(*) FROM service x WHERE x.organization_id = o.id AND ${ofActivity('x.id')} AND ($4::text IS NULL OR x.id IN (SELECT service_id FROM served)))::int AS listings,
               round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'waiting_list'), 0))::int AS waiting,
               round(coalesce(sum(sp.days) FILTER (WHERE sp.capacity = 'full'), 0))::int AS full
          FROM spell sp
          JOIN service s ON s.id = sp.service_id
          JOIN organization o ON o.id = s.organization_id
-        WHERE ${ofActivity('s.id')} AND ${servesArea('s.id', '$4')}
+        WHERE ${ofActivity('s.id')} AND ($4::text IS NULL OR s.id IN (SELECT service_id FROM served))
         GROUP BY o.id, o.name
        HAVING sum(sp.days) > 0`,
       byListings,
@@ -118,18 +142,22 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
         GROUP BY 1`,
     ),
   ])
+  const of = (table: string) => grouped.filter((r) => r.table === table)
+  const [byOrganisation, byListing, byMonth] = [of('by_organisation'), of('by_listing'), of('by_month')]
+  // Declined referrals by their reason (the group of referrals with no reason is not a row).
+  const reasons = of('decline_reasons')
   const months = monthsOf(f.from, f.to)
   // With an area chosen: referrals and searches of the people living there; listings that serve it.
   const people = f.area ? [`Only referrals for people living in ${f.area.name}.`] : []
   const none: Outcomes = { referrals: 0, accepted: 0, declined: 0, attended: 0 }
   return [
-    outcomesTable({ name: 'by_organisation', title: 'Referrals by organisation', row_heading: 'Organisation', rows: byOrganisation.map((r) => withRaw(r.key, r.label, r)), order: 'count', notes: people }),
-    outcomesTable({ name: 'by_listing', title: 'Referrals by listing', row_heading: 'Listing', rows: byListing.map((r) => withRaw(r.key, r.label, r)), order: 'count', notes: people }),
+    outcomesTable({ name: 'by_organisation', title: 'Referrals by organisation', row_heading: 'Organisation', rows: byOrganisation.map((r) => withRaw(r.key, r.label!, r)), order: 'count', notes: people }),
+    outcomesTable({ name: 'by_listing', title: 'Referrals by listing', row_heading: 'Listing', rows: byListing.map((r) => withRaw(r.key, r.label!, r)), order: 'count', notes: people }),
     outcomesTable({
       name: 'by_month',
       title: 'Referrals by month',
       row_heading: 'Month',
-      rows: months.map((m) => withRaw(m, monthName(m), byMonth.find((r) => r.month === m) ?? none)),
+      rows: months.map((m) => withRaw(m, monthName(m), byMonth.find((r) => r.key === m) ?? none)),
       order: 'given',
       notes: people,
     }),
@@ -138,7 +166,7 @@ export async function demand(db: Queryable, f: Filters): Promise<ReportTable[]> 
       title: 'Why referrals were declined',
       row_heading: 'Reason',
       label: 'Referrals',
-      rows: DECLINE_REASONS.map((d) => ({ key: d, label: label(d, 'decline_reason'), counts: [reasons.find((r) => r.reason === d)?.referrals ?? 0] })),
+      rows: DECLINE_REASONS.map((d) => ({ key: d, label: label(d, 'decline_reason'), counts: [reasons.find((r) => r.key === d)?.declined ?? 0] })),
       totals: true,
       notes: people,
     }),

@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/db.ts'
 import type { Filters } from './filters.ts'
 import type { Cell, ReportTable } from './schemas.ts'
-import { ofActivity, servesArea } from './tables.ts'
+import { listingsServing, ofActivity } from './tables.ts'
 
 export const FRESHNESS_DAYS = [90, 180, 365] as const
 
@@ -20,9 +20,9 @@ export async function freshness(db: Queryable, f: Filters): Promise<ReportTable[
        FROM service s JOIN organization o ON o.id = s.organization_id
       WHERE s.status IN ('active', 'temporarily closed')
         AND ${ofActivity('s.id', '$2')}
-        AND ${servesArea('s.id', '$3')}
+        ${f.area ? `AND s.id IN (${listingsServing('$3')})` : ''}
       GROUP BY 1, 2 ORDER BY 2, 1`,
-    [f.to, f.activity?.code ?? null, f.area?.code ?? null],
+    [f.to, f.activity?.code ?? null, ...(f.area ? [f.area.code] : [])],
   )
   const cells = (r: { listings: number; d90: number; d180: number; d365: number }): Cell[] => [r.listings, percent(r.d90, r.listings), percent(r.d180, r.listings), percent(r.d365, r.listings)]
   const sum = (k: 'listings' | 'd90' | 'd180' | 'd365') => rows.reduce((n, r) => n + r[k], 0)

@@ -40,30 +40,38 @@ export async function wardsInScope(db: Queryable, area: Filters['area']): Promis
 /**
  * SQL conditions of the rule by which a listing serves an area `a` (a boundary row): its venue
  * `l` (a location) lies in the area, or the service area `sa` of a home-visiting, telephone or
- * online listing covers it: all of England, the whole local authority (the area, or the one it
+ * online listing covers it: all of England or the whole local authority (the area, or the one it
  * lies in), or at least half of the area (a ward, a radius, a drawn outline), so that a ward's
  * neighbours, which share its edges, are not served by it.
  */
 export const VENUE_IN_AREA = (a: string, l: string) => `${a}.geom && ${l}.geom AND ST_Covers(${a}.geom::geometry, ${l}.geom::geometry)`
-export const SERVICE_AREA_COVERS = (a: string, sa: string) => `CASE ${sa}.kind
-    WHEN 'england' THEN true
-    WHEN 'local_authority' THEN ${sa}.code IN (${a}.code, ${a}.parent_code)
-    ELSE ${a}.geom && ${sa}.geom AND ST_Area(ST_Intersection(${a}.geom::geometry, ${sa}.geom::geometry)) >= 0.5 * ST_Area(${a}.geom::geometry)
-  END`
+const COVERS_WHOLE = (a: string, sa: string) => `(${sa}.kind = 'england' OR (${sa}.kind = 'local_authority' AND ${sa}.code IN (${a}.code, ${a}.parent_code)))`
+const COVERS_HALF = (a: string, sa: string) =>
+  `(${sa}.kind NOT IN ('england', 'local_authority') AND ${a}.geom && ${sa}.geom
+    AND ST_Area(ST_Intersection(${a}.geom::geometry, ${sa}.geom::geometry)) >= 0.5 * ST_Area(${a}.geom::geometry))`
+export const SERVICE_AREA_COVERS = (a: string, sa: string) => `(${COVERS_WHOLE(a, sa)} OR ${COVERS_HALF(a, sa)})`
+const REMOTE = `'{${REMOTE_DELIVERY_MODES.join(',')}}'::text[]`
 
 /**
- * SQL: the listing whose id is in column `serviceId` serves the ward or local authority whose
- * code is in parameter `param` (any listing, when it is null): by the rule above, the ward, or
- * the authority or one of its wards.
+ * SQL: the ids of the listings that serve the ward, or the local authority, whose code is in
+ * parameter `param`, by the rule above; an authority is served where one of its wards is. Set
+ * by set (venues through the location index, outlines through the service area index), so it
+ * costs what the area holds, not what the directory holds.
  */
-export const servesArea = (serviceId: string, param: string) => `(${param}::text IS NULL OR EXISTS (
-    SELECT 1 FROM boundary served_area, service served
-     WHERE (served_area.code = ${param} OR (served_area.parent_code = ${param} AND served_area.kind = 'ward')) AND served.id = ${serviceId}
-       AND (('venue' = ANY (served.delivery_modes)
-             AND EXISTS (SELECT 1 FROM service_at_location served_sl JOIN location served_l ON served_l.id = served_sl.location_id
-                          WHERE served_sl.service_id = served.id AND ${VENUE_IN_AREA('served_area', 'served_l')}))
-            OR (served.delivery_modes && '{${REMOTE_DELIVERY_MODES.join(',')}}'::text[]
-                AND EXISTS (SELECT 1 FROM service_area served_sa WHERE served_sa.service_id = served.id AND ${SERVICE_AREA_COVERS('served_area', 'served_sa')})))))`
+export const listingsServing = (param: string) => `
+  WITH served_area AS MATERIALIZED (SELECT code, parent_code, geom FROM boundary WHERE kind = 'ward' AND (code = ${param} OR parent_code = ${param}))
+  SELECT sl.service_id FROM served_area a
+    JOIN location l ON ${VENUE_IN_AREA('a', 'l')}
+    JOIN service_at_location sl ON sl.location_id = l.id
+    JOIN service x ON x.id = sl.service_id AND 'venue' = ANY (x.delivery_modes)
+  UNION
+  SELECT sa.service_id FROM service_area sa
+    JOIN service x ON x.id = sa.service_id AND x.delivery_modes && ${REMOTE}
+   WHERE sa.kind IN ('england', 'local_authority') AND EXISTS (SELECT 1 FROM served_area a WHERE ${COVERS_WHOLE('a', 'sa')})
+  UNION
+  SELECT sa.service_id FROM served_area a
+    JOIN service_area sa ON ${COVERS_HALF('a', 'sa')}
+    JOIN service x ON x.id = sa.service_id AND x.delivery_modes && ${REMOTE}`
 
 /** SQL: the listing whose id is in column `serviceId` is of the activity type in parameter `param` (any, when it is null). */
 export const ofActivity = (serviceId: string, param = '$3') =>
