@@ -1,6 +1,7 @@
 /**
  * Freshness: of each organisation's published listings (those serving the chosen area), the
- * share confirmed within 90, 180 and 365 days of the period's end. Listings are public, so these figures are not suppressed.
+ * share confirmed within 90, 180 and 365 days of the period's end. Listings are public, so
+ * these figures are not suppressed.
  */
 import type { Queryable } from '../db/db.ts'
 import type { Filters } from './filters.ts'

@@ -1,9 +1,9 @@
 /**
  * Outcomes: how loneliness (UCLA-3, 3 to 9, higher is lonelier) changed between each person's
  * baseline and their latest follow-up, for people whose latest follow-up fell in the period.
- * By referral route, and by the activity types of the listings they attended. With an area
- * chosen, the people who live there. A figure is
- * given only where at least 10 people contribute to it.
+ * By referral route, and by the activity types of the listings they attended; with an area
+ * chosen, of the people who live there. A figure is given only where at least 10 people
+ * contribute to it.
  */
 import type { Queryable } from '../db/db.ts'
 import { REFERRAL_ROUTES } from '../referrals/vocabulary.ts'
