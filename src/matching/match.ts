@@ -184,8 +184,8 @@ function explain(profile: MatchProfile, e: Evaluated, needs: Need[], ctx: MatchC
   const audiences = sharedAudiences(profile, c)
   if (audiences.length > 0) reasons.push(listWords(audiences.map((a) => (a === 'language_community' ? `for ${languageName(theirLanguage(profile)!)} speakers` : AUDIENCE_WORDS[a]))))
   else if (inTheirLanguage(profile, c)) reasons.push(`in ${languageName(theirLanguage(profile)!)}`)
-  if (profile.own_age_group) reasons.push(`for ${ageGroupWords(profile.age!)}`)
   else if (prefs.audiences.length > 0 && !e.fits.some((f) => needs[f.need]!.kind === 'practical')) unmet.push(`not specifically ${listWords(prefs.audiences.map((a) => AUDIENCE_WORDS[a]))}`)
+  if (profile.own_age_group) reasons.push(`for ${ageGroupWords(profile.age!)}`)
   if (profile.language_need !== undefined && !c.languages.includes(profile.language_need) && c.interpreter_available) {
     reasons.push(`an interpreter can be arranged for ${languageName(profile.language_need)}`)
   }

@@ -226,6 +226,20 @@ t.test('a group for their age: a hard need when asked for, met only by groups me
   t.ok(MatchProfileSchema.safeParse({ postcode: 'CR0 1AA', travel: { walk_km: 1 }, age: 50, own_age_group: true }).success, '50 is an older person')
 })
 
+t.test('a specialist group they asked for: a reason when the listing is one, “not specifically” when it is not; either way with an age group need', async (t) => {
+  const mens = candidate({ name: 'Men’s shed', audiences: ['men'], minimum_age: 50 })
+  const open = candidate({ name: 'Open club', minimum_age: 50 })
+  for (const own_age_group of [false, true]) {
+    const results = matchProfile(profile({ age: 70, own_age_group, preferences: { audiences: ['men'] } }), [mens, open], CTX).results
+    const shed = results.find((r) => r.service.name === 'Men’s shed')!
+    const club = results.find((r) => r.service.name === 'Open club')!
+    t.ok(shed.reasons.includes('for men'), `own_age_group ${own_age_group}: the shed is for men`)
+    t.notOk(shed.does_not_meet.some((w) => w.startsWith('not specifically')), 'and is not “not specifically for men”')
+    t.ok(club.does_not_meet.includes('not specifically for men'), 'the open club is not specifically for men')
+    t.equal(shed.reasons.includes('for older people'), own_age_group, 'the age group is a reason only when it is a need')
+  }
+})
+
 t.test('a language community scores only for people who speak its language', async (t) => {
   const polish = candidate({ name: 'Polish club', audiences: ['language_community'], languages: ['pl'] })
   const mixed = candidate({ name: 'Mixed group' })
