@@ -3,8 +3,9 @@
 // districts with LADnnCD/NM; wards with WDnnCD/NM and LADnnCD; LSOAs with LSOAnnCD/NM) and
 // profile CSVs (an area code column and population, population_65_plus, imd_rank, imd_decile;
 // see src/geo/profiles.ts), and GP practice CSVs with their PCNs (NHS Digital's practice
-// mapping file as it is; see src/geo/practices.ts). Name the files parents first: the authority, its wards and LSOAs,
-// then their profiles. Each file is one transaction. (`npm run import:boundaries` is the same.)
+// mapping file as it is; see src/geo/practices.ts). Name the files parents first: the
+// authority, its wards and LSOAs, then their profiles. Each file is one transaction.
+// (`npm run import:boundaries` is the same.)
 import { readFileSync } from 'node:fs'
 import { importBoundaries } from '../src/geo/boundaries.ts'
 import { importPractices, isPracticeFile } from '../src/geo/practices.ts'

@@ -2,7 +2,8 @@
  * Unmet need: people whose need found fewer than three fitting listings. A person is an
  * episode (however many matches their link worker ran), or one match outside an episode (the
  * gap records already count one per link worker, need, ward and day). Counted by area, team,
- * the team's primary care network, need, barrier and month; the barriers are those that excluded the near-miss listings.
+ * the team's primary care network, need, barrier and month; the barriers are those that
+ * excluded the near-miss listings.
  */
 import type { Queryable } from '../db/db.ts'
 import { BARRIERS } from '../directory/vocabulary.ts'
