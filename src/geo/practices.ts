@@ -12,6 +12,7 @@
  * is updated (a practice moved to another PCN moves).
  */
 import { readFileSync } from 'node:fs'
+import { parse } from 'csv-parse/sync'
 import type { Db, Queryable } from '../db/db.ts'
 import { normalisePostcode } from './postcode.ts'
 import { readCsvFile } from './profiles.ts'
@@ -31,7 +32,12 @@ export interface PracticeImport {
 
 /** The header names a practice file by: practice_code and pcn_code, in any letter case. */
 export function isPracticeFile(text: string): boolean {
-  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!.toLowerCase().split(',').map((h) => h.trim().replace(/^"|"$/g, ''))
+  let header: string[]
+  try {
+    header = (parse(text, { bom: true, trim: true, to_line: 1 }) as string[][])[0]?.map((h) => h.toLowerCase()) ?? []
+  } catch {
+    return false
+  }
   return header.includes('practice_code') && header.includes('pcn_code')
 }
 

@@ -5,7 +5,7 @@
  */
 import { STALE_AFTER_DAYS } from '../search/postgres.ts'
 import type { Candidate, MatchContext } from './candidate.ts'
-import { ageGroupWords, bestOption, forTheirAge, reachKm, requiredFeatures, type Failure, type Option } from './rules.ts'
+import { ageGroupWords, bestOption, forTheirAge, forTheirAgeWords, reachKm, requiredFeatures, type Failure, type Option } from './rules.ts'
 import {
   BARRIERS,
   PRACTICAL_NEEDS,
@@ -309,8 +309,7 @@ export function matchProfile(profile: MatchProfile, candidates: Candidate[], ctx
     const barriers = BARRIERS.filter((b: Barrier) => misses.some((m) => m.fails.some((f) => f.barrier === b)))
     const language = barriers.includes('language') ? (profile.language_need ?? null) : null
     const inLanguage = language ? ` in ${languageName(language)} (or with an interpreter)` : ''
-    const forAge = profile.own_age_group ? ` meant for ${ageGroupWords(profile.age!)}` : ''
-    const forWhat = `${need.kind === 'any' ? '' : ` for ${need.label}`}${forAge}${inLanguage}`
+    const forWhat = `${need.kind === 'any' ? '' : ` for ${need.label}`}${forTheirAgeWords(profile)}${inLanguage}`
     const what = found === 0 ? `Nothing${forWhat}` : `Only ${found} option${found === 1 ? '' : 's'}${forWhat}`
     const nearest =
       misses.length === 0

@@ -70,6 +70,9 @@ export function forTheirAge(profile: MatchProfile, c: Candidate): boolean {
 /** Who a group for their age is for: "young adults" (30 or under) or "older people" (50 and over). */
 export const ageGroupWords = (age: number): string => (age <= 30 ? 'young adults' : 'older people')
 
+/** How a need is qualified when they need a group for their age: " meant for young adults"; '' otherwise. */
+export const forTheirAgeWords = (profile: MatchProfile): string => (profile.own_age_group ? ` meant for ${ageGroupWords(profile.age!)}` : '')
+
 /** Failures that do not depend on where or how the person takes part. */
 export function listingFailures(profile: MatchProfile, c: Candidate): Failure[] {
   const failures: Failure[] = []

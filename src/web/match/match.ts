@@ -17,7 +17,7 @@ import { ANONYMOUS_MATCH_LIMIT } from '../../match/routes.ts'
 import { gapContextFor, matchForProfile } from '../../match/service.ts'
 import { registerRateLimits } from '../../plugins/rate-limit.ts'
 import { ACCESS_NEEDS, MatchProfileSchema, PRACTICAL_NEEDS, type MatchProfile, type MatchResponse } from '../../matching/schemas.ts'
-import { ageGroupWords } from '../../matching/rules.ts'
+import { forTheirAgeWords } from '../../matching/rules.ts'
 import { languageName, listAlternatives } from '../../matching/words.ts'
 import { Problem } from '../../problem.ts'
 import type { Episode } from '../../referrals/schemas.ts'
@@ -269,7 +269,7 @@ function orderProblems(problems: FieldProblem[]): FieldProblem[] {
 
 /** The results as the page shows them: each with its delivery, distance and next sessions in words. */
 function presentResults(response: MatchResponse, profile: MatchProfile) {
-  const forAge = profile.own_age_group ? ` meant for ${ageGroupWords(profile.age!)}` : ''
+  const forAge = forTheirAgeWords(profile)
   const results = response.results.map((r, i) => ({
     ...r,
     deliveryText: label(r.delivery, 'delivery_mode'),
