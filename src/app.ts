@@ -9,6 +9,7 @@ import type { Db } from './db/db.ts'
 import demoDataPlugin from './demo/plugin.ts'
 import directoryRoutes from './directory/routes.ts'
 import freshnessRoutes, { freshnessJob } from './freshness/routes.ts'
+import ingestRoutes, { ingestJobs } from './ingest/routes.ts'
 import geoPlugin from './geo/plugin.ts'
 import geoRoutes from './geo/routes.ts'
 import mailPlugin from './mail/plugin.ts'
@@ -39,6 +40,8 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream
   /** A nodemailer transport made by the caller (tests); otherwise SMTP_URL's, or the log. */
   mailTransport?: Transporter
+  /** Feeds on loopback addresses may be harvested: tests serving fixtures on 127.0.0.1 only. */
+  ingestAllowLoopback?: boolean
 }
 
 declare module 'fastify' {
@@ -103,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authPlugin, { secureCookies: config.secureCookies })
   await app.register(mailPlugin, { mail: config.mail, transport: deps.mailTransport })
   await app.register(freshnessJob, { publicUrl: config.publicUrl })
+  await app.register(ingestJobs, { fetchPolicy: { allowLoopback: deps.ingestAllowLoopback ?? false } })
   await app.register(geoPlugin)
   await app.register(searchPlugin, { meili: config.meili })
   await app.register(demoDataPlugin, config.demoData)
@@ -120,6 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(freshnessRoutes, { prefix: '/api' })
   await app.register(referralRoutes, { prefix: '/api' })
   await app.register(reportRoutes, { prefix: '/api' })
+  await app.register(ingestRoutes, { prefix: '/api' })
   await app.register(webPlugin, { map: config.map, secureCookies: config.secureCookies, pages })
   return app
 }

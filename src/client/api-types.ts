@@ -277,6 +277,1836 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/ingest/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quarantined records, each with its payload and reasons (open ones unless all=true) */
+        get: {
+            parameters: {
+                query?: {
+                    all?: "true" | "false";
+                    source?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            external_id: string | null;
+                            id: number;
+                            /** @description the record as the feed sent it */
+                            payload: unknown;
+                            reasons: {
+                                pointer: string;
+                                reason: string;
+                            }[];
+                            resolution: ("imported" | "superseded" | "dismissed") | null;
+                            resolved_at: string | null;
+                            run_id: number;
+                            /** Format: uuid */
+                            source_id: string;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ingest/quarantine/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Map a quarantined record again (after the term map or the source was fixed) and import it if it now can be */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            external_id: string | null;
+                            id: number;
+                            /** @description the record as the feed sent it */
+                            payload: unknown;
+                            reasons: {
+                                pointer: string;
+                                reason: string;
+                            }[];
+                            resolution: ("imported" | "superseded" | "dismissed") | null;
+                            resolved_at: string | null;
+                            run_id: number;
+                            /** Format: uuid */
+                            source_id: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ingest/runs/{id}/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the withdrawals a run held back (too many listings missing at once): those still missing are withdrawn */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every record of the feed was read */
+                            complete: boolean;
+                            created: number;
+                            error: string | null;
+                            /** @description records read; = created + updated + unchanged + withdrawn + quarantined */
+                            fetched: number;
+                            finished_at: string | null;
+                            /** @description listings missing from the feed, held for an admin to confirm (too many at once) */
+                            held_withdrawals: number;
+                            id: number;
+                            /** @description listings withdrawn because a complete harvest no longer held them */
+                            missing: number;
+                            pages: number;
+                            quarantined: number;
+                            /** Format: uuid */
+                            source_id: string;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** @enum {string} */
+                            status: "running" | "succeeded" | "failed" | "held";
+                            /** @enum {string} */
+                            triggered_by: "schedule" | "admin" | "command" | "retry";
+                            unchanged: number;
+                            updated: number;
+                            /** @description records saying the listing has ended */
+                            withdrawn: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ingest/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Feed sources, each with its last run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allow_http: boolean;
+                            /** @enum {string} */
+                            default_group_size: "one_to_one" | "small" | "large";
+                            default_organization_id: string | null;
+                            enabled: boolean;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "oruk" | "openactive" | "csv";
+                            last_run: {
+                                /** @description every record of the feed was read */
+                                complete: boolean;
+                                created: number;
+                                error: string | null;
+                                /** @description records read; = created + updated + unchanged + withdrawn + quarantined */
+                                fetched: number;
+                                finished_at: string | null;
+                                /** @description listings missing from the feed, held for an admin to confirm (too many at once) */
+                                held_withdrawals: number;
+                                id: number;
+                                /** @description listings withdrawn because a complete harvest no longer held them */
+                                missing: number;
+                                pages: number;
+                                quarantined: number;
+                                /** Format: uuid */
+                                source_id: string;
+                                /** Format: date-time */
+                                started_at: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed" | "held";
+                                /** @enum {string} */
+                                triggered_by: "schedule" | "admin" | "command" | "retry";
+                                unchanged: number;
+                                updated: number;
+                                /** @description records saying the listing has ended */
+                                withdrawn: number;
+                            } | null;
+                            /** @description listings it manages now */
+                            listings: number;
+                            name: string;
+                            open_quarantine: number;
+                            remote_delivery_modes: string[];
+                            schedule: string | null;
+                            url: string;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a feed source */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description allow plain http (only for a feed that has no https)
+                         * @default false
+                         */
+                        allow_http?: boolean;
+                        /**
+                         * @description the group size of listings from formats that do not give one (ORUK)
+                         * @default large
+                         * @enum {string}
+                         */
+                        default_group_size?: "one_to_one" | "small" | "large";
+                        /**
+                         * @description owns listings that arrive without an organisation
+                         * @default null
+                         */
+                        default_organization_id?: string | null;
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @description oruk: an Open Referral UK 3.0 API (the URL is its base, before /services)
+                         * @enum {string}
+                         */
+                        kind: "oruk";
+                        name: string;
+                        /**
+                         * @description how a listing with no venue is delivered when its record does not say; empty: such listings are quarantined
+                         * @default []
+                         */
+                        remote_delivery_modes?: ("home_visit" | "online_video" | "online_text" | "telephone")[];
+                        /**
+                         * @description when to harvest (node-cron, seconds optional); null: only when asked
+                         * @default null
+                         */
+                        schedule?: string | null;
+                        /** Format: uri */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allow_http: boolean;
+                            /** @enum {string} */
+                            default_group_size: "one_to_one" | "small" | "large";
+                            default_organization_id: string | null;
+                            enabled: boolean;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "oruk" | "openactive" | "csv";
+                            last_run: {
+                                /** @description every record of the feed was read */
+                                complete: boolean;
+                                created: number;
+                                error: string | null;
+                                /** @description records read; = created + updated + unchanged + withdrawn + quarantined */
+                                fetched: number;
+                                finished_at: string | null;
+                                /** @description listings missing from the feed, held for an admin to confirm (too many at once) */
+                                held_withdrawals: number;
+                                id: number;
+                                /** @description listings withdrawn because a complete harvest no longer held them */
+                                missing: number;
+                                pages: number;
+                                quarantined: number;
+                                /** Format: uuid */
+                                source_id: string;
+                                /** Format: date-time */
+                                started_at: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed" | "held";
+                                /** @enum {string} */
+                                triggered_by: "schedule" | "admin" | "command" | "retry";
+                                unchanged: number;
+                                updated: number;
+                                /** @description records saying the listing has ended */
+                                withdrawn: number;
+                            } | null;
+                            /** @description listings it manages now */
+                            listings: number;
+                            name: string;
+                            open_quarantine: number;
+                            remote_delivery_modes: string[];
+                            schedule: string | null;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ingest/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a feed source */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description allow plain http (only for a feed that has no https)
+                         * @default false
+                         */
+                        allow_http?: boolean;
+                        /**
+                         * @description the group size of listings from formats that do not give one (ORUK)
+                         * @default large
+                         * @enum {string}
+                         */
+                        default_group_size?: "one_to_one" | "small" | "large";
+                        /**
+                         * @description owns listings that arrive without an organisation
+                         * @default null
+                         */
+                        default_organization_id?: string | null;
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @description oruk: an Open Referral UK 3.0 API (the URL is its base, before /services)
+                         * @enum {string}
+                         */
+                        kind: "oruk";
+                        name: string;
+                        /**
+                         * @description how a listing with no venue is delivered when its record does not say; empty: such listings are quarantined
+                         * @default []
+                         */
+                        remote_delivery_modes?: ("home_visit" | "online_video" | "online_text" | "telephone")[];
+                        /**
+                         * @description when to harvest (node-cron, seconds optional); null: only when asked
+                         * @default null
+                         */
+                        schedule?: string | null;
+                        /** Format: uri */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allow_http: boolean;
+                            /** @enum {string} */
+                            default_group_size: "one_to_one" | "small" | "large";
+                            default_organization_id: string | null;
+                            enabled: boolean;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "oruk" | "openactive" | "csv";
+                            last_run: {
+                                /** @description every record of the feed was read */
+                                complete: boolean;
+                                created: number;
+                                error: string | null;
+                                /** @description records read; = created + updated + unchanged + withdrawn + quarantined */
+                                fetched: number;
+                                finished_at: string | null;
+                                /** @description listings missing from the feed, held for an admin to confirm (too many at once) */
+                                held_withdrawals: number;
+                                id: number;
+                                /** @description listings withdrawn because a complete harvest no longer held them */
+                                missing: number;
+                                pages: number;
+                                quarantined: number;
+                                /** Format: uuid */
+                                source_id: string;
+                                /** Format: date-time */
+                                started_at: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed" | "held";
+                                /** @enum {string} */
+                                triggered_by: "schedule" | "admin" | "command" | "retry";
+                                unchanged: number;
+                                updated: number;
+                                /** @description records saying the listing has ended */
+                                withdrawn: number;
+                            } | null;
+                            /** @description listings it manages now */
+                            listings: number;
+                            name: string;
+                            open_quarantine: number;
+                            remote_delivery_modes: string[];
+                            schedule: string | null;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ingest/sources/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The source’s runs, newest first (the last 100) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every record of the feed was read */
+                            complete: boolean;
+                            created: number;
+                            error: string | null;
+                            /** @description records read; = created + updated + unchanged + withdrawn + quarantined */
+                            fetched: number;
+                            finished_at: string | null;
+                            /** @description listings missing from the feed, held for an admin to confirm (too many at once) */
+                            held_withdrawals: number;
+                            id: number;
+                            /** @description listings withdrawn because a complete harvest no longer held them */
+                            missing: number;
+                            pages: number;
+                            quarantined: number;
+                            /** Format: uuid */
+                            source_id: string;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** @enum {string} */
+                            status: "running" | "succeeded" | "failed" | "held";
+                            /** @enum {string} */
+                            triggered_by: "schedule" | "admin" | "command" | "retry";
+                            unchanged: number;
+                            updated: number;
+                            /** @description records saying the listing has ended */
+                            withdrawn: number;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Harvest the source now; answers when the run has finished (a failed run is still a 201: see its status and error) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every record of the feed was read */
+                            complete: boolean;
+                            created: number;
+                            error: string | null;
+                            /** @description records read; = created + updated + unchanged + withdrawn + quarantined */
+                            fetched: number;
+                            finished_at: string | null;
+                            /** @description listings missing from the feed, held for an admin to confirm (too many at once) */
+                            held_withdrawals: number;
+                            id: number;
+                            /** @description listings withdrawn because a complete harvest no longer held them */
+                            missing: number;
+                            pages: number;
+                            quarantined: number;
+                            /** Format: uuid */
+                            source_id: string;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** @enum {string} */
+                            status: "running" | "succeeded" | "failed" | "held";
+                            /** @enum {string} */
+                            triggered_by: "schedule" | "admin" | "command" | "retry";
+                            unchanged: number;
+                            updated: number;
+                            /** @description records saying the listing has ended */
+                            withdrawn: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/ingest/term-map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How feeds’ terms map to our activity types and ways of taking part */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the term: its term_uri, code or name */
+                            external: string;
+                            /** @enum {string} */
+                            field: "activity" | "delivery_mode";
+                            /** @description the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes") */
+                            scheme: string;
+                            /** @description an activity type code, or a way of taking part (telephone, online_video…) */
+                            value: string;
+                        }[];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Add or change one mapping (then retry the records it was missing for) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the term: its term_uri, code or name */
+                        external: string;
+                        /** @enum {string} */
+                        field: "activity" | "delivery_mode";
+                        /** @description the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes") */
+                        scheme: string;
+                        /** @description an activity type code, or a way of taking part (telephone, online_video…) */
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the term: its term_uri, code or name */
+                            external: string;
+                            /** @enum {string} */
+                            field: "activity" | "delivery_mode";
+                            /** @description the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes") */
+                            scheme: string;
+                            /** @description an activity type code, or a way of taking part (telephone, online_video…) */
+                            value: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/link-workers": {
         parameters: {
             query?: never;
@@ -1259,6 +3089,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/services/{id}/hand-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a listing a feed manages over to its organisation: its editors may edit it, and the feed no longer overwrites it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            source: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/services/{id}/versions/{version}/restore": {
         parameters: {
             query?: never;
@@ -1563,6 +3568,28 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5204,6 +7231,28 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -5785,6 +7834,28 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7354,6 +9425,28 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -8088,6 +10181,28 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
             };
         };
         post?: never;
@@ -8124,7 +10239,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @enum {string} */
-                            action: "create" | "update" | "confirm" | "referral_status" | "restore" | "hide";
+                            action: "create" | "update" | "confirm" | "referral_status" | "restore" | "hide" | "withdraw" | "hand_over";
                             /** Format: date-time */
                             changed_at: string;
                             /** @description the email of who made the change */
@@ -8136,6 +10251,8 @@ export interface paths {
                                     to: unknown;
                                 };
                             };
+                            /** @description the feed whose import made the change, if one did */
+                            source: string | null;
                             version: number;
                         }[];
                     };

@@ -24,10 +24,11 @@ import {
   type RecordType,
 } from './store.ts'
 import { IdSchema } from '../id.ts'
+import { ManagedByFeed, managingSource } from '../ingest/routes.ts'
 
 const Id = z.object({ id: IdSchema })
 const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
-const WriteErrors = { ...Errors, 412: ProblemSchema, 422: ProblemSchema, 428: ProblemSchema }
+const WriteErrors = { ...Errors, 409: ProblemSchema, 412: ProblemSchema, 422: ProblemSchema, 428: ProblemSchema }
 const VersionedOrganization = versioned(OrganizationDocumentSchema)
 const VersionedService = versioned(ServiceDocumentSchema)
 
@@ -54,6 +55,12 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
   const own = (request: FastifyRequest, organizationId: string | undefined): string => {
     if (organizationId === undefined || !mayEdit(request.principal!, organizationId)) throw new NotFound('No such record.')
     return organizationId
+  }
+  /** An editor may not change a listing a feed manages (an admin may). */
+  const notManaged = async (request: FastifyRequest, serviceId: string) => {
+    if (request.principal!.role === 'admin') return
+    const source = await managingSource(app.db, serviceId)
+    if (source) throw new ManagedByFeed(source)
   }
   const etag = (reply: FastifyReply, version: number) => reply.header('etag', `"${version}"`)
   const expected = (request: FastifyRequest): number => {
@@ -187,6 +194,7 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const id = request.params.id
       const organizationId = own(request, await organizationOf(app.db, id))
+      await notManaged(request, id)
       const want = expected(request)
       // The organisation saying what its listing is now also says it is running; an admin's edit does not.
       const confirmedAt = request.principal!.role === 'editor' ? app.now() : undefined
@@ -227,12 +235,13 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Set whether the service is taking referrals, has a waiting list, or is full',
         params: Id,
         body: z.strictObject({ referral_capacity: z.enum(REFERRAL_CAPACITIES) }),
-        response: { 200: VersionedService, ...Errors },
+        response: { 200: VersionedService, ...Errors, 409: ProblemSchema },
       },
     },
     async (request, reply) => {
       const id = request.params.id
       own(request, await organizationOf(app.db, id))
+      await notManaged(request, id)
       await app.db.transaction(async (tx) => {
         const before = (await readService(tx, id))!
         const { rows } = await tx.query<{ version: number }>(
@@ -255,8 +264,9 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       own(request, await organizationOf(app.db, request.params.id))
       const { rows } = await app.db.query<z.infer<typeof VersionEntrySchema> & { changed_at: Date }>(
-        `SELECT v.version, v.action, v.changed_at, a.email AS changed_by, v.changes
+        `SELECT v.version, v.action, v.changed_at, a.email AS changed_by, src.name AS source, v.changes
            FROM record_version v LEFT JOIN account a ON a.id = v.changed_by
+           LEFT JOIN ingest_run r ON r.id = v.ingest_run_id LEFT JOIN ingest_source src ON src.id = r.source_id
           WHERE v.record_type = 'service' AND v.record_id = $1 ORDER BY v.id`,
         [request.params.id],
       )

@@ -174,8 +174,9 @@ export const versioned = <T extends z.ZodType>(doc: T) =>
 
 export const VersionEntrySchema = z.object({
   version: z.number().int(),
-  action: z.enum(['create', 'update', 'confirm', 'referral_status', 'restore', 'hide']),
+  action: z.enum(['create', 'update', 'confirm', 'referral_status', 'restore', 'hide', 'withdraw', 'hand_over']),
   changed_at: z.iso.datetime(),
   changed_by: z.string().nullable().describe('the email of who made the change'),
+  source: z.string().nullable().describe('the feed whose import made the change, if one did'),
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })).describe('each field that changed: from → to'),
 })

@@ -10,7 +10,7 @@ import { areasToStore, READ_AREAS_SQL, writeServiceAreas } from './areas.ts'
 import type { OrganizationDocument, ServiceDocument } from './schemas.ts'
 
 export type RecordType = 'organization' | 'service'
-export type VersionAction = 'create' | 'update' | 'confirm' | 'referral_status' | 'restore' | 'hide'
+export type VersionAction = 'create' | 'update' | 'confirm' | 'referral_status' | 'restore' | 'hide' | 'withdraw' | 'hand_over'
 
 /** 412: the record changed since the editor read it; nothing was written. */
 export class StaleVersion extends Problem {
@@ -128,13 +128,13 @@ export function diff(before: object | null, after: object): Record<string, { fro
 
 export async function recordVersion(
   db: Queryable,
-  v: { type: RecordType; id: string; version: number; action: VersionAction; by: string | null; changes: object; snapshot: object },
+  v: { type: RecordType; id: string; version: number; action: VersionAction; by: string | null; changes: object; snapshot: object; run?: number },
   now: Date,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [v.type, v.id, v.version, v.action, now.toISOString(), v.by, JSON.stringify(v.changes), JSON.stringify(v.snapshot)],
+    `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot, ingest_run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [v.type, v.id, v.version, v.action, now.toISOString(), v.by, JSON.stringify(v.changes), JSON.stringify(v.snapshot), v.run ?? null],
   )
 }
 
@@ -169,7 +169,7 @@ export async function writeOrganization(db: Queryable, id: string, doc: Organiza
  */
 export async function createOrganization(
   db: Queryable,
-  o: { id: string; document: OrganizationDocument; moderation: 'pending' | 'approved'; by: string | null; now: Date },
+  o: { id: string; document: OrganizationDocument; moderation: 'pending' | 'approved'; by: string | null; now: Date; run?: number },
   pointer = '/local_authority',
 ): Promise<void> {
   await checkAuthority(db, o.document, pointer)
@@ -179,7 +179,7 @@ export async function createOrganization(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 = 'approved' THEN $9::timestamptz END)`,
     [o.id, d.name, d.description, d.email, d.website, d.charity_number, d.local_authority, o.moderation, o.now.toISOString()],
   )
-  await recordVersion(db, { type: 'organization', id: o.id, version: 1, action: 'create', by: o.by, changes: diff(null, d), snapshot: d }, o.now)
+  await recordVersion(db, { type: 'organization', id: o.id, version: 1, action: 'create', by: o.by, changes: diff(null, d), snapshot: d, run: o.run }, o.now)
 }
 
 /**

@@ -4,7 +4,7 @@
  * identifiers) get UUIDs derived from what they describe, so a listing's ids never change.
  */
 import { createHash } from 'node:crypto'
-import type { AccessibilityFeature } from '../directory/vocabulary.ts'
+import type { AccessibilityFeature, DeliveryMode } from '../directory/vocabulary.ts'
 import { WEEKDAYS } from '../directory/vocabulary.ts'
 import type {
   OrukAccessibility,
@@ -78,6 +78,30 @@ export const ACCESSIBILITY_LABELS: Record<AccessibilityFeature, string> = {
 }
 
 // ---- Taxonomies -------------------------------------------------------------------------------
+
+/**
+ * How people take part (at a venue, by telephone, online, at home) is not a field of ORUK 3.0:
+ * it is published as attributes under a taxonomy of our own, so a consumer (another Connector's
+ * ingest) can read it. Its ids are fixed on every install.
+ */
+export const DELIVERY_TAXONOMY = { id: uuidV5('taxonomy/delivery_modes'), name: 'Connector ways of taking part' } as const
+const DELIVERY_WORDS: Record<DeliveryMode, string> = {
+  venue: 'At a venue',
+  home_visit: 'Home visits',
+  telephone: 'By telephone',
+  online_video: 'Online (video)',
+  online_text: 'Online (messages)',
+}
+
+function deliveryAttribute(serviceId: string, mode: DeliveryMode): OrukAttribute {
+  const termId = uuidV5(`delivery_mode/${mode}`)
+  return {
+    id: uuidV5(`${serviceId}/delivery_mode/${mode}`),
+    link_id: serviceId,
+    taxonomy_term_id: termId,
+    taxonomy_term: { id: termId, name: DELIVERY_WORDS[mode], description: DELIVERY_WORDS[mode], taxonomy: DELIVERY_TAXONOMY.name, taxonomy_id: DELIVERY_TAXONOMY.id, term: mode },
+  }
+}
 
 export function orukTaxonomy(row: TaxonomyRow): OrukTaxonomy {
   return { id: row.id, name: row.name, description: row.description, ...opt('uri', row.uri), ...opt('version', row.version) }
@@ -260,12 +284,10 @@ export function orukServiceAtLocation(row: ServiceAtLocationRow): OrukServiceFul
 }
 
 export function orukServiceFull(row: FullServiceRow): OrukServiceFull {
-  const attributes: OrukAttribute[] = row.terms.map(({ id, term }) => ({
-    id,
-    link_id: row.id,
-    taxonomy_term_id: term.id,
-    taxonomy_term: orukTaxonomyTerm(term),
-  }))
+  const attributes: OrukAttribute[] = [
+    ...row.terms.map(({ id, term }) => ({ id, link_id: row.id, taxonomy_term_id: term.id, taxonomy_term: orukTaxonomyTerm(term) })),
+    ...row.delivery_modes.map((m) => deliveryAttribute(row.id, m)),
+  ]
   return {
     ...orukService(row),
     organization: orukOrganizationFull(row.organization),

@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../db/db.ts'
 import type { AccessibilityRow, AddressRow, CostOptionRow, OrganizationRow } from '../directory/rows.ts'
-import type { ScheduleKind, ServiceStatus, Weekday } from '../directory/vocabulary.ts'
+import type { DeliveryMode, ScheduleKind, ServiceStatus, Weekday } from '../directory/vocabulary.ts'
 
 export interface PageRequest {
   page: number
@@ -99,6 +99,7 @@ export interface ServiceAtLocationRow {
 export interface ServiceRow {
   id: string
   organization_id: string
+  delivery_modes: DeliveryMode[]
   name: string
   description: string
   url: string | null
@@ -154,7 +155,7 @@ const LOCATION_JSON = (l: string) => `json_build_object(
 
 const SERVICE_COLUMNS = `
   s.id, s.organization_id, s.name, s.description, s.url, s.email, s.status, s.fees,
-  s.minimum_age, s.maximum_age, s.alert, s.updated_at,
+  s.minimum_age, s.maximum_age, s.alert, s.updated_at, s.delivery_modes,
   (s.verified_at AT TIME ZONE 'Europe/London')::date AS assured_date,
   ${ORGANIZATION_JSON('o')} AS organization`
 

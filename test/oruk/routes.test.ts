@@ -1,4 +1,5 @@
 import t from 'tap'
+import { DELIVERY_TAXONOMY } from '../../src/oruk/map.ts'
 import { DEMO_SEED, demoListings, generateDemo, type DemoListing } from '../../src/demo/generate.ts'
 import type { Queryable } from '../../src/db/db.ts'
 import type { ServiceDocument } from '../../src/manage/schemas.ts'
@@ -209,9 +210,13 @@ t.test('ORUK API over the demo directory', async (t) => {
       [service.id, service.taxonomy_terms],
     )
     t.equal(links.length, service.taxonomy_terms.length, 'the listing’s activity types, as the database links them')
-    t.same(body.attributes.map((a: Item) => a.id).sort(), links.map((l) => l.id).sort(), 'one attribute per activity type')
-    t.same(body.attributes.map((a: { taxonomy_term_id: string }) => a.taxonomy_term_id).sort(), links.map((l) => l.taxonomy_term_id).sort())
-    for (const a of body.attributes) t.match(a, { link_id: service.id, taxonomy_term_id: a.taxonomy_term.id, taxonomy_term: { taxonomy_id: TAXONOMY } })
+    const activities = body.attributes.filter((a: { taxonomy_term: { taxonomy_id: string } }) => a.taxonomy_term.taxonomy_id === TAXONOMY)
+    t.same(activities.map((a: Item) => a.id).sort(), links.map((l) => l.id).sort(), 'one attribute per activity type')
+    t.same(activities.map((a: { taxonomy_term_id: string }) => a.taxonomy_term_id).sort(), links.map((l) => l.taxonomy_term_id).sort())
+    for (const a of activities) t.match(a, { link_id: service.id, taxonomy_term_id: a.taxonomy_term.id, taxonomy_term: { taxonomy_id: TAXONOMY } })
+    const ways = body.attributes.filter((a: { taxonomy_term: { taxonomy_id: string } }) => a.taxonomy_term.taxonomy_id === DELIVERY_TAXONOMY.id)
+    t.same(ways.map((a: { taxonomy_term: { term: string } }) => a.taxonomy_term.term).sort(), [...service.delivery_modes].sort(), 'one attribute per way of taking part')
+    t.equal(body.attributes.length, activities.length + ways.length, 'and no others')
   })
 
   t.test('GET /oruk/service_at_locations → every service at every location; by id, fully nested', async (t) => {

@@ -1,0 +1,286 @@
+/**
+ * One harvest of one source: a run, recorded with counts that add up (fetched = created +
+ * updated + unchanged + withdrawn + quarantined), its timing and its error if it failed. Only
+ * one instance harvests a source at a time (an advisory lock). Each record is written in its own
+ * transaction, so a run stopped at any point leaves every record either as it was or as the
+ * feed says, and running again finishes the job.
+ */
+import type { Db, Queryable } from '../db/db.ts'
+import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
+import { lockKey } from '../plugins/scheduler.ts'
+import { Conflict, NotFound, Problem } from '../problem.ts'
+import { applyOrganization, applyService, Refused, withdrawService, type Outcome, type Run } from './apply.ts'
+import { DEFAULT_POLICY, FetchError, parseJsonBody, safeFetch, type FetchPolicy } from './fetch.ts'
+import { isFullService, loadMappingContext, mapOrukService, Unusable, type MappingContext, type Reason } from './oruk-map.ts'
+
+export type SourceKind = 'oruk' | 'openactive' | 'csv'
+export type Trigger = 'schedule' | 'admin' | 'command' | 'retry'
+
+export interface Source {
+  id: string
+  name: string
+  kind: SourceKind
+  url: string
+  schedule: string | null
+  enabled: boolean
+  allow_http: boolean
+  default_organization_id: string | null
+  remote_delivery_modes: DeliveryMode[]
+  default_group_size: GroupSize
+}
+
+export interface RunCounts {
+  pages: number
+  fetched: number
+  created: number
+  updated: number
+  unchanged: number
+  withdrawn: number
+  quarantined: number
+  missing: number
+  held_withdrawals: number
+}
+
+export interface RunRow extends RunCounts {
+  id: number
+  source_id: string
+  started_at: Date
+  finished_at: Date | null
+  status: 'running' | 'succeeded' | 'failed' | 'held'
+  complete: boolean
+  error: string | null
+  triggered_by: Trigger
+}
+
+export interface HarvestOptions {
+  now: () => Date
+  /** Fetch limits; `allowHttp` comes from the source. */
+  policy?: Partial<Omit<FetchPolicy, 'allowHttp'>>
+  trigger: Trigger
+  /** Where progress lines go (the command prints them). */
+  log?: (line: string) => void
+}
+
+/** More than this share of a source's listings missing at once is held for an admin. */
+export const WITHDRAWAL_HOLD_SHARE = 0.2
+/** Services asked for per page of an ORUK feed. */
+export const ORUK_PER_PAGE = 100
+/** A page with more items than this is refused as hostile (ORUK servers cap pages far lower). */
+export const MAX_ITEMS_PER_PAGE = 5_000
+/** A feed with more pages than this is refused: a server that never says it is on the last page. */
+export const MAX_PAGES = 100_000
+
+export const SOURCE_COLUMNS = 'id, name, kind, url, schedule, enabled, allow_http, default_organization_id, remote_delivery_modes, default_group_size'
+export const RUN_COLUMNS =
+  'id, source_id, started_at, finished_at, status, complete, pages, fetched, created, updated, unchanged, withdrawn, quarantined, missing, held_withdrawals, error, triggered_by'
+
+export async function readSource(db: Queryable, id: string): Promise<Source | undefined> {
+  const { rows } = await db.query<Source>(`SELECT ${SOURCE_COLUMNS} FROM ingest_source WHERE id = $1`, [id])
+  return rows[0]
+}
+
+/** The source named, by id or by name (the command takes either). */
+export async function findSource(db: Queryable, idOrName: string): Promise<Source | undefined> {
+  const { rows } = await db.query<Source>(
+    `SELECT ${SOURCE_COLUMNS} FROM ingest_source WHERE id::text = $1 OR lower(name) = lower($1) ORDER BY (id::text = $1) DESC LIMIT 1`,
+    [idOrName],
+  )
+  return rows[0]
+}
+
+export async function readRun(db: Queryable, id: number): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ingest_run WHERE id = $1`, [id])
+  return rows[0]
+}
+
+/** Thrown when a harvest of the source is already running here or on another instance. */
+export class HarvestRunning extends Conflict {
+  constructor(name: string) {
+    super(`A harvest of ${name} is running now; wait for it to finish.`)
+  }
+}
+
+/** Harvests the source now. Resolves with the finished run (failed runs too: see `status`). */
+export async function harvest(db: Db, sourceId: string, options: HarvestOptions): Promise<RunRow> {
+  const source = await readSource(db, sourceId)
+  if (!source) throw new NotFound('No such source.')
+  let runId: number | undefined
+  const locked = await db.withTryLock(lockKey(`ingest:${source.id}`), async () => {
+    // Holding the lock, any run still marked running was stopped before it could say so.
+    await db.query(
+      `UPDATE ingest_run SET status = 'failed', finished_at = $2, error = coalesce(error, 'stopped before it finished (the process ended)') WHERE source_id = $1 AND status = 'running'`,
+      [source.id, options.now().toISOString()],
+    )
+    const { rows } = await db.query<{ id: number }>(`INSERT INTO ingest_run (source_id, started_at, triggered_by) VALUES ($1, $2, $3) RETURNING id`, [
+      source.id,
+      options.now().toISOString(),
+      options.trigger,
+    ])
+    runId = rows[0]!.id
+    await runHarvest(db, source, runId, options)
+  })
+  if (!locked) throw new HarvestRunning(source.name)
+  return (await readRun(db, runId!))!
+}
+
+async function saveCounts(db: Queryable, runId: number, counts: RunCounts): Promise<void> {
+  await db.query(
+    `UPDATE ingest_run SET pages = $2, fetched = $3, created = $4, updated = $5, unchanged = $6, withdrawn = $7, quarantined = $8, missing = $9, held_withdrawals = $10 WHERE id = $1`,
+    [runId, counts.pages, counts.fetched, counts.created, counts.updated, counts.unchanged, counts.withdrawn, counts.quarantined, counts.missing, counts.held_withdrawals],
+  )
+}
+
+async function runHarvest(db: Db, source: Source, runId: number, options: HarvestOptions): Promise<void> {
+  const counts: RunCounts = { pages: 0, fetched: 0, created: 0, updated: 0, unchanged: 0, withdrawn: 0, quarantined: 0, missing: 0, held_withdrawals: 0 }
+  const policy: FetchPolicy = { ...DEFAULT_POLICY, ...options.policy, allowHttp: source.allow_http }
+  const run: Run = { id: runId, sourceId: source.id, defaultOrganizationId: source.default_organization_id, now: options.now() }
+  const log = options.log ?? (() => {})
+  let status: RunRow['status'] = 'succeeded'
+  let error: string | null = null
+  let complete = false
+  try {
+    const ctx = await loadMappingContext(db, source)
+    if (source.kind !== 'oruk') throw new FetchError(`Harvesting ${source.kind} sources is not available in this version`)
+    await harvestOruk(db, source, run, ctx, counts, policy, options, log)
+    complete = true
+    if ((await withdrawMissing(db, run, counts)) > 0) status = 'held'
+  } catch (e) {
+    if (!(e instanceof FetchError)) {
+      // Not the feed's fault (the database went away, a bug): recorded if it can be, and raised.
+      await finish(db, runId, counts, 'failed', complete, e instanceof Error ? e.message : String(e), options.now).catch(() => {})
+      throw e
+    }
+    status = 'failed'
+    error = e.message
+  }
+  await finish(db, runId, counts, status, complete, error, options.now)
+  log(`${source.name}: ${status}${error ? ` (${error})` : ''}; ${counts.fetched} fetched, ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.withdrawn} withdrawn, ${counts.quarantined} quarantined, ${counts.missing} missing${counts.held_withdrawals ? `, ${counts.held_withdrawals} withdrawals held` : ''}`)
+}
+
+async function finish(db: Queryable, runId: number, counts: RunCounts, status: RunRow['status'], complete: boolean, error: string | null, now: () => Date): Promise<void> {
+  await saveCounts(db, runId, counts)
+  await db.query('UPDATE ingest_run SET status = $2, complete = $3, error = $4, finished_at = $5 WHERE id = $1', [runId, status, complete, error, now().toISOString()])
+}
+
+/** The ORUK feed's base (…/oruk), with `path` after it. */
+const orukUrl = (source: Source, path: string) => `${source.url.replace(/\/+$/, '')}${path}`
+
+async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
+  return parseJsonBody(await safeFetch(url, policy, ['application/json']))
+}
+
+/** Pages through `/services`, fetching `/services/{id}` for any item given only as a summary. */
+async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, options: HarvestOptions, log: (l: string) => void): Promise<void> {
+  for (let page = 1; ; page++) {
+    if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
+    const url = orukUrl(source, `/services?page=${page}&per_page=${ORUK_PER_PAGE}&full=true`)
+    const body = (await fetchJson(url, policy)) as { contents?: unknown; last_page?: unknown; total_pages?: unknown } | null
+    if (!body || typeof body !== 'object' || !Array.isArray(body.contents)) throw new FetchError(`${url} is not an ORUK page: it has no contents list`)
+    if (body.contents.length > MAX_ITEMS_PER_PAGE) throw new FetchError(`${url} has ${body.contents.length} items on one page, over the limit of ${MAX_ITEMS_PER_PAGE}`)
+    counts.pages = page
+    for (const item of body.contents as unknown[]) {
+      const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined
+      const record = isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy)
+      counts.fetched += 1
+      const outcome = await importRecord(db, run, ctx, record)
+      counts[outcome] += 1
+    }
+    await saveCounts(db, run.id, counts)
+    log(`page ${page}: ${counts.fetched} records so far`)
+    const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
+    if (body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)) break
+  }
+}
+
+/** Writes one record, or quarantines it with its reasons. */
+async function importRecord(db: Db, run: Run, ctx: MappingContext, record: unknown): Promise<Outcome | 'quarantined'> {
+  const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
+  try {
+    const mapped = await mapOrukService(record, ctx)
+    const outcome = await db.transaction(async (tx) => {
+      const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
+      return applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
+    })
+    if (externalId) await resolveQuarantine(db, run.sourceId, externalId, 'superseded', run.now)
+    return outcome
+  } catch (e) {
+    const reasons = reasonsOf(e)
+    if (!reasons) throw e
+    await db.transaction(async (tx) => {
+      if (externalId) {
+        await resolveQuarantine(tx, run.sourceId, externalId, 'superseded', run.now)
+        // Still in the feed, so not to be withdrawn as missing.
+        await tx.query(`UPDATE ingest_record SET last_seen_run = $3, withdrawal_held_by = NULL WHERE source_id = $1 AND external_id = $2`, [run.sourceId, externalId, run.id])
+      }
+      await tx.query(
+        `INSERT INTO ingest_quarantine (source_id, run_id, external_id, payload, reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [run.sourceId, run.id, externalId, JSON.stringify(storablePayload(record)), JSON.stringify(reasons), run.now.toISOString()],
+      )
+    })
+    return 'quarantined'
+  }
+}
+
+/** What a record is refused for, or undefined when the error is not about the record. */
+function reasonsOf(e: unknown): Reason[] | undefined {
+  if (e instanceof Unusable || e instanceof Refused) return e.reasons
+  if (e instanceof Problem && e.status < 500) return e.errors?.length ? e.errors.map((f) => ({ pointer: f.pointer, reason: f.detail })) : [{ pointer: '/', reason: e.detail ?? e.title }]
+  return undefined
+}
+
+/** The payload as jsonb can hold it: text it cannot (NUL, lone surrogates) escaped visibly. */
+function storablePayload(record: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(record ?? null, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\\u0000').replace(/[\uD800-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : v)),
+  )
+}
+
+async function resolveQuarantine(db: Queryable, sourceId: string, externalId: string, resolution: 'imported' | 'superseded', now: Date): Promise<void> {
+  await db.query(`UPDATE ingest_quarantine SET resolved_at = $3, resolution = $4 WHERE source_id = $1 AND external_id = $2 AND resolved_at IS NULL`, [
+    sourceId,
+    externalId,
+    now.toISOString(),
+    resolution,
+  ])
+}
+
+/**
+ * After a complete harvest: listings of this source the feed no longer holds are withdrawn
+ * (inactive, kept). When more than WITHDRAWAL_HOLD_SHARE of its listings would go at once, they
+ * are held for an admin instead; returns how many were held.
+ */
+async function withdrawMissing(db: Db, run: Run, counts: RunCounts): Promise<number> {
+  const { rows } = await db.query<{ record_id: string; missing: boolean }>(
+    `SELECT r.record_id, r.last_seen_run IS DISTINCT FROM $2 AS missing
+       FROM ingest_record r JOIN service s ON s.id = r.record_id
+      WHERE r.source_id = $1 AND r.record_type = 'service' AND r.handed_over_at IS NULL AND s.status <> 'inactive'`,
+    [run.sourceId, run.id],
+  )
+  const missing = rows.filter((r) => r.missing).map((r) => r.record_id)
+  if (missing.length === 0) return 0
+  if (missing.length > WITHDRAWAL_HOLD_SHARE * rows.length) {
+    await db.query(`UPDATE ingest_record SET withdrawal_held_by = $2 WHERE source_id = $1 AND record_type = 'service' AND record_id = ANY ($3::uuid[])`, [
+      run.sourceId,
+      run.id,
+      missing,
+    ])
+    counts.held_withdrawals = missing.length
+    return missing.length
+  }
+  counts.missing += await withdrawListings(db, run, missing)
+  return 0
+}
+
+/** Withdraws each listing in its own transaction; the feed's next copy of it is written afresh. */
+export async function withdrawListings(db: Db, run: Run, recordIds: string[]): Promise<number> {
+  let n = 0
+  for (const id of recordIds) {
+    const done = await db.transaction(async (tx) => {
+      const withdrawn = await withdrawService(tx, run, id)
+      await tx.query(`UPDATE ingest_record SET document_hash = '', withdrawal_held_by = NULL WHERE source_id = $1 AND record_type = 'service' AND record_id = $2`, [run.sourceId, id])
+      return withdrawn
+    })
+    if (done) n += 1
+  }
+  return n
+}
