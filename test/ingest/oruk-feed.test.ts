@@ -1,0 +1,227 @@
+// Harvesting ORUK feeds served by a local HTTP server the test controls: quarantine with
+// reasons, the term map and retry, withdrawals (held above 20%), listings read-only to editors
+// until handed over, and hostile feeds that end the run with an error and change nothing.
+import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { harvest } from '../../src/ingest/harvest.ts'
+import { adminSession, invited, type Session } from '../accounts.ts'
+import { buildTestApp, FIXED_NOW } from '../helper.ts'
+
+const SOCIAL_GROUPS = 'd7507b91-f360-4254-8896-142ef0e4fd8c'
+const ORG = { id: randomUUID(), name: 'Norbury Neighbours', description: 'Neighbours helping neighbours.', organization_identifiers: [] }
+
+type Json = Record<string, unknown>
+
+/** A valid ORUK 3.0 full service at one venue in Norbury, with one of our activity types. */
+function service(name: string, extra: Json = {}): Json {
+  const id = randomUUID()
+  const locationId = randomUUID()
+  const salId = randomUUID()
+  return {
+    id,
+    name,
+    description: `${name} meets every week.`,
+    status: 'active',
+    organization: ORG,
+    schedules: [{ id: randomUUID(), service_at_location_id: salId, freq: 'WEEKLY', interval: 1, byday: 'TU', opens_at: '10:00', closes_at: '12:00' }],
+    service_areas: [],
+    service_at_locations: [
+      {
+        id: salId,
+        service_id: id,
+        location_id: locationId,
+        location: {
+          id: locationId,
+          location_type: 'physical',
+          name: 'Norbury Hall',
+          latitude: 51.4118,
+          longitude: -0.1226,
+          addresses: [{ id: randomUUID(), location_id: locationId, address_1: '1 London Road', city: 'Norbury', state_province: 'London', postal_code: 'SW16 4DH', country: 'GB', address_type: 'physical' }],
+          accessibility: [],
+        },
+      },
+    ],
+    languages: [],
+    funding: [],
+    cost_options: [],
+    contacts: [],
+    attributes: [{ id: randomUUID(), link_id: id, taxonomy_term_id: SOCIAL_GROUPS, taxonomy_term: { id: SOCIAL_GROUPS, name: 'Social groups', description: 'x' } }],
+    ...extra,
+  }
+}
+
+/** An ORUK page envelope holding all of `items`. */
+const page = (items: unknown[]) => ({ total_items: items.length, total_pages: 1, page_number: 1, size: items.length, first_page: true, last_page: true, empty: items.length === 0, contents: items })
+
+/** A feed server: `answer` decides each response, and can be swapped between runs. */
+async function feedServer(t: Tap.Test) {
+  const state: { answer: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {
+    answer: (_req, res) => res.writeHead(404).end(),
+  }
+  const server = http.createServer((req, res) => state.answer(req, res))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const json = (body: unknown) => (_req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+  return { state, base, json, serve: (items: unknown[]) => (state.answer = json(page(items))) }
+}
+
+async function setUp(t: Tap.Test, options: { loopback?: boolean } = {}) {
+  const app = await buildTestApp(t, { demo: 'empty', deps: { ingestAllowLoopback: options.loopback ?? true } })
+  const admin = await adminSession(app)
+  const feed = await feedServer(t)
+  const res = await admin.inject({ method: 'POST', url: '/api/admin/ingest/sources', payload: { name: 'Norbury feed', kind: 'oruk', url: `${feed.base}/oruk`, allow_http: true } })
+  t.equal(res.statusCode, 201, res.body)
+  const sourceId = res.json().id as string
+  const run = async () => {
+    const r = await admin.inject({ method: 'POST', url: `/api/admin/ingest/sources/${sourceId}/runs` })
+    if (r.statusCode !== 201) throw new Error(`run answered ${r.statusCode}: ${r.body}`)
+    return r.json()
+  }
+  return { app, admin, feed, sourceId, run }
+}
+
+async function listing(app: FastifyInstance, externalId: string) {
+  const { rows } = await app.db.query<{ id: string; name: string; status: string; version: number }>(
+    `SELECT s.id, s.name, s.status, s.version FROM ingest_record r JOIN service s ON s.id = r.record_id WHERE r.record_type = 'service' AND r.external_id = $1`,
+    [externalId],
+  )
+  return rows[0]
+}
+
+t.test('bad records are quarantined with reasons, the good kept; a term mapped later lets the record in on retry', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const good = service('Norbury Knit and Natter')
+  const esd = service('Norbury Lunch Club', {
+    attributes: [{ id: randomUUID(), taxonomy_term_id: randomUUID(), taxonomy_term: { id: randomUUID(), name: 'Lunch clubs', description: 'x', taxonomy: 'esdServiceTypes', term_uri: 'http://id.esd.org.uk/service/1024' } }],
+  })
+  const nul = service('Norbury\u0000Walkers')
+  const tooLong = service('N'.repeat(100_000))
+  feed.serve([good, esd, nul, tooLong])
+
+  const first = await run()
+  t.match(first, { status: 'succeeded', complete: true, fetched: 4, created: 1, quarantined: 3, updated: 0, unchanged: 0, withdrawn: 0, missing: 0 })
+  t.equal((await listing(app, good.id as string))?.name, 'Norbury Knit and Natter')
+  const quarantine = (await admin.inject({ url: '/api/admin/ingest/quarantine' })).json() as { id: number; external_id: string; reasons: { pointer: string; reason: string }[] }[]
+  const reasonsOf = (id: unknown) => quarantine.find((q) => q.external_id === id)!.reasons
+  t.match(reasonsOf(esd.id), [{ pointer: '/attributes', reason: /none of its terms maps to an activity type \(esdServiceTypes: Lunch clubs\)/ }])
+  t.match(reasonsOf(nul.id), [{ pointer: '/description', reason: /NUL character/ }, { pointer: '/name', reason: /NUL character/ }], 'the name, and the description that repeats it')
+  t.match(reasonsOf(tooLong.id), [{ pointer: '/name', reason: /200/ }])
+
+  const stillOut = await admin.inject({ method: 'POST', url: `/api/admin/ingest/quarantine/${quarantine.find((q) => q.external_id === esd.id)!.id}/retry` })
+  t.equal(stillOut.statusCode, 422, 'retrying before the mapping exists says why it still cannot go in')
+  const mapped = await admin.inject({ method: 'PUT', url: '/api/admin/ingest/term-map', payload: { scheme: 'esdServiceTypes', external: 'http://id.esd.org.uk/service/1024', field: 'activity', value: 'social-groups' } })
+  t.equal(mapped.statusCode, 200, mapped.body)
+  const wrong = await admin.inject({ method: 'PUT', url: '/api/admin/ingest/term-map', payload: { scheme: 'esdServiceTypes', external: 'x', field: 'activity', value: 'no-such-type' } })
+  t.match(wrong.json(), { status: 422, errors: [{ pointer: '/value' }] })
+  const retried = await admin.inject({ method: 'POST', url: `/api/admin/ingest/quarantine/${quarantine.find((q) => q.external_id === esd.id)!.id}/retry` })
+  t.match(retried.json(), { resolution: 'imported' })
+  t.equal((await listing(app, esd.id as string))?.name, 'Norbury Lunch Club')
+
+  const again = await run()
+  t.match(again, { fetched: 4, created: 0, unchanged: 2, quarantined: 2 }, 'the retried record is now unchanged; the two bad ones stay out')
+  t.equal((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json().length, 2, 'one open entry per bad record, not one per run')
+})
+
+t.test('listings missing from a complete harvest are withdrawn, kept; above 20% at once they wait for an admin', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const five = ['A', 'B', 'C', 'D', 'E'].map((l) => service(`Norbury group ${l}`))
+  feed.serve(five)
+  t.match(await run(), { created: 5 })
+
+  feed.serve(five.slice(0, 4))
+  t.match(await run(), { status: 'succeeded', fetched: 4, unchanged: 4, missing: 1, held_withdrawals: 0 })
+  t.match(await listing(app, five[4]!.id as string), { status: 'inactive' }, 'withdrawn, not deleted')
+  const versions = (await app.db.query<{ action: string; source: string }>(
+    `SELECT v.action, src.name AS source FROM record_version v JOIN ingest_run r ON r.id = v.ingest_run_id JOIN ingest_source src ON src.id = r.source_id
+      WHERE v.record_id = $1 ORDER BY v.id`, [(await listing(app, five[4]!.id as string))!.id])).rows
+  t.same(versions, [{ action: 'create', source: 'Norbury feed' }, { action: 'withdraw', source: 'Norbury feed' }], 'each change in the history, marked with its source')
+
+  feed.serve(five.slice(0, 2))
+  const held = await run()
+  t.match(held, { status: 'held', fetched: 2, missing: 0, held_withdrawals: 2 }, '2 of 4 active listings missing: held')
+  t.match(await listing(app, five[2]!.id as string), { status: 'active' })
+  const confirmed = await admin.inject({ method: 'POST', url: `/api/admin/ingest/runs/${held.id}/withdrawals` })
+  t.match(confirmed.json(), { status: 'succeeded', missing: 2, held_withdrawals: 0 })
+  t.match(await listing(app, five[2]!.id as string), { status: 'inactive' })
+  t.match(await listing(app, five[3]!.id as string), { status: 'inactive' })
+
+  feed.serve(five)
+  t.match(await run(), { fetched: 5, updated: 3, unchanged: 2 }, 'back in the feed: active again')
+  t.match(await listing(app, five[4]!.id as string), { status: 'active' })
+})
+
+t.test('a listing a feed manages is read-only to its editors until an admin hands it over; then the feed leaves it alone', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const record = service('Norbury Chess Club')
+  feed.serve([record])
+  await run()
+  const mine = (await listing(app, record.id as string))!
+  const { rows } = await app.db.query<{ organization_id: string }>('SELECT organization_id FROM service WHERE id = $1', [mine.id])
+  const editor: Session = await invited(app, admin, { email: 'editor@norbury.example.org', role: 'editor', organization_id: rows[0]!.organization_id })
+  const read = (await editor.inject({ url: `/api/manage/services/${mine.id}` })).json()
+  const edit = () => editor.inject({ method: 'PUT', url: `/api/manage/services/${mine.id}`, headers: { 'if-match': `"${read.version}"` }, payload: { ...read.document, name: 'Norbury Chess and Draughts' } })
+  const refused = await edit()
+  t.equal(refused.statusCode, 409)
+  t.match(refused.json().detail, /kept up to date from Norbury feed/)
+
+  const handed = await admin.inject({ method: 'POST', url: `/api/admin/services/${mine.id}/hand-over` })
+  t.match(handed.json(), { source: 'Norbury feed', version: read.version + 1 })
+  const history = (await editor.inject({ url: `/api/manage/services/${mine.id}/versions` })).json()
+  t.match(history, [{ action: 'create', source: 'Norbury feed' }, { action: 'hand_over', source: null }])
+  const read2 = (await editor.inject({ url: `/api/manage/services/${mine.id}` })).json()
+  const saved = await editor.inject({ method: 'PUT', url: `/api/manage/services/${mine.id}`, headers: { 'if-match': `"${read2.version}"` }, payload: { ...read2.document, name: 'Norbury Chess and Draughts' } })
+  t.equal(saved.statusCode, 200, saved.body)
+
+  feed.serve([{ ...record, description: 'Changed at the source.' }])
+  t.match(await run(), { fetched: 1, unchanged: 1, updated: 0 })
+  t.equal((await listing(app, record.id as string))?.name, 'Norbury Chess and Draughts', 'the organisation’s own edit stays')
+})
+
+t.test('hostile and failing feeds end the run with a recorded error and change nothing', async (t) => {
+  const { app, admin, feed, sourceId, run } = await setUp(t)
+  const kept = service('Norbury Book Group')
+  feed.serve([kept])
+  await run()
+  const snapshot = async () => (await app.db.query('SELECT s.id, s.name, s.status, s.version FROM service s ORDER BY s.id')).rows
+  const before = await snapshot()
+
+  const cases: [string, (req: http.IncomingMessage, res: http.ServerResponse) => void, RegExp][] = [
+    ['503 busy', (_q, r) => r.writeHead(503, { 'retry-after': '3600' }).end(), /answered 503 \(busy: try later\)/],
+    ['HTML instead of JSON', (_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>'), /sent text\/html, not application\/json/],
+    ['invalid UTF-8', (_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), /not valid UTF-8/],
+    ['deep nesting', (_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end('['.repeat(100_000) + ']'.repeat(100_000)), /nests deeper than 64 levels/],
+    ['100,000 items on one page', feed.json(page(Array.from({ length: 100_000 }, () => ({})))), /100000 items on one page, over the limit of 5000/],
+    ['a redirect loop', (q, r) => r.writeHead(302, { location: q.url!.includes('loop') ? '/oruk/services?page=1&per_page=100&full=true' : '/loop' }).end(), /redirect loop/],
+    ['a redirect to a private address', (_q, r) => r.writeHead(302, { location: 'http://10.0.0.7/oruk/services' }).end(), /10\.0\.0\.7 is refused: 10\.0\.0\.7 is a private/],
+    ['not an ORUK page', feed.json({ hello: 'world' }), /is not an ORUK page/],
+  ]
+  for (const [name, answer, error] of cases) {
+    feed.state.answer = answer
+    const failed = await run()
+    t.match(failed, { status: 'failed', complete: false, error }, name)
+  }
+  feed.state.answer = (_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page([kept])) + ' '.repeat(20_000))
+  const big = await harvest(app.db, sourceId, { now: () => FIXED_NOW, trigger: 'admin', policy: { allowLoopback: true, maxBytes: 10_000 } })
+  t.match(big, { status: 'failed', error: /over the limit of 10000/ }, 'a response over the size limit')
+  t.same(await snapshot(), before, 'the directory is as it was')
+  const runs = (await admin.inject({ url: `/api/admin/ingest/sources/${sourceId}/runs` })).json()
+  t.equal(runs.filter((r: { status: string }) => r.status === 'failed').length, cases.length + 1, 'every failure is a recorded run')
+})
+
+t.test('a feed on this machine is refused unless loopback is allowed (tests only)', async (t) => {
+  const { feed, run } = await setUp(t, { loopback: false })
+  feed.serve([service('Norbury Bowls')])
+  t.match(await run(), { status: 'failed', fetched: 0, error: /127\.0\.0\.1 is a loopback address/ })
+})
+
+t.test('sources: https unless http is allowed, cron schedules checked, names unique', async (t) => {
+  const { admin } = await setUp(t)
+  const add = (payload: Json) => admin.inject({ method: 'POST', url: '/api/admin/ingest/sources', payload: { name: 'Another', kind: 'oruk', url: 'https://directory.example.org/oruk', ...payload } })
+  t.match((await add({ url: 'http://directory.example.org/oruk' })).json(), { status: 400, errors: [{ pointer: '/url' }] })
+  t.match((await add({ schedule: 'every day' })).json(), { status: 400, errors: [{ pointer: '/schedule' }] })
+  t.match((await add({ name: 'Norbury feed' })).json(), { status: 409 })
+  t.match((await add({ schedule: '0 15 3 * * *' })).json(), { name: 'Another', schedule: '0 15 3 * * *', listings: 0, last_run: null })
+})
