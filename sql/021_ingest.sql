@@ -22,6 +22,11 @@ CREATE TABLE ingest_source (
     CHECK (remote_delivery_modes <@ ARRAY['home_visit', 'telephone', 'online_video', 'online_text']::text[]),
   -- Formats without group sizes (ORUK) give their listings this one.
   default_group_size      text NOT NULL DEFAULT 'large' CHECK (default_group_size IN ('one_to_one', 'small', 'large')),
+  -- OpenActive RPDE: the next page to read (saved with the page before it), when the feed was
+  -- last read from its start to its end, and until when the feed asked us to wait (503, 429).
+  feed_next_url           text,
+  feed_synced_at          timestamptz,
+  feed_retry_after        timestamptz,
   created_at              timestamptz NOT NULL,
   updated_at              timestamptz NOT NULL
 );
@@ -66,6 +71,9 @@ CREATE TABLE ingest_record (
   handed_over_at timestamptz,
   -- A withdrawal held for an admin to confirm (the run that would have made it).
   withdrawal_held_by bigint REFERENCES ingest_run (id) ON DELETE SET NULL,
+  -- RPDE: the item's `modified` last applied, a 64-bit integer kept as digits (an older copy of
+  -- the item, met again, is not applied over a newer one).
+  modified       text CHECK (modified ~ '^-?[0-9]{1,20}$'),
   PRIMARY KEY (source_id, record_type, external_id)
 );
 CREATE INDEX ingest_record_record_idx ON ingest_record (record_type, record_id);
@@ -90,7 +98,7 @@ CREATE INDEX ingest_quarantine_open_idx ON ingest_quarantine (source_id, id) WHE
 CREATE TABLE ingest_term_map (
   scheme       text NOT NULL CHECK (length(trim(scheme)) BETWEEN 1 AND 200),
   external     text NOT NULL CHECK (length(trim(external)) BETWEEN 1 AND 500),
-  field        text NOT NULL CHECK (field IN ('activity', 'delivery_mode')),
+  field        text NOT NULL CHECK (field IN ('activity', 'delivery_mode', 'accessibility')),
   value        text NOT NULL,
   PRIMARY KEY (scheme, external, field)
 );

@@ -9,9 +9,10 @@ import type { Db, Queryable } from '../db/db.ts'
 import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
 import { lockKey } from '../plugins/scheduler.ts'
 import { Conflict, NotFound, Problem } from '../problem.ts'
-import { applyOrganization, applyService, Refused, withdrawService, type Outcome, type Run } from './apply.ts'
+import { applyOrganization, applyService, Refused, seen, withdrawService, type Outcome, type Run } from './apply.ts'
 import { DEFAULT_POLICY, FetchError, parseJsonBody, safeFetch, type FetchPolicy } from './fetch.ts'
-import { isFullService, loadMappingContext, mapOrukService, Unusable, type MappingContext, type Reason } from './oruk-map.ts'
+import { mapOpenActive } from './openactive-map.ts'
+import { isFullService, loadMappingContext, mapOrukService, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
 
 export type SourceKind = 'oruk' | 'openactive' | 'csv'
 export type Trigger = 'schedule' | 'admin' | 'command' | 'retry'
@@ -27,6 +28,9 @@ export interface Source {
   default_organization_id: string | null
   remote_delivery_modes: DeliveryMode[]
   default_group_size: GroupSize
+  feed_next_url: string | null
+  feed_synced_at: Date | null
+  feed_retry_after: Date | null
 }
 
 export interface RunCounts {
@@ -70,7 +74,8 @@ export const MAX_ITEMS_PER_PAGE = 5_000
 /** A feed with more pages than this is refused: a server that never says it is on the last page. */
 export const MAX_PAGES = 100_000
 
-export const SOURCE_COLUMNS = 'id, name, kind, url, schedule, enabled, allow_http, default_organization_id, remote_delivery_modes, default_group_size'
+export const SOURCE_COLUMNS =
+  'id, name, kind, url, schedule, enabled, allow_http, default_organization_id, remote_delivery_modes, default_group_size, feed_next_url, feed_synced_at, feed_retry_after'
 export const RUN_COLUMNS =
   'id, source_id, started_at, finished_at, status, complete, pages, fetched, created, updated, unchanged, withdrawn, quarantined, missing, held_withdrawals, error, triggered_by'
 
@@ -140,10 +145,13 @@ async function runHarvest(db: Db, source: Source, runId: number, options: Harves
   let complete = false
   try {
     const ctx = await loadMappingContext(db, source)
-    if (source.kind !== 'oruk') throw new FetchError(`Harvesting ${source.kind} sources is not available in this version`)
-    await harvestOruk(db, source, run, ctx, counts, policy, options, log)
-    complete = true
-    if ((await withdrawMissing(db, run, counts)) > 0) status = 'held'
+    if (source.kind === 'oruk') {
+      await harvestOruk(db, source, run, ctx, counts, policy, log)
+      complete = true
+    } else if (source.kind === 'openactive') {
+      complete = await harvestRpde(db, source, run, ctx, counts, policy, options, log)
+    } else throw new FetchError(`A ${source.kind} source is uploaded, not harvested`)
+    if (complete && (await withdrawMissing(db, run, counts)) > 0) status = 'held'
   } catch (e) {
     if (!(e instanceof FetchError)) {
       // Not the feed's fault (the database went away, a bug): recorded if it can be, and raised.
@@ -170,7 +178,7 @@ async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
 }
 
 /** Pages through `/services`, fetching `/services/{id}` for any item given only as a summary. */
-async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, options: HarvestOptions, log: (l: string) => void): Promise<void> {
+async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, log: (l: string) => void): Promise<void> {
   for (let page = 1; ; page++) {
     if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
     const url = orukUrl(source, `/services?page=${page}&per_page=${ORUK_PER_PAGE}&full=true`)
@@ -192,6 +200,171 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
   }
 }
 
+// ---- OpenActive RPDE --------------------------------------------------------------------------
+
+/** RPDE keeps deletions at least 7 days: a consumer further behind must start again. */
+export const RPDE_RESYNC_AFTER_DAYS = 7
+/** On 503 or 429, the spec asks for a wait of 60 to 120 minutes. */
+export const RPDE_BACKOFF_MINUTES = { min: 60, max: 120 }
+
+interface RpdeItem {
+  state: 'updated' | 'deleted'
+  kind: string
+  id: string
+  /** The 64-bit integer, as digits. */
+  modified: string
+  data?: unknown
+}
+
+/** An item as RPDE defines it, or the reasons it is not one. */
+function rpdeItem(raw: unknown): RpdeItem | Reason[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [{ pointer: '/', reason: 'an item must be an object' }]
+  const o = raw as Record<string, unknown>
+  const reasons: Reason[] = []
+  if (o.state !== 'updated' && o.state !== 'deleted') reasons.push({ pointer: '/state', reason: 'state must be "updated" or "deleted"' })
+  if (typeof o.kind !== 'string' || o.kind === '') reasons.push({ pointer: '/kind', reason: 'kind must be a string' })
+  const id = typeof o.id === 'string' || (typeof o.id === 'number' && Number.isSafeInteger(o.id)) ? String(o.id) : ''
+  if (id === '' || id.length > 500) reasons.push({ pointer: '/id', reason: 'id must be a string or an integer' })
+  // modified is a 64-bit integer: beyond 2^53 a JSON number has already lost digits, so feeds
+  // that need them send it as a string of digits.
+  const modified = typeof o.modified === 'number' && Number.isSafeInteger(o.modified) ? String(o.modified) : typeof o.modified === 'string' && /^-?\d{1,19}$/.test(o.modified) ? o.modified : ''
+  if (modified === '') reasons.push({ pointer: '/modified', reason: 'modified must be an integer (64-bit; as a string of digits beyond 2^53)' })
+  if (o.state === 'deleted' && o.data !== undefined && o.data !== null) reasons.push({ pointer: '/data', reason: 'a deleted item carries no data' })
+  return reasons.length > 0 ? reasons : { state: o.state as RpdeItem['state'], kind: o.kind as string, id, modified, data: o.data }
+}
+
+/** The UK calendar date of an instant. */
+const ukDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(at)
+
+/**
+ * Follows the feed's `next` URLs from where the last run stopped (from the start when it has
+ * never been read to its end, or not for RPDE_RESYNC_AFTER_DAYS), one transaction per page that
+ * also saves the position. The end is an empty page whose `next` is its own URL (an empty page
+ * alone is not the end). Resolves true when this run read the whole feed from its start.
+ */
+async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, options: HarvestOptions, log: (l: string) => void): Promise<boolean> {
+  const { rows } = await db.query<{ feed_next_url: string | null; feed_synced_at: Date | null }>('SELECT feed_next_url, feed_synced_at FROM ingest_source WHERE id = $1', [source.id])
+  const now = options.now()
+  const state = rows[0]!
+  const fromStart = !state.feed_next_url || !state.feed_synced_at || now.getTime() - state.feed_synced_at.getTime() > RPDE_RESYNC_AFTER_DAYS * 86_400_000
+  let url = fromStart ? source.url : state.feed_next_url!
+  const today = ukDate(now)
+  for (let page = 1; ; page++) {
+    if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
+    let body: { items?: unknown; next?: unknown } | null
+    try {
+      body = (await fetchJson(url, policy)) as typeof body
+    } catch (e) {
+      if (e instanceof FetchError && (e.status === 503 || e.status === 429)) {
+        const wait = Math.min(Math.max(e.retryAfter ?? 0, RPDE_BACKOFF_MINUTES.min * 60), RPDE_BACKOFF_MINUTES.max * 60)
+        const until = new Date(options.now().getTime() + wait * 1000)
+        await db.query('UPDATE ingest_source SET feed_retry_after = $2 WHERE id = $1', [source.id, until.toISOString()])
+        throw new FetchError(`${e.message}; backing off until ${until.toISOString()}`, e.status)
+      }
+      if (e instanceof FetchError && (e.status === 404 || e.status === 410)) throw new FetchError(`${e.message}: the feed is gone, so harvesting stopped; check its URL`, e.status)
+      throw e
+    }
+    if (!body || typeof body !== 'object' || !Array.isArray(body.items) || typeof body.next !== 'string') throw new FetchError(`${url.slice(0, 200)} is not an RPDE page: it needs items and next`)
+    if (body.items.length > MAX_ITEMS_PER_PAGE) throw new FetchError(`${url.slice(0, 200)} has ${body.items.length} items on one page, over the limit of ${MAX_ITEMS_PER_PAGE}`)
+    let next: string
+    try {
+      next = new URL(body.next, url).href
+    } catch {
+      throw new FetchError(`${url.slice(0, 200)} gives a next URL that is not a URL`)
+    }
+    const items = body.items as unknown[]
+    const before = { ...counts }
+    try {
+      await db.transaction(async (tx) => {
+        for (const raw of items) {
+          counts.fetched += 1
+          counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
+        }
+        await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_retry_after = NULL WHERE id = $1', [source.id, next])
+        counts.pages = page
+        await saveCounts(tx, run.id, counts)
+      })
+    } catch (e) {
+      Object.assign(counts, before)
+      throw e
+    }
+    log(`page ${page}: ${counts.fetched} items so far`)
+    if (items.length === 0 && next === url) {
+      await db.query('UPDATE ingest_source SET feed_synced_at = $2 WHERE id = $1', [source.id, options.now().toISOString()])
+      return fromStart
+    }
+    url = next
+  }
+}
+
+/** One item, inside its page's transaction: a savepoint keeps a refused one from the rest. */
+async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: unknown, today: string): Promise<Outcome | 'quarantined'> {
+  const item = rpdeItem(raw)
+  if (Array.isArray(item)) {
+    const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined
+    await quarantine(tx, run, typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 500) : null, raw, item)
+    return 'quarantined'
+  }
+  const { rows } = await tx.query<{ record_id: string; modified: string | null }>(
+    `SELECT record_id, modified FROM ingest_record WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`,
+    [run.sourceId, item.id],
+  )
+  const known = rows[0]
+  // An older copy of an item than the one applied (a feed replaying) changes nothing.
+  if (known?.modified && BigInt(item.modified) < BigInt(known.modified)) {
+    await seen(tx, run, 'service', item.id)
+    return 'unchanged'
+  }
+  const stamp = () => tx.query(`UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, item.id, item.modified])
+  if (item.state === 'deleted') {
+    if (!known) return 'unchanged'
+    const withdrawn = await withdrawService(tx, run, known.record_id)
+    await tx.query(`UPDATE ingest_record SET document_hash = '', last_seen_run = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, item.id, run.id])
+    await stamp()
+    return withdrawn ? 'withdrawn' : 'unchanged'
+  }
+  await tx.query('SAVEPOINT rpde_item')
+  try {
+    const mapped = await mapOpenActive(item.id, item.data, ctx, today)
+    const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
+    const outcome = await applyService(tx, run, { externalId: item.id, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
+    await stamp()
+    await resolveQuarantine(tx, run.sourceId, item.id, 'superseded', run.now)
+    await tx.query('RELEASE SAVEPOINT rpde_item')
+    return outcome
+  } catch (e) {
+    const reasons = reasonsOf(e)
+    if (!reasons) throw e
+    await tx.query('ROLLBACK TO SAVEPOINT rpde_item')
+    await quarantine(tx, run, item.id, raw, reasons)
+    return 'quarantined'
+  }
+}
+
+/**
+ * A quarantined record mapped again (after an admin fixed the term map or the source) and
+ * written; throws Unusable when it still cannot be. An RPDE item keeps its `modified`.
+ */
+export async function retryRecord(db: Db, source: Source, run: Run, payload: unknown): Promise<Outcome> {
+  const ctx = await loadMappingContext(db, source)
+  let mapped: MappedRecord
+  let modified: string | undefined
+  if (source.kind === 'openactive') {
+    const item = rpdeItem(payload)
+    if (Array.isArray(item)) throw new Unusable(item)
+    if (item.state === 'deleted') throw new Unusable([{ pointer: '/state', reason: 'a deletion has nothing to import' }])
+    mapped = await mapOpenActive(item.id, item.data, ctx, ukDate(run.now))
+    modified = item.modified
+  } else mapped = await mapOrukService(payload, ctx)
+  return db.transaction(async (tx) => {
+    const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
+    const outcome = await applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
+    if (modified) await tx.query(`UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, mapped.externalId, modified])
+    await resolveQuarantine(tx, run.sourceId, mapped.externalId, 'imported', run.now)
+    return outcome
+  })
+}
+
 /** Writes one record, or quarantines it with its reasons. */
 async function importRecord(db: Db, run: Run, ctx: MappingContext, record: unknown): Promise<Outcome | 'quarantined'> {
   const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
@@ -206,19 +379,22 @@ async function importRecord(db: Db, run: Run, ctx: MappingContext, record: unkno
   } catch (e) {
     const reasons = reasonsOf(e)
     if (!reasons) throw e
-    await db.transaction(async (tx) => {
-      if (externalId) {
-        await resolveQuarantine(tx, run.sourceId, externalId, 'superseded', run.now)
-        // Still in the feed, so not to be withdrawn as missing.
-        await tx.query(`UPDATE ingest_record SET last_seen_run = $3, withdrawal_held_by = NULL WHERE source_id = $1 AND external_id = $2`, [run.sourceId, externalId, run.id])
-      }
-      await tx.query(
-        `INSERT INTO ingest_quarantine (source_id, run_id, external_id, payload, reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [run.sourceId, run.id, externalId, JSON.stringify(storablePayload(record)), JSON.stringify(reasons), run.now.toISOString()],
-      )
-    })
+    await db.transaction((tx) => quarantine(tx, run, externalId, record, reasons))
     return 'quarantined'
   }
+}
+
+/** Keeps a record that could not be used, with its reasons; it stays counted as in the feed. */
+async function quarantine(tx: Queryable, run: Run, externalId: string | null, record: unknown, reasons: Reason[]): Promise<void> {
+  if (externalId) {
+    await resolveQuarantine(tx, run.sourceId, externalId, 'superseded', run.now)
+    // Still in the feed, so not to be withdrawn as missing.
+    await tx.query(`UPDATE ingest_record SET last_seen_run = $3, withdrawal_held_by = NULL WHERE source_id = $1 AND external_id = $2`, [run.sourceId, externalId, run.id])
+  }
+  await tx.query(
+    `INSERT INTO ingest_quarantine (source_id, run_id, external_id, payload, reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [run.sourceId, run.id, externalId, JSON.stringify(storablePayload(record)), JSON.stringify(reasons), run.now.toISOString()],
+  )
 }
 
 /** What a record is refused for, or undefined when the error is not about the record. */

@@ -32,7 +32,7 @@ export interface MappingContext {
   /** Our activity types: term id → code. */
   ourTerms: Map<string, string>
   /** The admins' map: `${scheme}\n${external}` (both lower case) → values per field. */
-  termMap: Map<string, { activity: string[]; delivery_mode: DeliveryMode[] }>
+  termMap: Map<string, TermValues>
   /** Boundaries we hold: code → kind. */
   boundaries: Map<string, string>
   remoteDeliveryModes: DeliveryMode[]
@@ -41,18 +41,23 @@ export interface MappingContext {
   place(postcode: string): Promise<{ latitude: number; longitude: number } | undefined>
 }
 
+export interface TermValues {
+  activity: string[]
+  delivery_mode: DeliveryMode[]
+  accessibility: AccessibilityFeature[]
+}
+
 export const termKey = (scheme: string, external: string) => `${scheme.trim().toLowerCase()}\n${external.trim().toLowerCase()}`
 
 export async function loadMappingContext(db: Queryable, source: { remote_delivery_modes: DeliveryMode[]; default_group_size: GroupSize }): Promise<MappingContext> {
   const { rows: terms } = await db.query<{ id: string; code: string }>('SELECT id, code FROM taxonomy_term')
-  const { rows: map } = await db.query<{ scheme: string; external: string; field: 'activity' | 'delivery_mode'; value: string }>('SELECT scheme, external, field, value FROM ingest_term_map')
+  const { rows: map } = await db.query<{ scheme: string; external: string; field: keyof TermValues; value: string }>('SELECT scheme, external, field, value FROM ingest_term_map')
   const { rows: boundaries } = await db.query<{ code: string; kind: string }>(`SELECT code, kind FROM boundary WHERE kind IN ('country', 'local_authority', 'ward')`)
-  const termMap = new Map<string, { activity: string[]; delivery_mode: DeliveryMode[] }>()
+  const termMap = new Map<string, TermValues>()
   for (const m of map) {
     const key = termKey(m.scheme, m.external)
-    const entry = termMap.get(key) ?? { activity: [], delivery_mode: [] }
-    if (m.field === 'activity') entry.activity.push(m.value)
-    else entry.delivery_mode.push(m.value as DeliveryMode)
+    const entry = termMap.get(key) ?? { activity: [], delivery_mode: [], accessibility: [] }
+    ;(entry[m.field] as string[]).push(m.value)
     termMap.set(key, entry)
   }
   return {
@@ -89,7 +94,7 @@ const FEATURE_BY_LABEL = new Map<string, AccessibilityFeature>(
   ACCESSIBILITY_FEATURES.flatMap((f) => [[ACCESSIBILITY_LABELS[f].toLowerCase(), f] as [string, AccessibilityFeature], [f.replaceAll('_', ' '), f] as [string, AccessibilityFeature]]),
 )
 
-export interface Mapped {
+export interface MappedRecord {
   externalId: string
   organization: { externalId: string; identifier: string | null; document: OrganizationDocument } | null
   service: ServiceDocument
@@ -114,7 +119,7 @@ function costDescription(text: string | null): { amount_description: string | nu
  * Maps one record. Throws Unusable with every reason found (schema, text, terms, places,
  * schedules, and our own document rules).
  */
-export async function mapOrukService(record: unknown, ctx: MappingContext): Promise<Mapped> {
+export async function mapOrukService(record: unknown, ctx: MappingContext): Promise<MappedRecord> {
   const reasons: Reason[] = []
   const text = unstorableText(record, 'body')
   if (text.length > 0) throw new Unusable(text.map((e) => ({ pointer: e.pointer, reason: e.detail })))
@@ -292,7 +297,7 @@ export async function mapOrukService(record: unknown, ctx: MappingContext): Prom
   const parsed = ServiceDocumentSchema.safeParse(candidate)
   if (!parsed.success) throw new Unusable(parsed.error.issues.slice(0, 10).map((i) => ({ pointer: `/${i.path.join('/')}`, reason: i.message })))
 
-  let organization: Mapped['organization'] = null
+  let organization: MappedRecord['organization'] = null
   const o = s.organization as Obj | undefined
   if (o && typeof o === 'object') {
     const identifier = str(arr(o.organization_identifiers)[0]?.identifier)

@@ -8,12 +8,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { audit } from '../auth/store.ts'
 import type { Queryable } from '../db/db.ts'
+import { ACCESSIBILITY_FEATURES, REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import { IdSchema } from '../id.ts'
 import { readService, recordVersion } from '../manage/store.ts'
 import { Conflict, Invalid, NotFound, ProblemSchema } from '../problem.ts'
-import { applyOrganization, applyService, type Run } from './apply.ts'
-import { harvest, readRun, readSource, RUN_COLUMNS, SOURCE_COLUMNS, withdrawListings, type RunRow, type Source } from './harvest.ts'
-import { loadMappingContext, mapOrukService, Unusable } from './oruk-map.ts'
+import type { Run } from './apply.ts'
+import { harvest, readRun, readSource, retryRecord, RUN_COLUMNS, SOURCE_COLUMNS, withdrawListings, type RunRow, type Source } from './harvest.ts'
+import { Unusable } from './oruk-map.ts'
 import { QuarantineSchema, RunSchema, SourceDocumentSchema, SourceSchema, TermMapEntrySchema, type SourceDocument } from './schemas.ts'
 
 const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
@@ -58,12 +59,18 @@ export const ingestJobs = fp<{ fetchPolicy?: { allowLoopback?: boolean } }>(
     app.decorate('harvestSource', (sourceId: string, trigger: RunRow['triggered_by']) =>
       harvest(app.db, sourceId, { now: app.now, trigger, policy: opts.fetchPolicy, log: (line) => app.log.info({ source: sourceId }, line) }),
     )
+    /** A scheduled harvest waits while the feed has asked us to (503, 429); an admin's does not. */
+    const scheduled = async (sourceId: string) => {
+      const { rows } = await app.db.query<{ wait: boolean }>('SELECT coalesce(feed_retry_after > $2, false) AS wait FROM ingest_source WHERE id = $1', [sourceId, app.now().toISOString()])
+      if (rows[0]?.wait) return app.log.info({ source: sourceId }, 'harvest skipped: the feed asked us to wait')
+      return app.harvestSource(sourceId, 'schedule')
+    }
     const stops = new Map<string, () => Promise<void>>()
     const reschedule = async (source: Pick<Source, 'id' | 'schedule' | 'enabled'>) => {
       await stops.get(source.id)?.()
       stops.delete(source.id)
       if (!source.enabled || !source.schedule) return
-      stops.set(source.id, await app.scheduleJob({ name: `ingest:${source.id}`, schedule: source.schedule, lock: false, run: () => app.harvestSource(source.id, 'schedule') }))
+      stops.set(source.id, await app.scheduleJob({ name: `ingest:${source.id}`, schedule: source.schedule, lock: false, run: () => scheduled(source.id) }))
     }
     app.decorate('rescheduleSource', reschedule)
     app.addHook('onReady', async () => {
@@ -95,7 +102,7 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
          FROM ingest_source s WHERE $1::uuid[] IS NULL OR s.id = ANY ($1::uuid[]) ORDER BY s.name`,
       [ids ?? null],
     )
-    return rows.map((s) => ({ ...s, last_run: s.last_run && runJson({ ...s.last_run, started_at: new Date(s.last_run.started_at), finished_at: s.last_run.finished_at && new Date(s.last_run.finished_at) }) }))
+    return rows.map((s) => ({ ...s, feed_synced_at: iso(s.feed_synced_at as unknown as Date | null), feed_retry_after: iso(s.feed_retry_after as unknown as Date | null), last_run: s.last_run && runJson({ ...s.last_run, started_at: new Date(s.last_run.started_at), finished_at: s.last_run.finished_at && new Date(s.last_run.finished_at) }) }))
   }
 
   const checkOrganization = async (doc: SourceDocument) => {
@@ -248,12 +255,9 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       const source = (await readSource(app.db, q.source_id))!
       const run: Run = { id: q.run_id, sourceId: source.id, defaultOrganizationId: source.default_organization_id, now: app.now() }
       try {
-        const mapped = await mapOrukService(q.payload, await loadMappingContext(app.db, source))
-        await app.db.transaction(async (tx) => {
-          const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
-          await applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
-          await tx.query(`UPDATE ingest_quarantine SET resolved_at = $2, resolution = 'imported' WHERE id = $1`, [request.params.id, app.now().toISOString()])
-        })
+        await retryRecord(app.db, source, run, q.payload)
+        // A record with no id of its own is resolved by its entry here.
+        await app.db.query(`UPDATE ingest_quarantine SET resolved_at = $2, resolution = 'imported' WHERE id = $1 AND resolved_at IS NULL`, [request.params.id, app.now().toISOString()])
       } catch (e) {
         if (e instanceof Unusable) {
           await app.db.query('UPDATE ingest_quarantine SET reasons = $2 WHERE id = $1', [request.params.id, JSON.stringify(e.reasons)])
@@ -283,8 +287,11 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       const ok =
         e.field === 'activity'
           ? (await app.db.query('SELECT 1 FROM taxonomy_term WHERE code = $1', [e.value])).rowCount > 0
-          : ['home_visit', 'telephone', 'online_video', 'online_text'].includes(e.value)
-      if (!ok) throw new Invalid(`${e.value} is not ${e.field === 'activity' ? 'an activity type code' : 'a way of taking part from home'}.`, [{ in: 'body', pointer: '/value', detail: 'not a known value' }])
+          : e.field === 'delivery_mode'
+            ? (REMOTE_DELIVERY_MODES as readonly string[]).includes(e.value)
+            : (ACCESSIBILITY_FEATURES as readonly string[]).includes(e.value)
+      const what = { activity: 'an activity type code', delivery_mode: 'a way of taking part from home', accessibility: 'an accessibility feature' }[e.field]
+      if (!ok) throw new Invalid(`${e.value} is not ${what}.`, [{ in: 'body', pointer: '/value', detail: 'not a known value' }])
       await app.db.query(
         `INSERT INTO ingest_term_map (scheme, external, field, value) VALUES ($1, $2, $3, $4)
          ON CONFLICT (scheme, external, field) DO UPDATE SET value = EXCLUDED.value`,

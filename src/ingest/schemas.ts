@@ -5,12 +5,14 @@ import { GROUP_SIZES, REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import { IdSchema } from '../id.ts'
 
 /** The kinds of feed this version harvests. */
-export const HARVESTABLE_KINDS = ['oruk'] as const
+export const HARVESTABLE_KINDS = ['oruk', 'openactive'] as const
 
 export const SourceDocumentSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    kind: z.enum(HARVESTABLE_KINDS).describe('oruk: an Open Referral UK 3.0 API (the URL is its base, before /services)'),
+    kind: z
+      .enum(HARVESTABLE_KINDS)
+      .describe('oruk: an Open Referral UK 3.0 API (the URL is its base, before /services); openactive: an RPDE feed of SessionSeries or FacilityUse (the URL is its first page)'),
     url: z.url({ protocol: /^https?$/ }).max(2000),
     schedule: z
       .string()
@@ -68,6 +70,9 @@ export const SourceSchema = z.object({
   default_organization_id: z.uuid().nullable(),
   remote_delivery_modes: z.array(z.string()),
   default_group_size: z.enum(GROUP_SIZES),
+  feed_next_url: z.string().nullable().describe('RPDE: the page the next harvest starts from'),
+  feed_synced_at: z.iso.datetime().nullable().describe('RPDE: when the feed was last read to its end'),
+  feed_retry_after: z.iso.datetime().nullable().describe('RPDE: the feed asked us to wait until then (503 or 429); scheduled harvests wait'),
   listings: z.number().int().describe('listings it manages now'),
   open_quarantine: z.number().int(),
   last_run: RunSchema.nullable(),
@@ -88,6 +93,6 @@ export const QuarantineSchema = z.object({
 export const TermMapEntrySchema = z.strictObject({
   scheme: z.string().trim().min(1).max(200).describe('the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes")'),
   external: z.string().trim().min(1).max(500).describe('the term: its term_uri, code or name'),
-  field: z.enum(['activity', 'delivery_mode']),
-  value: z.string().trim().min(1).max(100).describe('an activity type code, or a way of taking part (telephone, online_video…)'),
+  field: z.enum(['activity', 'delivery_mode', 'accessibility']),
+  value: z.string().trim().min(1).max(100).describe('an activity type code, a way of taking part (telephone, online_video…), or an accessibility feature (step_free, hearing_loop…)'),
 })

@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { harvest } from '../../src/ingest/harvest.ts'
 import { adminSession, invited, type Session } from '../accounts.ts'
 import { buildTestApp, FIXED_NOW } from '../helper.ts'
+import { feedServer } from './feed-server.ts'
 
 const SOCIAL_GROUPS = 'd7507b91-f360-4254-8896-142ef0e4fd8c'
 const ORG = { id: randomUUID(), name: 'Norbury Neighbours', description: 'Neighbours helping neighbours.', organization_identifiers: [] }
@@ -55,23 +56,16 @@ function service(name: string, extra: Json = {}): Json {
 /** An ORUK page envelope holding all of `items`. */
 const page = (items: unknown[]) => ({ total_items: items.length, total_pages: 1, page_number: 1, size: items.length, first_page: true, last_page: true, empty: items.length === 0, contents: items })
 
-/** A feed server: `answer` decides each response, and can be swapped between runs. */
-async function feedServer(t: Tap.Test) {
-  const state: { answer: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {
-    answer: (_req, res) => res.writeHead(404).end(),
-  }
-  const server = http.createServer((req, res) => state.answer(req, res))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  const json = (body: unknown) => (_req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-  return { state, base, json, serve: (items: unknown[]) => (state.answer = json(page(items))) }
+/** A feed server serving ORUK pages. */
+async function orukFeed(t: Test) {
+  const feed = await feedServer(t)
+  return { ...feed, serve: (items: unknown[]) => (feed.state.answer = feed.json(page(items))) }
 }
 
-async function setUp(t: Tap.Test, options: { loopback?: boolean } = {}) {
+async function setUp(t: Test, options: { loopback?: boolean } = {}) {
   const app = await buildTestApp(t, { demo: 'empty', deps: { ingestAllowLoopback: options.loopback ?? true } })
   const admin = await adminSession(app)
-  const feed = await feedServer(t)
+  const feed = await orukFeed(t)
   const res = await admin.inject({ method: 'POST', url: '/api/admin/ingest/sources', payload: { name: 'Norbury feed', kind: 'oruk', url: `${feed.base}/oruk`, allow_http: true } })
   t.equal(res.statusCode, 201, res.body)
   const sourceId = res.json().id as string
