@@ -22,9 +22,11 @@ CREATE TABLE ingest_source (
     CHECK (remote_delivery_modes <@ ARRAY['home_visit', 'telephone', 'online_video', 'online_text']::text[]),
   -- Formats without group sizes (ORUK) give their listings this one.
   default_group_size      text NOT NULL DEFAULT 'large' CHECK (default_group_size IN ('one_to_one', 'small', 'large')),
-  -- OpenActive RPDE: the next page to read (saved with the page before it), when the feed was
-  -- last read from its start to its end, and until when the feed asked us to wait (503, 429).
+  -- OpenActive RPDE: the next page to read and when it was saved (with the page before it),
+  -- when the feed was last read up to its end, and until when the feed asked us to wait (503,
+  -- 429).
   feed_next_url           text,
+  feed_position_at        timestamptz,
   feed_synced_at          timestamptz,
   feed_retry_after        timestamptz,
   created_at              timestamptz NOT NULL,

@@ -238,15 +238,22 @@ const ukDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europ
 
 /**
  * Follows the feed's `next` URLs from where the last run stopped (from the start when it has
- * never been read to its end, or not for RPDE_RESYNC_AFTER_DAYS), one transaction per page that
+ * no position, or has not caught up for RPDE_RESYNC_AFTER_DAYS), one transaction per page that
  * also saves the position. The end is an empty page whose `next` is its own URL (an empty page
  * alone is not the end). Resolves true when this run read the whole feed from its start.
  */
 async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, options: HarvestOptions, log: (l: string) => void): Promise<boolean> {
-  const { rows } = await db.query<{ feed_next_url: string | null; feed_synced_at: Date | null }>('SELECT feed_next_url, feed_synced_at FROM ingest_source WHERE id = $1', [source.id])
+  const { rows } = await db.query<{ feed_next_url: string | null; feed_position_at: Date | null; feed_synced_at: Date | null }>(
+    'SELECT feed_next_url, feed_position_at, feed_synced_at FROM ingest_source WHERE id = $1',
+    [source.id],
+  )
   const now = options.now()
   const state = rows[0]!
-  const fromStart = !state.feed_next_url || !state.feed_synced_at || now.getTime() - state.feed_synced_at.getTime() > RPDE_RESYNC_AFTER_DAYS * 86_400_000
+  // Deleted items stay in a feed for at least RPDE_RESYNC_AFTER_DAYS: a position last caught
+  // up (or, on a first read never finished, last moved) longer ago than that may have missed
+  // some, so the feed is read again from its start. A first read cut short resumes.
+  const since = state.feed_synced_at ?? state.feed_position_at
+  const fromStart = !state.feed_next_url || !since || now.getTime() - since.getTime() > RPDE_RESYNC_AFTER_DAYS * 86_400_000
   let url = fromStart ? source.url : state.feed_next_url!
   const today = ukDate(now)
   for (let page = 1; ; page++) {
@@ -280,7 +287,7 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
           counts.fetched += 1
           counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
         }
-        await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_retry_after = NULL WHERE id = $1', [source.id, next])
+        await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_position_at = $3, feed_retry_after = NULL WHERE id = $1', [source.id, next, options.now().toISOString()])
         counts.pages = page
         await saveCounts(tx, run.id, counts)
       })

@@ -146,8 +146,13 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       await checkOrganization(d)
       const { rowCount } = await app.db
         .query(
+          // A feed at another address (or of another kind) is read from its start.
           `UPDATE ingest_source SET name = $2, kind = $3, url = $4, schedule = $5, enabled = $6, allow_http = $7, default_organization_id = $8,
-                  remote_delivery_modes = $9, default_group_size = $10, updated_at = $11 WHERE id = $1`,
+                  remote_delivery_modes = $9, default_group_size = $10, updated_at = $11,
+                  feed_next_url = CASE WHEN url = $4 AND kind = $3 THEN feed_next_url END,
+                  feed_position_at = CASE WHEN url = $4 AND kind = $3 THEN feed_position_at END,
+                  feed_synced_at = CASE WHEN url = $4 AND kind = $3 THEN feed_synced_at END
+            WHERE id = $1`,
           [request.params.id, d.name, d.kind, d.url, d.schedule, d.enabled, d.allow_http, d.default_organization_id, d.remote_delivery_modes, d.default_group_size, app.now().toISOString()],
         )
         .catch((e) => Promise.reject(nameTaken(e)))
