@@ -8,7 +8,8 @@ CREATE TABLE ingest_source (
   id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   name                    text NOT NULL UNIQUE CHECK (length(trim(name)) BETWEEN 1 AND 200),
   kind                    text NOT NULL CHECK (kind IN ('oruk', 'openactive', 'csv')),
-  url                     text NOT NULL CHECK (length(url) <= 2000),
+  -- A feed's address; a csv source (spreadsheets uploaded by hand) may have none.
+  url                     text CHECK (length(url) <= 2000),
   -- A node-cron expression; null: harvested only when an admin or the command asks.
   schedule                text CHECK (length(schedule) <= 100),
   enabled                 boolean NOT NULL DEFAULT true,
@@ -29,8 +30,13 @@ CREATE TABLE ingest_source (
   feed_position_at        timestamptz,
   feed_synced_at          timestamptz,
   feed_retry_after        timestamptz,
+  -- The organisation whose editors upload spreadsheets of their own listings through this
+  -- (csv) source; made the first time they do.
+  upload_organization_id  uuid UNIQUE REFERENCES organization (id) ON DELETE CASCADE,
   created_at              timestamptz NOT NULL,
-  updated_at              timestamptz NOT NULL
+  updated_at              timestamptz NOT NULL,
+  CHECK (kind = 'csv' OR url IS NOT NULL),
+  CHECK (kind = 'csv' OR upload_organization_id IS NULL)
 );
 
 CREATE TABLE ingest_run (
@@ -56,7 +62,7 @@ CREATE TABLE ingest_run (
   -- Listings a complete harvest would withdraw, held for an admin because there were too many.
   held_withdrawals integer NOT NULL DEFAULT 0,
   error         text,
-  triggered_by  text NOT NULL CHECK (triggered_by IN ('schedule', 'admin', 'command', 'retry'))
+  triggered_by  text NOT NULL CHECK (triggered_by IN ('schedule', 'admin', 'command', 'retry', 'upload'))
 );
 CREATE INDEX ingest_run_source_idx ON ingest_run (source_id, id DESC);
 

@@ -18,6 +18,8 @@ export interface Run {
   /** Owner of a listing that arrives without an organisation. */
   defaultOrganizationId: string | null
   now: Date
+  /** The account that uploaded the records (a spreadsheet); null for a harvest. */
+  by?: string | null
 }
 
 export const documentHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex')
@@ -79,7 +81,7 @@ export async function applyOrganization(
     if (before) {
       const next = await claimVersion(db, 'organization', known.record_id, before.version)
       await writeOrganization(db, known.record_id, org.document, next)
-      await recordVersion(db, { type: 'organization', id: known.record_id, version: next, action: 'update', by: null, changes: diff(before.document, org.document), snapshot: org.document, run: run.id }, run.now)
+      await recordVersion(db, { type: 'organization', id: known.record_id, version: next, action: 'update', by: run.by ?? null, changes: diff(before.document, org.document), snapshot: org.document, run: run.id }, run.now)
       await link(db, run, 'organization', org.externalId, known.record_id, hash)
       return known.record_id
     }
@@ -96,7 +98,7 @@ export async function applyOrganization(
     }
   }
   const id = randomUUID()
-  await createOrganization(db, { id, document: org.document, moderation: 'approved', by: null, now: run.now, run: run.id })
+  await createOrganization(db, { id, document: org.document, moderation: 'approved', by: run.by ?? null, now: run.now, run: run.id })
   await link(db, run, 'organization', org.externalId, id, hash)
   return id
 }
@@ -117,10 +119,17 @@ export class Refused extends Error {
 export async function applyService(
   db: Queryable,
   run: Run,
-  s: { externalId: string; organizationId: string | null; document: ServiceDocument; assuredAt: Date | null },
+  s: {
+    externalId: string
+    organizationId: string | null
+    document: ServiceDocument
+    assuredAt: Date | null
+    /** What the source said, when the document written adds to it what the listing has now (its hash tells whether the source changed). */
+    said?: ServiceDocument
+  },
 ): Promise<Outcome> {
   const withdrawing = s.document.status === 'inactive' || s.document.status === 'defunct'
-  const hash = documentHash({ document: s.document, organization: s.organizationId, assured: s.assuredAt })
+  const hash = documentHash({ document: s.said ?? s.document, organization: s.organizationId, assured: s.assuredAt })
   const known = await linked(db, run, 'service', s.externalId)
   if (known && (known.handed_over || known.document_hash === hash)) {
     await seen(db, run, 'service', s.externalId)
@@ -133,7 +142,7 @@ export async function applyService(
     await writeService(db, known!.record_id, before.organization_id, document, next, s.assuredAt ? { confirmedAt: s.assuredAt } : {})
     const after = (await readService(db, known!.record_id))!.document
     const action = withdrawing && before.document.status !== s.document.status ? 'withdraw' : 'update'
-    await recordVersion(db, { type: 'service', id: known!.record_id, version: next, action, by: null, changes: diff(before.document, after), snapshot: after, run: run.id }, run.now)
+    await recordVersion(db, { type: 'service', id: known!.record_id, version: next, action, by: run.by ?? null, changes: diff(before.document, after), snapshot: after, run: run.id }, run.now)
     await link(db, run, 'service', s.externalId, known!.record_id, hash)
     return action === 'withdraw' ? 'withdrawn' : 'updated'
   }
@@ -142,7 +151,7 @@ export async function applyService(
   const id = randomUUID()
   await writeService(db, id, organizationId, s.document, 1, { confirmedAt: s.assuredAt ?? run.now })
   const stored = (await readService(db, id))!.document
-  await recordVersion(db, { type: 'service', id, version: 1, action: 'create', by: null, changes: diff(null, stored), snapshot: stored, run: run.id }, run.now)
+  await recordVersion(db, { type: 'service', id, version: 1, action: 'create', by: run.by ?? null, changes: diff(null, stored), snapshot: stored, run: run.id }, run.now)
   await link(db, run, 'service', s.externalId, id, hash)
   return 'created'
 }
@@ -155,6 +164,6 @@ export async function withdrawService(db: Queryable, run: Run, recordId: string)
   const document = { ...before.document, status: 'inactive' as const }
   await writeService(db, recordId, before.organization_id, document, next)
   const after = (await readService(db, recordId))!.document
-  await recordVersion(db, { type: 'service', id: recordId, version: next, action: 'withdraw', by: null, changes: diff(before.document, after), snapshot: after, run: run.id }, run.now)
+  await recordVersion(db, { type: 'service', id: recordId, version: next, action: 'withdraw', by: run.by ?? null, changes: diff(before.document, after), snapshot: after, run: run.id }, run.now)
   return true
 }

@@ -15,13 +15,14 @@ import { mapOpenActive } from './openactive-map.ts'
 import { isFullService, loadMappingContext, mapOrukService, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
 
 export type SourceKind = 'oruk' | 'openactive' | 'csv'
-export type Trigger = 'schedule' | 'admin' | 'command' | 'retry'
+export type Trigger = 'schedule' | 'admin' | 'command' | 'retry' | 'upload'
 
 export interface Source {
   id: string
   name: string
   kind: SourceKind
-  url: string
+  /** A feed's address; null for a csv source. */
+  url: string | null
   schedule: string | null
   enabled: boolean
   allow_http: boolean
@@ -31,6 +32,8 @@ export interface Source {
   feed_next_url: string | null
   feed_synced_at: Date | null
   feed_retry_after: Date | null
+  /** A csv source through which this organisation's editors upload their own listings. */
+  upload_organization_id: string | null
 }
 
 export interface RunCounts {
@@ -75,7 +78,7 @@ export const MAX_ITEMS_PER_PAGE = 5_000
 export const MAX_PAGES = 100_000
 
 export const SOURCE_COLUMNS =
-  'id, name, kind, url, schedule, enabled, allow_http, default_organization_id, remote_delivery_modes, default_group_size, feed_next_url, feed_synced_at, feed_retry_after'
+  'id, name, kind, url, schedule, enabled, allow_http, default_organization_id, remote_delivery_modes, default_group_size, feed_next_url, feed_synced_at, feed_retry_after, upload_organization_id'
 export const RUN_COLUMNS =
   'id, source_id, started_at, finished_at, status, complete, pages, fetched, created, updated, unchanged, withdrawn, quarantined, missing, held_withdrawals, error, triggered_by'
 
@@ -171,7 +174,7 @@ async function finish(db: Queryable, runId: number, counts: RunCounts, status: R
 }
 
 /** The ORUK feed's base (…/oruk), with `path` after it. */
-const orukUrl = (source: Source, path: string) => `${source.url.replace(/\/+$/, '')}${path}`
+const orukUrl = (source: Source, path: string) => `${(source.url ?? '').replace(/\/+$/, '')}${path}`
 
 async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
   return parseJsonBody(await safeFetch(url, policy, ['application/json']))
@@ -254,7 +257,7 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
   // some, so the feed is read again from its start. A first read cut short resumes.
   const since = state.feed_synced_at ?? state.feed_position_at
   const fromStart = !state.feed_next_url || !since || now.getTime() - since.getTime() > RPDE_RESYNC_AFTER_DAYS * 86_400_000
-  let url = fromStart ? source.url : state.feed_next_url!
+  let url = fromStart ? source.url! : state.feed_next_url!
   const today = ukDate(now)
   for (let page = 1; ; page++) {
     if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
@@ -412,7 +415,7 @@ function reasonsOf(e: unknown): Reason[] | undefined {
 }
 
 /** The payload as jsonb can hold it: text it cannot (NUL, lone surrogates) escaped visibly. */
-function storablePayload(record: unknown): unknown {
+export function storablePayload(record: unknown): unknown {
   return JSON.parse(
     JSON.stringify(record ?? null, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\\u0000').replace(/[\uD800-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : v)),
   )

@@ -10,17 +10,30 @@ import { audit } from '../auth/store.ts'
 import type { Queryable } from '../db/db.ts'
 import { ACCESSIBILITY_FEATURES, REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import { IdSchema } from '../id.ts'
-import { readService, recordVersion } from '../manage/store.ts'
+import { mayEdit, readService, recordVersion } from '../manage/store.ts'
 import { Conflict, Invalid, NotFound, ProblemSchema } from '../problem.ts'
 import type { Run } from './apply.ts'
+import { CSV_COLUMNS, csvTemplate, importCsv } from './csv.ts'
 import { harvest, readRun, readSource, retryRecord, RUN_COLUMNS, SOURCE_COLUMNS, withdrawListings, type RunRow, type Source } from './harvest.ts'
 import { Unusable } from './oruk-map.ts'
-import { QuarantineSchema, RunSchema, SourceDocumentSchema, SourceSchema, TermMapEntrySchema, type SourceDocument } from './schemas.ts'
+import {
+  CsvColumnSchema,
+  CsvReportSchema,
+  CsvUploadQuerySchema,
+  QuarantineSchema,
+  RunSchema,
+  SourceDocumentSchema,
+  SourceSchema,
+  TermMapEntrySchema,
+  type SourceDocument,
+} from './schemas.ts'
 
 const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
 const WriteErrors = { ...Errors, 409: ProblemSchema, 422: ProblemSchema }
 const Id = z.object({ id: IdSchema })
 const RunId = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53) })
+/** The largest spreadsheet taken in one upload. */
+export const CSV_BODY_LIMIT = 5 * 1024 * 1024
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null)
 export const runJson = (r: RunRow) => ({ ...r, started_at: iso(r.started_at)!, finished_at: iso(r.finished_at) })
@@ -32,11 +45,11 @@ declare module 'fastify' {
   }
 }
 
-/** The feed source that manages a listing, while it does (not yet handed over). */
+/** The feed source that manages a listing, while it does (not yet handed over; a spreadsheet never does). */
 export async function managingSource(db: Queryable, serviceId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ name: string }>(
     `SELECT src.name FROM ingest_record r JOIN ingest_source src ON src.id = r.source_id
-      WHERE r.record_type = 'service' AND r.record_id = $1 AND r.handed_over_at IS NULL LIMIT 1`,
+      WHERE r.record_type = 'service' AND r.record_id = $1 AND r.handed_over_at IS NULL AND src.kind <> 'csv' LIMIT 1`,
     [serviceId],
   )
   return rows[0]?.name
@@ -175,7 +188,9 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await readSource(app.db, request.params.id))) throw new NotFound('No such source.')
+      const source = await readSource(app.db, request.params.id)
+      if (!source) throw new NotFound('No such source.')
+      if (source.kind === 'csv') throw new Conflict('A csv source is not harvested: upload a spreadsheet to it.')
       const run = await app.harvestSource(request.params.id, 'admin')
       await log(request.principal!.account_id, request.ip, 'ingest_run', 'ingest_source', request.params.id, { run: run.id, status: run.status })
       reply.code(201)
@@ -258,6 +273,7 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!q) throw new NotFound('No such quarantined record.')
       if (q.resolved_at) throw new Conflict('This record is no longer in quarantine.')
       const source = (await readSource(app.db, q.source_id))!
+      if (source.kind === 'csv') throw new Conflict('A spreadsheet’s rows are not retried here: correct them in the spreadsheet and upload it again.')
       const run: Run = { id: q.run_id, sourceId: source.id, defaultOrganizationId: source.default_organization_id, now: app.now() }
       try {
         await retryRecord(app.db, source, run, q.payload)
@@ -333,6 +349,89 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
       return { id, source, version }
     },
   )
+
+  // ---- Spreadsheets ---------------------------------------------------------------------------
+
+  // A CSV body, as UTF-8 text (a file in another encoding is refused, not garbled).
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: CSV_BODY_LIMIT }, (_request, body, done) => {
+    try {
+      done(null, new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer))
+    } catch {
+      done(new Invalid('The file is not UTF-8 text: save it from your spreadsheet as "CSV UTF-8".', [{ in: 'body', pointer: '/', detail: 'not UTF-8' }]), undefined)
+    }
+  })
+  const csvBody = z.string().describe('the spreadsheet as CSV (UTF-8), its first line the template’s column names')
+  const upload = { consumes: ['text/csv'], querystring: CsvUploadQuerySchema, body: csvBody, response: { 200: CsvReportSchema, ...WriteErrors, 413: ProblemSchema } }
+  const uploadDescription =
+    'One row per listing, then rows for its other venues and times pointing at it by ref (see GET /api/ingest/csv/columns). Good listings are written and bad ones refused, each with its line numbers and reasons; dry_run=true reports the same without writing. Uploading a ref again updates that listing.'
+
+  app.get(
+    '/ingest/csv/template',
+    { schema: { tags, summary: 'The spreadsheet template: every column, and an example listing at two venues', produces: ['text/csv'], response: { 200: z.string() } } },
+    async (_request, reply) => {
+      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="connector-listings.csv"')
+      return csvTemplate()
+    },
+  )
+
+  app.get('/ingest/csv/columns', { schema: { tags, summary: 'What each column of the spreadsheet template means', response: { 200: z.array(CsvColumnSchema) } } }, async () => CSV_COLUMNS)
+
+  app.post(
+    '/admin/ingest/sources/:id/upload',
+    { preHandler: admins, schema: { tags, summary: 'Upload a spreadsheet of listings to a csv source', description: uploadDescription, params: Id, ...upload } },
+    async (request) => {
+      const source = await readSource(app.db, request.params.id)
+      if (!source) throw new NotFound('No such source.')
+      if (source.kind !== 'csv') throw new Conflict(`${source.name} is a feed, harvested from its URL: upload spreadsheets to a csv source.`)
+      const report = await importCsv(app.db, source, request.body, {
+        dryRun: request.query.dry_run === 'true',
+        uploader: { accountId: request.principal!.account_id, replaceEdited: request.query.replace_edited === 'true' },
+        now: app.now(),
+      })
+      if (!report.dry_run) await log(request.principal!.account_id, request.ip, 'ingest_upload', 'ingest_source', source.id, { run: report.run_id, created: report.created, updated: report.updated, refused: report.refused })
+      return report
+    },
+  )
+
+  app.post(
+    '/manage/organizations/:id/upload',
+    {
+      preHandler: app.authorize('editor', 'admin'),
+      schema: { tags: ['self-service'], summary: 'Upload a spreadsheet of your organisation’s listings', description: `${uploadDescription} Every listing goes to this organisation.`, params: Id, ...upload },
+    },
+    async (request) => {
+      const organizationId = request.params.id
+      if (!mayEdit(request.principal!, organizationId)) throw new NotFound('No such record.')
+      const { rows } = await app.db.query<{ name: string }>('SELECT name FROM organization WHERE id = $1', [organizationId])
+      if (!rows[0]) throw new NotFound('No such record.')
+      const source = await organizationUploads(organizationId, rows[0].name)
+      const report = await importCsv(app.db, source, request.body, {
+        dryRun: request.query.dry_run === 'true',
+        uploader: { accountId: request.principal!.account_id, organization: { id: organizationId, name: rows[0].name }, replaceEdited: request.query.replace_edited === 'true' },
+        now: app.now(),
+      })
+      if (!report.dry_run) await log(request.principal!.account_id, request.ip, 'ingest_upload', 'organization', organizationId, { run: report.run_id, created: report.created, updated: report.updated, refused: report.refused })
+      return report
+    },
+  )
+
+  /** The csv source an organisation's editors upload through, made the first time. */
+  const organizationUploads = async (organizationId: string, name: string): Promise<Source> => {
+    const find = () => app.db.query<Source>(`SELECT ${SOURCE_COLUMNS} FROM ingest_source WHERE upload_organization_id = $1`, [organizationId])
+    for (const label of [`${name}: spreadsheets`, `${name}: spreadsheets (${organizationId.slice(0, 8)})`]) {
+      const found = (await find()).rows[0]
+      if (found) return found
+      const now = app.now().toISOString()
+      await app.db.query(
+        `INSERT INTO ingest_source (name, kind, url, enabled, default_organization_id, upload_organization_id, created_at, updated_at)
+         VALUES ($1, 'csv', NULL, true, $2, $2, $3, $3) ON CONFLICT DO NOTHING`,
+        [label.slice(0, 200), organizationId, now],
+      )
+    }
+    const made = (await find()).rows[0]
+    if (!made) throw new Conflict('Could not set up uploads for this organisation; try again.')
+    return made
+  }
 }
 
 export default ingestRoutes

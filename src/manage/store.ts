@@ -97,12 +97,12 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
             'kind', sc.kind, 'byday', sc.byday, 'week_of_month', sc.week_of_month, 'on_date', sc.on_date::text,
             'opens_at', to_char(sc.opens_at, 'HH24:MI'), 'closes_at', to_char(sc.closes_at, 'HH24:MI'),
             'valid_from', sc.valid_from::text, 'valid_to', sc.valid_to::text, 'description', sc.description)
-            ORDER BY sc.service_at_location_id NULLS FIRST, sc.kind, sc.opens_at, sc.id)
+            ORDER BY (SELECT sal4.ordinal FROM service_at_location sal4 WHERE sal4.id = sc.service_at_location_id) NULLS FIRST, sc.service_at_location_id, sc.kind, sc.opens_at, sc.on_date, sc.byday, sc.id)
           FROM schedule sc
          WHERE sc.service_id = s.id
             OR sc.service_at_location_id IN (SELECT id FROM service_at_location WHERE service_id = s.id)), '[]'),
        'cost_options', coalesce((SELECT json_agg(json_build_object('option', c.option, 'amount', c.amount,
-            'amount_description', c.amount_description, 'concessions', c.concessions) ORDER BY c.amount, c.id)
+            'amount_description', c.amount_description, 'concessions', c.concessions) ORDER BY c.amount, c.option, c.id)
           FROM cost_option c WHERE c.service_id = s.id), '[]'),
        'contacts', coalesce((SELECT json_agg(json_build_object('name', ct.name, 'title', ct.title, 'email', ct.email,
             'phones', coalesce((SELECT json_agg(json_build_object('number', p.number, 'description', p.description) ORDER BY p.id)
