@@ -29,13 +29,15 @@ interface Linked {
   record_id: string
   document_hash: string
   handed_over: boolean
+  /** Already written (or seen) by this run. */
+  this_run: boolean
 }
 
 async function linked(db: Queryable, run: Run, type: 'organization' | 'service', externalId: string): Promise<Linked | undefined> {
   const { rows } = await db.query<Linked>(
-    `SELECT record_id, document_hash, handed_over_at IS NOT NULL AS handed_over FROM ingest_record
+    `SELECT record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $4 AS this_run FROM ingest_record
       WHERE source_id = $1 AND record_type = $2 AND external_id = $3 FOR UPDATE`,
-    [run.sourceId, type, externalId],
+    [run.sourceId, type, externalId, run.id],
   )
   return rows[0]
 }
@@ -73,7 +75,9 @@ export async function applyOrganization(
   const hash = documentHash(org.document)
   const known = await linked(db, run, 'organization', org.externalId)
   if (known) {
-    if (known.handed_over || known.document_hash === hash) {
+    // Written once per run: records that disagree about an organisation they share would
+    // otherwise rewrite it back and forth on every harvest (the first copy in the feed wins).
+    if (known.handed_over || known.document_hash === hash || known.this_run) {
       await seen(db, run, 'organization', org.externalId)
       return known.record_id
     }

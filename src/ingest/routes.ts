@@ -45,14 +45,15 @@ declare module 'fastify' {
   }
 }
 
+/** SQL for the name of the feed that manages the listing `serviceId` (an SQL expression), or null. */
+export const managingSourceSql = (serviceId: string) =>
+  `(SELECT src.name FROM ingest_record r JOIN ingest_source src ON src.id = r.source_id
+     WHERE r.record_type = 'service' AND r.record_id = ${serviceId} AND r.handed_over_at IS NULL AND src.kind <> 'csv' LIMIT 1)`
+
 /** The feed source that manages a listing, while it does (not yet handed over; a spreadsheet never does). */
 export async function managingSource(db: Queryable, serviceId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT src.name FROM ingest_record r JOIN ingest_source src ON src.id = r.source_id
-      WHERE r.record_type = 'service' AND r.record_id = $1 AND r.handed_over_at IS NULL AND src.kind <> 'csv' LIMIT 1`,
-    [serviceId],
-  )
-  return rows[0]?.name
+  const { rows } = await db.query<{ name: string | null }>(`SELECT ${managingSourceSql('$1')} AS name`, [serviceId])
+  return rows[0]?.name ?? undefined
 }
 
 /** Refuses an editor's write to a listing a feed manages: 409 naming the source. */

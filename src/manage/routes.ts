@@ -24,7 +24,7 @@ import {
   type RecordType,
 } from './store.ts'
 import { IdSchema } from '../id.ts'
-import { ManagedByFeed, managingSource } from '../ingest/routes.ts'
+import { ManagedByFeed, managingSource, managingSourceSql } from '../ingest/routes.ts'
 
 const Id = z.object({ id: IdSchema })
 const Errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema }
@@ -41,6 +41,7 @@ const ListingSchema = z.object({
   stale: z.boolean().describe(`not confirmed as running for ${STALE_AFTER_DAYS} days or more`),
   referral_capacity: z.enum(REFERRAL_CAPACITIES),
   held: z.enum(['pending_approval', 'hidden_until_confirmed']).nullable().describe('why nothing offers it now, if so'),
+  managed_by: z.string().nullable().describe('the feed that keeps it up to date, if one does: its editors cannot change it here'),
 })
 
 /**
@@ -88,7 +89,8 @@ const manageRoutes: FastifyPluginAsyncZod = async (app) => {
                             'verified_at', s.verified_at, 'referral_capacity', s.referral_capacity,
                             'stale', s.verified_at IS NULL OR s.verified_at < $2::timestamptz - make_interval(days => $3),
                             'held', CASE WHEN s.hidden_at IS NOT NULL THEN 'hidden_until_confirmed'
-                                         WHEN o.moderation = 'pending' THEN 'pending_approval' END) ORDER BY s.name)
+                                         WHEN o.moderation = 'pending' THEN 'pending_approval' END,
+                            'managed_by', ${managingSourceSql('s.id')}) ORDER BY s.name)
                           FROM service s WHERE s.organization_id = o.id), '[]') AS services
            FROM organization o WHERE o.id = ANY ($1::uuid[]) ORDER BY o.name`,
         [request.principal!.organization_ids, app.now().toISOString(), STALE_AFTER_DAYS],

@@ -37,7 +37,8 @@ export async function callApi<T = unknown>(
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
       ...headers,
     },
-    ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    // A Buffer (an uploaded file) goes as it is, with the content type given in `headers`.
+    ...(payload === undefined ? {} : { payload: Buffer.isBuffer(payload) ? payload : JSON.stringify(payload) }),
   })
   const body = res.body ? (res.json() as unknown) : undefined
   const problem = res.statusCode >= 400 ? (body as ProblemBody) : undefined

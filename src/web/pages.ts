@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import accountPages from './accounts/account.ts'
 import adminPages from './admin/admin.ts'
 import homePages from './home.ts'
+import ingestPages from './ingest/ingest.ts'
 import invitationPages from './accounts/invitations.ts'
 import listingPages from './search/listing.ts'
 import matchPages from './match/match.ts'
@@ -23,6 +24,7 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(organisationPages)
   await app.register(serviceFormPages)
   await app.register(adminPages)
+  await app.register(ingestPages)
   await app.register(reportPages)
 }
 

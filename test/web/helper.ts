@@ -67,6 +67,22 @@ export class Visitor {
     )
   }
 
+  /** Posts a multipart form, as a browser sends a form with a file input, with the current CSRF token. */
+  async postFile(url: string, form: Record<string, string>, file: { field: string; filename: string; content: string | Buffer }): Promise<PageAnswer> {
+    const boundary = '----ConnectorTestBoundary7MA4YWxkTrZu0gW'
+    const parts: Buffer[] = []
+    for (const [k, v] of Object.entries({ _csrf: this.csrf, ...form })) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\nContent-Type: text/csv\r\n\r\n`), Buffer.from(file.content), Buffer.from(`\r\n--${boundary}--\r\n`))
+    return this.answer(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        headers: { accept: 'text/html', cookie: this.cookieHeader, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: Buffer.concat(parts),
+      }),
+    )
+  }
+
   /** Signs in through the sign-in page; returns where it sent them. */
   async signIn(email: string, password: string): Promise<string | undefined> {
     await this.get('/sign-in')

@@ -43,6 +43,8 @@ interface Listing {
   stale: boolean
   referral_capacity: (typeof REFERRAL_CAPACITIES)[number]
   held: 'pending_approval' | 'hidden_until_confirmed' | null
+  /** The feed that keeps it up to date, if one does. */
+  managed_by: string | null
 }
 interface ManagedOrganisation {
   id: string

@@ -21,6 +21,7 @@ import { choices, label, LABELS } from '../labels.ts'
 import { doneAt, organisationHome } from './organisation.ts'
 import { places, wardGroups, type Places } from '../places.ts'
 import { whenText } from '../present.ts'
+import { ManagedByFeed, managingSource } from '../../ingest/routes.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The form parser: flat url-encoded keys into a tree.
@@ -1083,6 +1084,9 @@ const serviceFormPages: FastifyPluginAsync = async (app) => {
 
   app.get('/my-organisation/services/:id/edit', { preHandler: editors, schema: { hide: true } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const current = await read(request, request.params.id)
+    // A listing a feed keeps up to date is not edited here (the API would refuse the save).
+    const feed = request.principal!.role === 'admin' ? undefined : await managingSource(app.db, current.id)
+    if (feed) throw new ManagedByFeed(feed)
     return showForm(app, reply, {
       title: `Edit ${current.document.name}`,
       caption: 'Edit a listing',
