@@ -655,7 +655,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "running" | "succeeded" | "failed" | "held";
                             /** @enum {string} */
-                            triggered_by: "schedule" | "admin" | "command" | "retry";
+                            triggered_by: "schedule" | "admin" | "command" | "retry" | "upload";
                             unchanged: number;
                             updated: number;
                             /** @description records saying the listing has ended */
@@ -832,6 +832,12 @@ export interface paths {
                             default_group_size: "one_to_one" | "small" | "large";
                             default_organization_id: string | null;
                             enabled: boolean;
+                            /** @description RPDE: the page the next harvest starts from */
+                            feed_next_url: string | null;
+                            /** @description RPDE: the feed asked us to wait until then (503 or 429); scheduled harvests wait */
+                            feed_retry_after: string | null;
+                            /** @description RPDE: when the feed was last read to its end */
+                            feed_synced_at: string | null;
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
@@ -858,7 +864,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "running" | "succeeded" | "failed" | "held";
                                 /** @enum {string} */
-                                triggered_by: "schedule" | "admin" | "command" | "retry";
+                                triggered_by: "schedule" | "admin" | "command" | "retry" | "upload";
                                 unchanged: number;
                                 updated: number;
                                 /** @description records saying the listing has ended */
@@ -870,7 +876,9 @@ export interface paths {
                             open_quarantine: number;
                             remote_delivery_modes: string[];
                             schedule: string | null;
-                            url: string;
+                            /** @description csv: the organisation whose editors upload their own listings through it */
+                            upload_organization_id: string | null;
+                            url: string | null;
                         }[];
                     };
                 };
@@ -995,10 +1003,10 @@ export interface paths {
                         /** @default true */
                         enabled?: boolean;
                         /**
-                         * @description oruk: an Open Referral UK 3.0 API (the URL is its base, before /services)
+                         * @description oruk: an Open Referral UK 3.0 API (the URL is its base, before /services); openactive: an RPDE feed of SessionSeries or FacilityUse (the URL is its first page); csv: spreadsheets uploaded to it (no URL, no schedule)
                          * @enum {string}
                          */
-                        kind: "oruk";
+                        kind: "oruk" | "openactive" | "csv";
                         name: string;
                         /**
                          * @description how a listing with no venue is delivered when its record does not say; empty: such listings are quarantined
@@ -1010,8 +1018,8 @@ export interface paths {
                          * @default null
                          */
                         schedule?: string | null;
-                        /** Format: uri */
-                        url: string;
+                        /** @default null */
+                        url?: string | null;
                     };
                 };
             };
@@ -1028,6 +1036,12 @@ export interface paths {
                             default_group_size: "one_to_one" | "small" | "large";
                             default_organization_id: string | null;
                             enabled: boolean;
+                            /** @description RPDE: the page the next harvest starts from */
+                            feed_next_url: string | null;
+                            /** @description RPDE: the feed asked us to wait until then (503 or 429); scheduled harvests wait */
+                            feed_retry_after: string | null;
+                            /** @description RPDE: when the feed was last read to its end */
+                            feed_synced_at: string | null;
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
@@ -1054,7 +1068,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "running" | "succeeded" | "failed" | "held";
                                 /** @enum {string} */
-                                triggered_by: "schedule" | "admin" | "command" | "retry";
+                                triggered_by: "schedule" | "admin" | "command" | "retry" | "upload";
                                 unchanged: number;
                                 updated: number;
                                 /** @description records saying the listing has ended */
@@ -1066,7 +1080,9 @@ export interface paths {
                             open_quarantine: number;
                             remote_delivery_modes: string[];
                             schedule: string | null;
-                            url: string;
+                            /** @description csv: the organisation whose editors upload their own listings through it */
+                            upload_organization_id: string | null;
+                            url: string | null;
                         };
                     };
                 };
@@ -1250,10 +1266,10 @@ export interface paths {
                         /** @default true */
                         enabled?: boolean;
                         /**
-                         * @description oruk: an Open Referral UK 3.0 API (the URL is its base, before /services)
+                         * @description oruk: an Open Referral UK 3.0 API (the URL is its base, before /services); openactive: an RPDE feed of SessionSeries or FacilityUse (the URL is its first page); csv: spreadsheets uploaded to it (no URL, no schedule)
                          * @enum {string}
                          */
-                        kind: "oruk";
+                        kind: "oruk" | "openactive" | "csv";
                         name: string;
                         /**
                          * @description how a listing with no venue is delivered when its record does not say; empty: such listings are quarantined
@@ -1265,8 +1281,8 @@ export interface paths {
                          * @default null
                          */
                         schedule?: string | null;
-                        /** Format: uri */
-                        url: string;
+                        /** @default null */
+                        url?: string | null;
                     };
                 };
             };
@@ -1283,6 +1299,12 @@ export interface paths {
                             default_group_size: "one_to_one" | "small" | "large";
                             default_organization_id: string | null;
                             enabled: boolean;
+                            /** @description RPDE: the page the next harvest starts from */
+                            feed_next_url: string | null;
+                            /** @description RPDE: the feed asked us to wait until then (503 or 429); scheduled harvests wait */
+                            feed_retry_after: string | null;
+                            /** @description RPDE: when the feed was last read to its end */
+                            feed_synced_at: string | null;
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
@@ -1309,7 +1331,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "running" | "succeeded" | "failed" | "held";
                                 /** @enum {string} */
-                                triggered_by: "schedule" | "admin" | "command" | "retry";
+                                triggered_by: "schedule" | "admin" | "command" | "retry" | "upload";
                                 unchanged: number;
                                 updated: number;
                                 /** @description records saying the listing has ended */
@@ -1321,7 +1343,9 @@ export interface paths {
                             open_quarantine: number;
                             remote_delivery_modes: string[];
                             schedule: string | null;
-                            url: string;
+                            /** @description csv: the organisation whose editors upload their own listings through it */
+                            upload_organization_id: string | null;
+                            url: string | null;
                         };
                     };
                 };
@@ -1513,7 +1537,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "running" | "succeeded" | "failed" | "held";
                             /** @enum {string} */
-                            triggered_by: "schedule" | "admin" | "command" | "retry";
+                            triggered_by: "schedule" | "admin" | "command" | "retry" | "upload";
                             unchanged: number;
                             updated: number;
                             /** @description records saying the listing has ended */
@@ -1652,7 +1676,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "running" | "succeeded" | "failed" | "held";
                             /** @enum {string} */
-                            triggered_by: "schedule" | "admin" | "command" | "retry";
+                            triggered_by: "schedule" | "admin" | "command" | "retry" | "upload";
                             unchanged: number;
                             updated: number;
                             /** @description records saying the listing has ended */
@@ -1800,6 +1824,243 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/ingest/sources/{id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a spreadsheet of listings to a csv source
+         * @description One row per listing, then rows for its other venues and times pointing at it by ref (see GET /api/ingest/csv/columns). Good listings are written and bad ones refused, each with its line numbers and reasons; dry_run=true reports the same without writing. Uploading a ref again updates that listing.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description true: report what the upload would do, row by row, and write nothing */
+                    dry_run?: "true" | "false";
+                    /** @description true: replace listings changed on Connector since they were last uploaded (their history keeps the edits) */
+                    replace_edited?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description the spreadsheet as CSV (UTF-8), its first line the template’s column names */
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            /** @description nothing was written: this is what the upload would do */
+                            dry_run: boolean;
+                            lines: {
+                                /** @description where the row starts in the file (the header is line 1) */
+                                line: number;
+                                listing_id: string | null;
+                                /** @description the line of the listing row it belongs to */
+                                listing_line: number | null;
+                                /**
+                                 * @description a listing row’s outcome; its venue and schedule rows are part_of_listing, or refused with it
+                                 * @enum {string}
+                                 */
+                                outcome: "created" | "updated" | "unchanged" | "withdrawn" | "refused" | "part_of_listing";
+                                reasons: {
+                                    column: string | null;
+                                    reason: string;
+                                }[];
+                                ref: string | null;
+                                row: ("listing" | "venue" | "schedule") | null;
+                            }[];
+                            /** @description listing rows read */
+                            listings: number;
+                            /** @description listings not written: see the reasons on their lines */
+                            refused: number;
+                            /** @description the run recording the upload (null for a dry run) */
+                            run_id: number | null;
+                            unchanged: number;
+                            updated: number;
+                            /** @description listings uploaded before, now with status inactive */
+                            withdrawn: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/ingest/term-map": {
         parameters: {
             query?: never;
@@ -1827,10 +2088,10 @@ export interface paths {
                             /** @description the term: its term_uri, code or name */
                             external: string;
                             /** @enum {string} */
-                            field: "activity" | "delivery_mode";
+                            field: "activity" | "delivery_mode" | "accessibility";
                             /** @description the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes") */
                             scheme: string;
-                            /** @description an activity type code, or a way of taking part (telephone, online_video…) */
+                            /** @description an activity type code, a way of taking part (telephone, online_video…), or an accessibility feature (step_free, hearing_loop…) */
                             value: string;
                         }[];
                     };
@@ -1939,10 +2200,10 @@ export interface paths {
                         /** @description the term: its term_uri, code or name */
                         external: string;
                         /** @enum {string} */
-                        field: "activity" | "delivery_mode";
+                        field: "activity" | "delivery_mode" | "accessibility";
                         /** @description the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes") */
                         scheme: string;
-                        /** @description an activity type code, or a way of taking part (telephone, online_video…) */
+                        /** @description an activity type code, a way of taking part (telephone, online_video…), or an accessibility feature (step_free, hearing_loop…) */
                         value: string;
                     };
                 };
@@ -1958,10 +2219,10 @@ export interface paths {
                             /** @description the term: its term_uri, code or name */
                             external: string;
                             /** @enum {string} */
-                            field: "activity" | "delivery_mode";
+                            field: "activity" | "delivery_mode" | "accessibility";
                             /** @description the taxonomy as the feed names it (an ORUK term’s taxonomy, e.g. "esdServiceTypes") */
                             scheme: string;
-                            /** @description an activity type code, or a way of taking part (telephone, online_video…) */
+                            /** @description an activity type code, a way of taking part (telephone, online_video…), or an accessibility feature (step_free, hearing_loop…) */
                             value: string;
                         };
                     };
@@ -6502,6 +6763,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/csv/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What each column of the spreadsheet template means */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            explain: string;
+                            name: string;
+                            /** @description the kinds of row it is read on */
+                            rows: ("listing" | "venue" | "schedule")[];
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest/csv/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The spreadsheet template: every column, and an example listing at two venues */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invitations": {
         parameters: {
             query?: never;
@@ -6827,6 +7165,8 @@ export interface paths {
                                 held: ("pending_approval" | "hidden_until_confirmed") | null;
                                 /** Format: uuid */
                                 id: string;
+                                /** @description the feed that keeps it up to date, if one does: its editors cannot change it here */
+                                managed_by: string | null;
                                 name: string;
                                 /** @enum {string} */
                                 referral_capacity: "open" | "waiting_list" | "full";
@@ -7922,6 +8262,243 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/organizations/{id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a spreadsheet of your organisation’s listings
+         * @description One row per listing, then rows for its other venues and times pointing at it by ref (see GET /api/ingest/csv/columns). Good listings are written and bad ones refused, each with its line numbers and reasons; dry_run=true reports the same without writing. Uploading a ref again updates that listing. Every listing goes to this organisation.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description true: report what the upload would do, row by row, and write nothing */
+                    dry_run?: "true" | "false";
+                    /** @description true: replace listings changed on Connector since they were last uploaded (their history keeps the edits) */
+                    replace_edited?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description the spreadsheet as CSV (UTF-8), its first line the template’s column names */
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            /** @description nothing was written: this is what the upload would do */
+                            dry_run: boolean;
+                            lines: {
+                                /** @description where the row starts in the file (the header is line 1) */
+                                line: number;
+                                listing_id: string | null;
+                                /** @description the line of the listing row it belongs to */
+                                listing_line: number | null;
+                                /**
+                                 * @description a listing row’s outcome; its venue and schedule rows are part_of_listing, or refused with it
+                                 * @enum {string}
+                                 */
+                                outcome: "created" | "updated" | "unchanged" | "withdrawn" | "refused" | "part_of_listing";
+                                reasons: {
+                                    column: string | null;
+                                    reason: string;
+                                }[];
+                                ref: string | null;
+                                row: ("listing" | "venue" | "schedule") | null;
+                            }[];
+                            /** @description listing rows read */
+                            listings: number;
+                            /** @description listings not written: see the reasons on their lines */
+                            refused: number;
+                            /** @description the run recording the upload (null for a dry run) */
+                            run_id: number | null;
+                            unchanged: number;
+                            updated: number;
+                            /** @description listings uploaded before, now with status inactive */
+                            withdrawn: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                detail: string;
+                                /** @enum {string} */
+                                in: "body" | "querystring" | "params" | "headers";
+                                /** @description JSON Pointer to the offending field, e.g. /name */
+                                pointer: string;
+                            }[];
+                            instance?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };

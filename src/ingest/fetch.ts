@@ -50,7 +50,7 @@ for (const [net, bits] of [
   ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) BLOCKED.addSubnet(net, bits, 'ipv4')
 for (const [net, bits] of [
-  ['::', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  ['::', 128], ['64:ff9b::', 96], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) BLOCKED.addSubnet(net, bits, 'ipv6')
 const LOOPBACK = new BlockList()
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
@@ -59,9 +59,16 @@ LOOPBACK.addAddress('::1', 'ipv6')
 /** Why an address may not be fetched from, or undefined when it may. */
 export function refusedAddress(address: string, policy: Pick<FetchPolicy, 'allowLoopback'>): string | undefined {
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4'
-  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
+  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1, or ::ffff:a00:1 as URLs write it) is judged as
+  // the IPv4 address it carries. (Not by a ::ffff:0:0/96 rule: BlockList matches plain IPv4
+  // addresses against such a rule, which would refuse every IPv4 address.)
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
   if (mapped) return refusedAddress(mapped, policy)
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address)
+  if (hex) {
+    const [hi, lo] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)]
+    return refusedAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, policy)
+  }
   if (LOOPBACK.check(address, family)) return policy.allowLoopback ? undefined : `${address} is a loopback address`
   if (BLOCKED.check(address, family)) return `${address} is a private, link-local or reserved address`
   return undefined

@@ -337,8 +337,9 @@ const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const id = request.params.id
+      if (!(await readService(app.db, id))) throw new NotFound('No such listing.')
       const source = await managingSource(app.db, id)
-      if (!source) throw new NotFound('No feed manages this listing.')
+      if (!source) throw new Conflict('No feed manages this listing: its organisation edits it already.')
       const version = await app.db.transaction(async (tx) => {
         await tx.query(`UPDATE ingest_record SET handed_over_at = $2 WHERE record_type = 'service' AND record_id = $1 AND handed_over_at IS NULL`, [id, app.now().toISOString()])
         const s = (await readService(tx, id))!

@@ -36,7 +36,14 @@ interface Ctx {
   referral: Record<'A' | 'B', string>
   team: string
   otherWorker: string
+  /** A csv source, a run of it (an upload) and a listing it refused, in quarantine. */
+  csvSource: string
+  csvRun: number
+  quarantined: number
 }
+
+const CSV = 'ref,name,activity_types,venue_name,address_1,town,postcode,days,opens,closes\nM1,Matrix Club,social-groups,Norbury Hall,1 London Road,Norbury,SW16 4DH,MO,10:00,11:00\n'
+const csvUpload = (url: string): InjectOptions => ({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: CSV })
 
 // The object a caller's request is about: A for editor A's own (and everyone else's "own"), B for "other".
 const side = (caller: Caller, target: Target): 'A' | 'B' => ((caller === 'editor_b') === (target === 'own') ? 'B' : 'A')
@@ -131,6 +138,30 @@ const POLICY: Record<string, { rule: Rule; request: Build }> = {
     request: (_c, caller, target) => ({ method: 'POST', url: '/api/admin/organizations', payload: { organization: { name: `Added for ${caller} ${target}`, local_authority: 'E09000008' } } }),
   },
   'GET /api/admin/organizations': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/organizations' }) },
+  'GET /api/admin/ingest/sources': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/ingest/sources' }) },
+  'POST /api/admin/ingest/sources': {
+    rule: { auth: 'roles', roles: ['admin'] },
+    request: (_c, caller, target) => ({ method: 'POST', url: '/api/admin/ingest/sources', payload: { name: `Feed for ${caller} ${target}`, kind: 'oruk', url: 'https://directory.example.org/oruk' } }),
+  },
+  'PUT /api/admin/ingest/sources/{id}': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ method: 'PUT', url: `/api/admin/ingest/sources/${c.csvSource}`, payload: { name: 'Matrix spreadsheets', kind: 'csv' } }) },
+  'POST /api/admin/ingest/sources/{id}/runs': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ method: 'POST', url: `/api/admin/ingest/sources/${c.csvSource}/runs` }) },
+  'GET /api/admin/ingest/sources/{id}/runs': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ url: `/api/admin/ingest/sources/${c.csvSource}/runs` }) },
+  'POST /api/admin/ingest/sources/{id}/upload': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => csvUpload(`/api/admin/ingest/sources/${c.csvSource}/upload?dry_run=true`) },
+  'POST /api/admin/ingest/runs/{id}/withdrawals': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ method: 'POST', url: `/api/admin/ingest/runs/${c.csvRun}/withdrawals` }) },
+  'GET /api/admin/ingest/quarantine': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/ingest/quarantine' }) },
+  'POST /api/admin/ingest/quarantine/{id}/retry': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ method: 'POST', url: `/api/admin/ingest/quarantine/${c.quarantined}/retry` }) },
+  'GET /api/admin/ingest/term-map': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/ingest/term-map' }) },
+  'PUT /api/admin/ingest/term-map': {
+    rule: { auth: 'roles', roles: ['admin'] },
+    request: () => ({ method: 'PUT', url: '/api/admin/ingest/term-map', payload: { scheme: 'esdServiceTypes', external: 'http://id.esd.org.uk/service/1024', field: 'activity', value: 'social-groups' } }),
+  },
+  'POST /api/admin/services/{id}/hand-over': { rule: { auth: 'roles', roles: ['admin'] }, request: (c) => ({ method: 'POST', url: `/api/admin/services/${c.service.A}/hand-over` }) },
+  'GET /api/ingest/csv/template': { rule: { auth: 'public' }, request: () => ({ url: '/api/ingest/csv/template' }) },
+  'GET /api/ingest/csv/columns': { rule: { auth: 'public' }, request: () => ({ url: '/api/ingest/csv/columns' }) },
+  'POST /api/manage/organizations/{id}/upload': {
+    rule: { auth: 'roles', roles: ['admin', 'editor'], scope: 'organization' },
+    request: (c, caller, target) => csvUpload(`/api/manage/organizations/${c.org[side(caller, target)]}/upload?dry_run=true`),
+  },
   'GET /api/admin/organizations/pending': { rule: { auth: 'roles', roles: ['admin'] }, request: () => ({ url: '/api/admin/organizations/pending' }) },
   'POST /api/admin/organizations/{id}/approve': {
     rule: { auth: 'roles', roles: ['admin'] },
@@ -248,7 +279,14 @@ t.test('every route × every caller × own and other object', async (t) => {
   }
   const own = await openAndRefer({ authorization: `Bearer ${tokens.link_worker}` }, 'MATRIX-A', a.id)
   const other = await openAndRefer({ authorization: `Bearer ${otherToken}` }, 'MATRIX-B', b.id)
+  // A csv source with one upload (its run) that refused a listing (in quarantine).
+  const csvSource = (await app.inject(as('admin', { method: 'POST', url: '/api/admin/ingest/sources', payload: { name: 'Matrix spreadsheets', kind: 'csv' } }))).json().id as string
+  const refused = await app.inject(as('admin', { ...csvUpload(`/api/admin/ingest/sources/${csvSource}/upload`), payload: CSV.replace('social-groups', 'no-such-activity') }))
+  const quarantined = (await adminGet('/api/admin/ingest/quarantine'))[0].id as number
   const ctx: Ctx = {
+    csvSource,
+    csvRun: refused.json().run_id as number,
+    quarantined,
     episode: { A: own.episode, B: other.episode },
     referral: { A: own.referral, B: other.referral },
     team: ours,
