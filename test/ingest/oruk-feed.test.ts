@@ -8,53 +8,14 @@ import t, { type Test } from 'tap'
 import { harvest } from '../../src/ingest/harvest.ts'
 import { adminSession, invited, type Session } from '../accounts.ts'
 import { buildTestApp, FIXED_NOW } from '../helper.ts'
-import { feedServer } from './feed-server.ts'
+import { feedServer, orukPage, orukService } from './feed-server.ts'
 
-const SOCIAL_GROUPS = 'd7507b91-f360-4254-8896-142ef0e4fd8c'
 const ORG = { id: randomUUID(), name: 'Norbury Neighbours', description: 'Neighbours helping neighbours.', organization_identifiers: [] }
 
 type Json = Record<string, unknown>
 
-/** A valid ORUK 3.0 full service at one venue in Norbury, with one of our activity types. */
-function service(name: string, extra: Json = {}): Json {
-  const id = randomUUID()
-  const locationId = randomUUID()
-  const salId = randomUUID()
-  return {
-    id,
-    name,
-    description: `${name} meets every week.`,
-    status: 'active',
-    organization: ORG,
-    schedules: [{ id: randomUUID(), service_at_location_id: salId, freq: 'WEEKLY', interval: 1, byday: 'TU', opens_at: '10:00', closes_at: '12:00' }],
-    service_areas: [],
-    service_at_locations: [
-      {
-        id: salId,
-        service_id: id,
-        location_id: locationId,
-        location: {
-          id: locationId,
-          location_type: 'physical',
-          name: 'Norbury Hall',
-          latitude: 51.4118,
-          longitude: -0.1226,
-          addresses: [{ id: randomUUID(), location_id: locationId, address_1: '1 London Road', city: 'Norbury', state_province: 'London', postal_code: 'SW16 4DH', country: 'GB', address_type: 'physical' }],
-          accessibility: [],
-        },
-      },
-    ],
-    languages: [],
-    funding: [],
-    cost_options: [],
-    contacts: [],
-    attributes: [{ id: randomUUID(), link_id: id, taxonomy_term_id: SOCIAL_GROUPS, taxonomy_term: { id: SOCIAL_GROUPS, name: 'Social groups', description: 'x' } }],
-    ...extra,
-  }
-}
-
-/** An ORUK page envelope holding all of `items`. */
-const page = (items: unknown[]) => ({ total_items: items.length, total_pages: 1, page_number: 1, size: items.length, first_page: true, last_page: true, empty: items.length === 0, contents: items })
+const service = (name: string, extra: Json = {}) => orukService(name, ORG, extra)
+const page = orukPage
 
 /** A feed server serving ORUK pages. */
 async function orukFeed(t: Test) {

@@ -5,39 +5,18 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { adminSession, invited, TEST_PASSWORD } from '../accounts.ts'
 import { buildTestApp } from '../helper.ts'
-import { feedServer } from '../ingest/feed-server.ts'
+import { feedServer, orukPage, orukService } from '../ingest/feed-server.ts'
 import { errorSummary, text, Visitor } from './helper.ts'
-
-const SOCIAL_GROUPS = 'd7507b91-f360-4254-8896-142ef0e4fd8c'
-
-/** A valid ORUK 3.0 service at one venue in Norbury; `terms` its attributes. */
-function service(name: string, org: { id: string; name: string }, terms: unknown[]) {
-  const id = randomUUID()
-  const locationId = randomUUID()
-  const salId = randomUUID()
-  return {
-    id, name, description: `${name} meets every week.`, status: 'active',
-    organization: { id: org.id, name: org.name, description: 'Neighbours helping neighbours.', organization_identifiers: [] },
-    schedules: [{ id: randomUUID(), service_at_location_id: salId, freq: 'WEEKLY', interval: 1, byday: 'TU', opens_at: '10:00', closes_at: '12:00' }],
-    service_areas: [],
-    service_at_locations: [{
-      id: salId, service_id: id, location_id: locationId,
-      location: { id: locationId, location_type: 'physical', name: 'Norbury Hall', latitude: 51.4118, longitude: -0.1226, accessibility: [],
-        addresses: [{ id: randomUUID(), location_id: locationId, address_1: '1 London Road', city: 'Norbury', state_province: 'London', postal_code: 'SW16 4DH', country: 'GB', address_type: 'physical' }] },
-    }],
-    languages: [], funding: [], cost_options: [], contacts: [],
-    attributes: terms.map((term) => ({ id: randomUUID(), link_id: id, taxonomy_term_id: (term as { id: string }).id, taxonomy_term: term })),
-  }
-}
 
 t.test('ingest pages', async (t) => {
   const app = await buildTestApp(t, { demo: 'empty', deps: { ingestAllowLoopback: true } })
   const api = await adminSession(app)
   const feed = await feedServer(t)
-  const org = { id: randomUUID(), name: 'Norbury Neighbours' }
-  const good = service('Norbury Knit and Natter', org, [{ id: SOCIAL_GROUPS, name: 'Social groups', description: 'x' }])
-  const lunch = service('Norbury Lunch Club', org, [{ id: randomUUID(), name: 'Lunch clubs', description: 'x', taxonomy: 'esdServiceTypes', term_uri: 'http://id.esd.org.uk/service/1024' }])
-  feed.state.answer = feed.json({ total_items: 2, total_pages: 1, page_number: 1, size: 2, first_page: true, last_page: true, empty: false, contents: [good, lunch] })
+  const org = { id: randomUUID(), name: 'Norbury Neighbours', description: 'Neighbours helping neighbours.', organization_identifiers: [] }
+  const good = orukService('Norbury Knit and Natter', org)
+  const esd = { id: randomUUID(), name: 'Lunch clubs', description: 'x', taxonomy: 'esdServiceTypes', term_uri: 'http://id.esd.org.uk/service/1024' }
+  const lunch = orukService('Norbury Lunch Club', org, { attributes: [{ id: randomUUID(), taxonomy_term_id: esd.id, taxonomy_term: esd }] })
+  feed.state.answer = feed.json(orukPage([good, lunch]))
   const admin = new Visitor(app)
   await admin.signIn('admin@example.org', TEST_PASSWORD)
 
