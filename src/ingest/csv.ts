@@ -470,7 +470,7 @@ export async function importCsv(db: Db, source: Source, text: string, options: {
         }
         // Rows outside any listing (a venue row with no listing above it) are refused on their own.
         const stray = rows.filter((r) => r.report.listing_line === null && r.report.reasons.length > 0).length
-        const result: CsvReport = { dry_run: options.dryRun, run_id: options.dryRun ? null : run.id, listings: groups.length, ...counts, refused: counts.refused, lines: rows.map((r) => r.report) }
+        const result: CsvReport = { dry_run: options.dryRun, run_id: options.dryRun ? null : run.id, listings: groups.length, ...counts, lines: rows.map((r) => r.report) }
         await tx.query(
           `UPDATE ingest_run SET status = 'succeeded', complete = false, finished_at = $2, pages = 1, fetched = $3, created = $4, updated = $5, unchanged = $6, withdrawn = $7, quarantined = $8,
                   error = CASE WHEN $9 > 0 THEN $9 || ' row(s) belonged to no listing' END WHERE id = $1`,
