@@ -18,7 +18,7 @@ import { unstorableText } from '../plugins/text-input.ts'
 import { Invalid } from '../problem.ts'
 import { LABELS } from '../web/labels.ts'
 import { applyOrganization, applyService, Refused, type Outcome, type Run } from './apply.ts'
-import { HarvestRunning, storablePayload, type Source } from './harvest.ts'
+import { HarvestRunning, resolveQuarantine, storablePayload, type Source } from './harvest.ts'
 import { loadMappingContext, termKey, type MappingContext, type Reason } from './oruk-map.ts'
 
 export type RowKind = 'listing' | 'venue' | 'schedule'
@@ -452,7 +452,7 @@ export async function importCsv(db: Db, source: Source, text: string, options: {
         const counts = { created: 0, updated: 0, unchanged: 0, withdrawn: 0, refused: 0 }
         for (const g of groups) {
           // This upload's word on the listing replaces what an earlier one left in quarantine.
-          await tx.query(`UPDATE ingest_quarantine SET resolved_at = $3, resolution = 'superseded' WHERE source_id = $1 AND external_id = $2 AND resolved_at IS NULL`, [source.id, g.ref, options.now.toISOString()])
+          await resolveQuarantine(tx, source.id, g.ref, 'superseded', options.now)
           const outcome = await importListing(tx, run, g, ctx, terms, options.uploader)
           for (const r of [g.listing, ...g.extra]) r.report.reasons.sort((x, y) => columnOrder(x.column) - columnOrder(y.column))
           if (outcome === 'refused') {

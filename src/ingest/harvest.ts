@@ -325,21 +325,16 @@ async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: 
     await seen(tx, run, 'service', item.id)
     return 'unchanged'
   }
-  const stamp = () => tx.query(`UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, item.id, item.modified])
   if (item.state === 'deleted') {
     if (!known) return 'unchanged'
     const withdrawn = await withdrawService(tx, run, known.record_id)
     await tx.query(`UPDATE ingest_record SET document_hash = '', last_seen_run = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, item.id, run.id])
-    await stamp()
+    await stampModified(tx, run, item.id, item.modified)
     return withdrawn ? 'withdrawn' : 'unchanged'
   }
   await tx.query('SAVEPOINT rpde_item')
   try {
-    const mapped = await mapOpenActive(item.id, item.data, ctx, today)
-    const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
-    const outcome = await applyService(tx, run, { externalId: item.id, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
-    await stamp()
-    await resolveQuarantine(tx, run.sourceId, item.id, 'superseded', run.now)
+    const outcome = await writeMapped(tx, run, await mapOpenActive(item.id, item.data, ctx, today), 'superseded', item.modified)
     await tx.query('RELEASE SAVEPOINT rpde_item')
     return outcome
   } catch (e) {
@@ -366,13 +361,23 @@ export async function retryRecord(db: Db, source: Source, run: Run, payload: unk
     mapped = await mapOpenActive(item.id, item.data, ctx, ukDate(run.now))
     modified = item.modified
   } else mapped = await mapOrukService(payload, ctx)
-  return db.transaction(async (tx) => {
-    const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
-    const outcome = await applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
-    if (modified) await tx.query(`UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, mapped.externalId, modified])
-    await resolveQuarantine(tx, run.sourceId, mapped.externalId, 'imported', run.now)
-    return outcome
-  })
+  return db.transaction((tx) => writeMapped(tx, run, mapped, 'imported', modified))
+}
+
+/** An RPDE item's `modified`, as applied. */
+const stampModified = (tx: Queryable, run: Run, externalId: string, modified: string) =>
+  tx.query(`UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, externalId, modified])
+
+/**
+ * Writes a mapped record (its organisation, then its listing), stamps an RPDE item's
+ * `modified`, and settles any quarantine entry of the record, all in the caller's transaction.
+ */
+async function writeMapped(tx: Queryable, run: Run, mapped: MappedRecord, settled: 'imported' | 'superseded', modified?: string): Promise<Outcome> {
+  const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
+  const outcome = await applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
+  if (modified !== undefined) await stampModified(tx, run, mapped.externalId, modified)
+  await resolveQuarantine(tx, run.sourceId, mapped.externalId, settled, run.now)
+  return outcome
 }
 
 /** Writes one record, or quarantines it with its reasons. */
@@ -380,12 +385,8 @@ async function importRecord(db: Db, run: Run, ctx: MappingContext, record: unkno
   const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
   try {
     const mapped = await mapOrukService(record, ctx)
-    const outcome = await db.transaction(async (tx) => {
-      const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
-      return applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
-    })
-    if (externalId) await resolveQuarantine(db, run.sourceId, externalId, 'superseded', run.now)
-    return outcome
+    // Its quarantine entry is settled in the same transaction, so a crash cannot leave it open.
+    return await db.transaction((tx) => writeMapped(tx, run, mapped, 'superseded'))
   } catch (e) {
     const reasons = reasonsOf(e)
     if (!reasons) throw e
@@ -421,7 +422,7 @@ export function storablePayload(record: unknown): unknown {
   )
 }
 
-async function resolveQuarantine(db: Queryable, sourceId: string, externalId: string, resolution: 'imported' | 'superseded', now: Date): Promise<void> {
+export async function resolveQuarantine(db: Queryable, sourceId: string, externalId: string, resolution: 'imported' | 'superseded', now: Date): Promise<void> {
   await db.query(`UPDATE ingest_quarantine SET resolved_at = $3, resolution = $4 WHERE source_id = $1 AND external_id = $2 AND resolved_at IS NULL`, [
     sourceId,
     externalId,

@@ -8,10 +8,9 @@
 import { type AccessibilityFeature, type DeliveryMode, type PhysicalIntensity, WEEKDAYS, type Weekday } from '../directory/vocabulary.ts'
 import { OrganizationDocumentSchema, ServiceDocumentSchema, type ServiceDocument } from '../manage/schemas.ts'
 import { unstorableText } from '../plugins/text-input.ts'
-import { termKey, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
+import { clock, str, termKey, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
 
 type Obj = Record<string, unknown>
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null)
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v])
 const objects = (v: unknown): Obj[] => list(v).filter((x): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x))
@@ -25,11 +24,6 @@ const DAYS: Record<string, Weekday> = {
 }
 /** "https://schema.org/Tuesday" (or "Tuesday") as TU. */
 const weekday = (v: unknown) => DAYS[(str(v) ?? '').replace(/^https?:\/\/schema\.org\//, '').toLowerCase()]
-
-const clock = (v: unknown) => {
-  const s = str(v)
-  return s && /^\d{2}:\d{2}(:\d{2})?$/.test(s) ? s.slice(0, 5) : null
-}
 
 const LONDON = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
 /** A date-time as the UK calendar date and clock time. */

@@ -78,7 +78,7 @@ export async function loadMappingContext(db: Queryable, source: { remote_deliver
 // ---- The ORUK shapes we read (loosely typed: a feed is validated, not trusted) -----------------
 
 type Obj = Record<string, unknown>
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null)
+export const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null)
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null)
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter((x): x is Obj => x !== null && typeof x === 'object') : [])
 
@@ -103,7 +103,7 @@ export interface MappedRecord {
 }
 
 /** "HH:MM" from "HH:MM" or "HH:MM:SS". */
-const clock = (v: unknown) => {
+export const clock = (v: unknown) => {
   const s = str(v)
   return s && /^\d{2}:\d{2}(:\d{2})?$/.test(s) ? s.slice(0, 5) : null
 }
