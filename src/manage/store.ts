@@ -99,8 +99,10 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
             'valid_from', sc.valid_from::text, 'valid_to', sc.valid_to::text, 'description', sc.description)
             ORDER BY (SELECT sal4.ordinal FROM service_at_location sal4 WHERE sal4.id = sc.service_at_location_id) NULLS FIRST, sc.service_at_location_id, sc.kind, sc.opens_at, sc.on_date, sc.byday, sc.id)
           FROM schedule sc
+         -- ANY (ARRAY(...)) rather than IN (SELECT ...), so both schedule indexes are used
+         -- instead of a scan of every schedule in the directory.
          WHERE sc.service_id = s.id
-            OR sc.service_at_location_id IN (SELECT id FROM service_at_location WHERE service_id = s.id)), '[]'),
+            OR sc.service_at_location_id = ANY (ARRAY(SELECT id FROM service_at_location WHERE service_id = s.id))), '[]'),
        'cost_options', coalesce((SELECT json_agg(json_build_object('option', c.option, 'amount', c.amount,
             'amount_description', c.amount_description, 'concessions', c.concessions) ORDER BY c.amount, c.option, c.id)
           FROM cost_option c WHERE c.service_id = s.id), '[]'),
