@@ -1,9 +1,10 @@
 /**
  * One harvest of one source: a run, recorded with counts that add up (fetched = created +
  * updated + unchanged + withdrawn + quarantined), its timing and its error if it failed. Only
- * one instance harvests a source at a time (an advisory lock). Each record is written in its own
- * transaction, so a run stopped at any point leaves every record either as it was or as the
- * feed says, and running again finishes the job.
+ * one instance harvests a source at a time (an advisory lock). Each page of a feed is written in
+ * one transaction (a savepoint per record, so a refused record is quarantined and the rest
+ * kept), so a run stopped at any point leaves every page either as it was or as the feed says,
+ * and running again finishes the job.
  */
 import type { Db, Queryable } from '../db/db.ts'
 import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
@@ -188,15 +189,19 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
     const body = (await fetchJson(url, policy)) as { contents?: unknown; last_page?: unknown; total_pages?: unknown } | null
     if (!body || typeof body !== 'object' || !Array.isArray(body.contents)) throw new FetchError(`${url} is not an ORUK page: it has no contents list`)
     if (body.contents.length > MAX_ITEMS_PER_PAGE) throw new FetchError(`${url} has ${body.contents.length} items on one page, over the limit of ${MAX_ITEMS_PER_PAGE}`)
-    counts.pages = page
+    // The whole page is fetched before its transaction begins, so no transaction waits on the network.
+    const records: unknown[] = []
     for (const item of body.contents as unknown[]) {
       const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined
-      const record = isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy)
-      counts.fetched += 1
-      const outcome = await importRecord(db, run, ctx, record)
-      counts[outcome] += 1
+      records.push(isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy))
     }
-    await saveCounts(db, run.id, counts)
+    await writePage(db, run, counts, async (tx) => {
+      for (const record of records) {
+        counts.fetched += 1
+        counts[await importRecord(tx, run, ctx, record)] += 1
+      }
+      counts.pages = page
+    })
     log(`page ${page}: ${counts.fetched} records so far`)
     const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
     if (body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)) break
@@ -283,21 +288,14 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
       throw new FetchError(`${url.slice(0, 200)} gives a next URL that is not a URL`)
     }
     const items = body.items as unknown[]
-    const before = { ...counts }
-    try {
-      await db.transaction(async (tx) => {
-        for (const raw of items) {
-          counts.fetched += 1
-          counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
-        }
-        await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_position_at = $3, feed_retry_after = NULL WHERE id = $1', [source.id, next, options.now().toISOString()])
-        counts.pages = page
-        await saveCounts(tx, run.id, counts)
-      })
-    } catch (e) {
-      Object.assign(counts, before)
-      throw e
-    }
+    await writePage(db, run, counts, async (tx) => {
+      for (const raw of items) {
+        counts.fetched += 1
+        counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
+      }
+      await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_position_at = $3, feed_retry_after = NULL WHERE id = $1', [source.id, next, options.now().toISOString()])
+      counts.pages = page
+    })
     log(`page ${page}: ${counts.fetched} items so far`)
     if (items.length === 0 && next === url) {
       await db.query('UPDATE ingest_source SET feed_synced_at = $2 WHERE id = $1', [source.id, options.now().toISOString()])
@@ -307,7 +305,24 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
   }
 }
 
-/** One item, inside its page's transaction: a savepoint keeps a refused one from the rest. */
+/**
+ * One page in one transaction with the run's counts so far; counts go back to what they were
+ * when the page's transaction fails.
+ */
+async function writePage(db: Db, run: Run, counts: RunCounts, write: (tx: Queryable) => Promise<void>): Promise<void> {
+  const before = { ...counts }
+  try {
+    await db.transaction(async (tx) => {
+      await write(tx)
+      await saveCounts(tx, run.id, counts)
+    })
+  } catch (e) {
+    Object.assign(counts, before)
+    throw e
+  }
+}
+
+/** One item, inside its page's transaction. */
 async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: unknown, today: string): Promise<Outcome | 'quarantined'> {
   const item = rpdeItem(raw)
   if (Array.isArray(item)) {
@@ -332,16 +347,24 @@ async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: 
     await stampModified(tx, run, item.id, item.modified)
     return withdrawn ? 'withdrawn' : 'unchanged'
   }
-  await tx.query('SAVEPOINT rpde_item')
+  return writeOrQuarantine(tx, run, item.id, raw, () => mapOpenActive(item.id, item.data, ctx, today), item.modified)
+}
+
+/**
+ * Maps and writes one record inside its page's transaction, or quarantines it with its reasons:
+ * a savepoint keeps a refused record's partial writes from the rest of the page.
+ */
+async function writeOrQuarantine(tx: Queryable, run: Run, externalId: string | null, raw: unknown, map: () => Promise<MappedRecord>, modified?: string): Promise<Outcome | 'quarantined'> {
+  await tx.query('SAVEPOINT ingest_record')
   try {
-    const outcome = await writeMapped(tx, run, await mapOpenActive(item.id, item.data, ctx, today), 'superseded', item.modified)
-    await tx.query('RELEASE SAVEPOINT rpde_item')
+    const outcome = await writeMapped(tx, run, await map(), 'superseded', modified)
+    await tx.query('RELEASE SAVEPOINT ingest_record')
     return outcome
   } catch (e) {
     const reasons = reasonsOf(e)
     if (!reasons) throw e
-    await tx.query('ROLLBACK TO SAVEPOINT rpde_item')
-    await quarantine(tx, run, item.id, raw, reasons)
+    await tx.query('ROLLBACK TO SAVEPOINT ingest_record')
+    await quarantine(tx, run, externalId, raw, reasons)
     return 'quarantined'
   }
 }
@@ -380,19 +403,10 @@ async function writeMapped(tx: Queryable, run: Run, mapped: MappedRecord, settle
   return outcome
 }
 
-/** Writes one record, or quarantines it with its reasons. */
-async function importRecord(db: Db, run: Run, ctx: MappingContext, record: unknown): Promise<Outcome | 'quarantined'> {
+/** One ORUK record, inside its page's transaction. */
+function importRecord(tx: Queryable, run: Run, ctx: MappingContext, record: unknown): Promise<Outcome | 'quarantined'> {
   const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
-  try {
-    const mapped = await mapOrukService(record, ctx)
-    // Its quarantine entry is settled in the same transaction, so a crash cannot leave it open.
-    return await db.transaction((tx) => writeMapped(tx, run, mapped, 'superseded'))
-  } catch (e) {
-    const reasons = reasonsOf(e)
-    if (!reasons) throw e
-    await db.transaction((tx) => quarantine(tx, run, externalId, record, reasons))
-    return 'quarantined'
-  }
+  return writeOrQuarantine(tx, run, externalId, record, () => mapOrukService(record, ctx))
 }
 
 /** Keeps a record that could not be used, with its reasons; it stays counted as in the feed. */
