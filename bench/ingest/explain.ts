@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import type { Queryable, QueryResult } from '../../src/db/db.ts'
+import { sqlText, type Named, type Queryable, type QueryResult } from '../../src/db/db.ts'
 import { pgTypes } from '../../src/db/pg.ts'
 import { applyOrganization, applyService, type Run } from '../../src/ingest/apply.ts'
 import { loadMappingContext, mapOrukService } from '../../src/ingest/oruk-map.ts'
@@ -44,7 +44,9 @@ await client.query('SET jit = off')
 /** A Queryable that EXPLAINs each statement (rolled back), then runs it, adding to `pass`. */
 function explaining(pass: () => Pass): Queryable {
   return {
-    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    async query<R>(named: string | Named, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      // EXPLAIN plans the text afresh, as an unnamed statement would be; the run after it uses the name.
+      const sql = sqlText(named)
       const flat = sql.replace(/\s+/g, ' ').trim()
       const key = flat.length > 80 ? `${flat.slice(0, 80)}…` : flat
       await client.query('SAVEPOINT explain')
@@ -56,7 +58,7 @@ function explaining(pass: () => Pass): Queryable {
       e.planningMs += plan['Planning Time']
       e.executionMs += plan['Execution Time']
       for (const t of plan.Triggers ?? []) e.triggers.set(t['Trigger Name'], (e.triggers.get(t['Trigger Name']) ?? 0) + t.Time)
-      const result = await client.query(sql, params as unknown[])
+      const result = await client.query(typeof named === 'string' ? sql : { name: named.name, text: sql }, params as unknown[])
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
     },
     exec: async (sql) => void (await client.query(sql)),

@@ -17,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs'
 import inspector from 'node:inspector/promises'
-import type { Db, Queryable, QueryResult } from '../../src/db/db.ts'
+import { sqlText, type Db, type Named, type Queryable, type QueryResult } from '../../src/db/db.ts'
 
 export interface StatementStat {
   statement: string
@@ -50,12 +50,12 @@ export function profiledDb(db: Db): { db: Db; profile: () => DbProfile; reset: (
   let transactions = 0
   let overhead = 0
   const timed = (q: Queryable): Queryable => ({
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    async query<R>(sql: string | Named, params?: readonly unknown[]): Promise<QueryResult<R>> {
       const t0 = performance.now()
       try {
         return await q.query<R>(sql, params)
       } finally {
-        const key = statementKey(sql)
+        const key = statementKey(sqlText(sql))
         const s = stats.get(key) ?? stats.set(key, { statement: key, calls: 0, ms: 0 }).get(key)!
         s.calls++
         s.ms += performance.now() - t0

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { QUERY_TIMEOUT_MARGIN_MS } from '../../src/config.ts'
-import type { Queryable, QueryResult } from '../../src/db/db.ts'
+import { sqlText, type Named, type Queryable, type QueryResult } from '../../src/db/db.ts'
 import { openDb } from '../../src/db/open.ts'
 import { correctQuery } from '../../src/search/correct.ts'
 import { searchPostgres } from '../../src/search/postgres.ts'
@@ -31,8 +31,8 @@ const { values } = parseArgs({
 class Capture implements Queryable {
   sql = ''
   params: readonly unknown[] = []
-  async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    this.sql = sql
+  async query<R>(sql: string | Named, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    this.sql = sqlText(sql)
     this.params = params
     const empty = { taxonomy_term: [], delivery_mode: [], group_size: [], day: [], accessibility: [], free: [] }
     return { rows: [{ total: 0, results: [], facets: empty } as R], rowCount: 1 }

@@ -4,9 +4,24 @@ export interface QueryResult<R> {
   rowCount: number
 }
 
+/**
+ * A statement PostgreSQL keeps prepared under its name on each connection, so it is parsed and
+ * planned there once rather than on every call (after five calls the server may keep a generic
+ * plan). For the hot statements whose planning costs more than running them. PGlite runs the text.
+ */
+export interface Named {
+  readonly name: string
+  readonly text: string
+}
+
+export const named = (name: string, text: string): Named => ({ name, text })
+
+/** A statement's text, named or not. */
+export const sqlText = (sql: string | Named): string => (typeof sql === 'string' ? sql : sql.text)
+
 /** Something that runs parameterised SQL: the database itself, or one transaction on it. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+  query<R = Record<string, unknown>>(sql: string | Named, params?: readonly unknown[]): Promise<QueryResult<R>>
   /** Runs a script of several statements with no parameters (a migration). */
   exec(sql: string): Promise<void>
 }

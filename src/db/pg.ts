@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { Db, QueryResult, Queryable } from './db.ts'
+import type { Db, Named, QueryResult, Queryable } from './db.ts'
 import { TYPE_PARSERS } from './db.ts'
 
 /** pg's type parsers with ours laid over them, per pool, leaving pg's global table alone. */
@@ -47,8 +47,8 @@ interface PgQueryable {
 
 function queryableOn(client: PgQueryable): Queryable {
   return {
-    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = await client.query(sql, params as unknown[])
+    async query<R>(sql: string | Named, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = await client.query(typeof sql === 'string' ? sql : { name: sql.name, text: sql.text }, params as unknown[])
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
     },
     async exec(sql: string) {

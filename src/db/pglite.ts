@@ -3,8 +3,8 @@ import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { postgis } from '@electric-sql/pglite-postgis'
-import type { Db, QueryResult, Queryable } from './db.ts'
-import { TYPE_PARSERS } from './db.ts'
+import type { Db, Named, QueryResult, Queryable } from './db.ts'
+import { sqlText, TYPE_PARSERS } from './db.ts'
 import { lockDirectory, type DirectoryLock } from './dir-lock.ts'
 
 /** Another live process (or this one) has the data directory open. */
@@ -52,8 +52,8 @@ export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db & 
     throw error
   }
   const queryableOn = (target: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
-    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const result = await target.query<R>(sql, params as unknown[])
+    async query<R>(sql: string | Named, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const result = await target.query<R>(sqlText(sql), params as unknown[])
       // PGlite reports the command tag's count as rowCount, as pg does (rows for SELECT).
       const rowCount = (result as { rowCount?: number }).rowCount ?? result.affectedRows ?? result.rows.length
       return { rows: result.rows, rowCount }

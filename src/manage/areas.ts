@@ -4,7 +4,7 @@
  * words, and its outline as GeoJSON, from which PostGIS derives the geometry search and
  * matching test. Only the manage store calls this, inside the service's write.
  */
-import type { Queryable } from '../db/db.ts'
+import { named, type Queryable } from '../db/db.ts'
 import { areaName, areaSentence } from '../directory/area-words.ts'
 import { REMOTE_DELIVERY_MODES } from '../directory/vocabulary.ts'
 import { ENGLAND } from '../geo/boundaries.ts'
@@ -120,16 +120,16 @@ export async function writeServiceAreas(
     }
   }
   await checkInEngland(db, rows)
-  await db.query('DELETE FROM service_area WHERE service_id = $1', [serviceId])
+  await db.query(named('write_service_areas_drop', 'DELETE FROM service_area WHERE service_id = $1'), [serviceId])
   if (rows.length === 0) return
   await db.query(
-    `INSERT INTO service_area (service_id, ordinal, kind, code, radius_km, location_id, name, service_area, extent, uri)
+    named('write_service_areas_add', `INSERT INTO service_area (service_id, ordinal, kind, code, radius_km, location_id, name, service_area, extent, uri)
      SELECT $1, r.ordinal, r.kind, r.code, r.radius_km, r.location_id, r.name, r.service_area,
             coalesce(r.extent,
                      (SELECT ST_AsGeoJSON(b.geom, 5) FROM boundary b WHERE b.code = r.code),
                      (SELECT ST_AsGeoJSON(ST_Buffer(l.geom, r.radius_km * 1000), 5) FROM location l WHERE l.id = r.location_id)),
             r.uri
-       FROM json_to_recordset($2::json) AS r (ordinal int, kind text, code text, radius_km numeric, location_id uuid, name text, service_area text, extent text, uri text)`,
+       FROM json_to_recordset($2::json) AS r (ordinal int, kind text, code text, radius_km numeric, location_id uuid, name text, service_area text, extent text, uri text)`),
     [serviceId, JSON.stringify(rows.map((r, ordinal) => ({ ...r, ordinal })))],
   )
 }

@@ -3,7 +3,7 @@
  * against the version the editor read (optimistic concurrency) and kept in `record_version`
  * with who, when and what changed.
  */
-import type { Queryable } from '../db/db.ts'
+import { named, type Queryable } from '../db/db.ts'
 import { Invalid, NotFound, Problem, ValidationProblem } from '../problem.ts'
 import type { Principal } from '../auth/store.ts'
 import { areasToStore, READ_AREAS_SQL, writeServiceAreas } from './areas.ts'
@@ -68,9 +68,13 @@ interface ServiceRowDoc {
   document: ServiceDocument
 }
 
-export async function readService(db: Queryable, id: string): Promise<ServiceRowDoc | undefined> {
-  const { rows } = await db.query<ServiceRowDoc>(
-    `SELECT s.organization_id, s.version, s.verified_at, json_build_object(
+/**
+ * The statements of reading and writing a listing are named (kept prepared per connection):
+ * planning them took longer than running them (bench/README.md, ingest).
+ */
+const READ_SERVICE = named(
+  'read_service',
+  `SELECT s.organization_id, s.version, s.verified_at, json_build_object(
        'name', s.name, 'description', s.description, 'url', s.url, 'email', s.email,
        'status', coalesce(s.status_before_hidden, s.status),
        'fees', s.fees, 'alert', s.alert, 'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
@@ -113,8 +117,10 @@ export async function readService(db: Queryable, id: string): Promise<ServiceRow
        'service_areas', ${READ_AREAS_SQL('s', 'SELECT sal3.location_id, row_number() OVER (ORDER BY sal3.ordinal, sal3.id) AS i FROM service_at_location sal3 WHERE sal3.service_id = s.id')}
      ) AS document
      FROM service s WHERE s.id = $1`,
-    [id],
-  )
+)
+
+export async function readService(db: Queryable, id: string): Promise<ServiceRowDoc | undefined> {
+  const { rows } = await db.query<ServiceRowDoc>(READ_SERVICE, [id])
   return rows[0]
 }
 
@@ -134,15 +140,15 @@ export async function recordVersion(
   now: Date,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot, ingest_run_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    named('record_version', `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot, ingest_run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
     [v.type, v.id, v.version, v.action, now.toISOString(), v.by, JSON.stringify(v.changes), JSON.stringify(v.snapshot), v.run ?? null],
   )
 }
 
 /** Locks the row and checks the version the editor read; returns the new version number. */
 export async function claimVersion(db: Queryable, type: RecordType, id: string, expected: number): Promise<number> {
-  const { rows } = await db.query<{ version: number }>(`SELECT version FROM ${type} WHERE id = $1 FOR UPDATE`, [id])
+  const { rows } = await db.query<{ version: number }>(named(`claim_version_${type}`, `SELECT version FROM ${type} WHERE id = $1 FOR UPDATE`), [id])
   if (!rows[0]) throw new NotFound(`No such ${type}.`)
   if (rows[0].version !== expected) throw new StaleVersion(rows[0].version)
   return expected + 1
@@ -210,7 +216,7 @@ export async function writeService(
   version: number,
   options: { confirmedAt?: Date } = {},
 ): Promise<void> {
-  const { rows: terms } = await db.query<{ id: string; code: string }>('SELECT id, code FROM taxonomy_term WHERE code = ANY ($1)', [doc.taxonomy_terms])
+  const { rows: terms } = await db.query<{ id: string; code: string }>(named('write_service_terms', 'SELECT id, code FROM taxonomy_term WHERE code = ANY ($1)'), [doc.taxonomy_terms])
   const unknown = doc.taxonomy_terms.filter((c) => !terms.some((t) => t.code === c))
   if (unknown.length > 0) {
     throw new Invalid(`Unknown activity type: ${unknown.join(', ')}`, unknown.map((c) => ({ in: 'body' as const, pointer: `/taxonomy_terms/${doc.taxonomy_terms.indexOf(c)}`, detail: `${c} is not a taxonomy term code` })))
@@ -220,13 +226,13 @@ export async function writeService(
   // is running brings a hidden one back.
   const confirmedAt = options.confirmedAt?.toISOString() ?? null
   const { rows: held } = await db.query<{ held: boolean }>(
-    `SELECT (SELECT moderation = 'pending' FROM organization WHERE id = $2)
-            OR ($3::timestamptz IS NULL AND coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = $1), false)) AS held`,
+    named('write_service_held', `SELECT (SELECT moderation = 'pending' FROM organization WHERE id = $2)
+            OR ($3::timestamptz IS NULL AND coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = $1), false)) AS held`),
     [id, organizationId, confirmedAt],
   )
   const pending = held[0]!.held
   await db.query(
-    `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
+    named('write_service_row', `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
                           typical_attendance, minimum_age, maximum_age, gender_restriction, audiences, languages, newcomer_support,
                           physical_intensity, self_referral, referral_capacity, version, status_before_hidden,
                           interpreter_available, verified_at)
@@ -241,23 +247,23 @@ export async function writeService(
        self_referral = EXCLUDED.self_referral, referral_capacity = EXCLUDED.referral_capacity, version = EXCLUDED.version,
        status_before_hidden = EXCLUDED.status_before_hidden, interpreter_available = EXCLUDED.interpreter_available,
        verified_at = coalesce($25, service.verified_at),
-       hidden_at = CASE WHEN $25::timestamptz IS NULL THEN service.hidden_at END`,
+       hidden_at = CASE WHEN $25::timestamptz IS NULL THEN service.hidden_at END`),
     [id, organizationId, doc.name, doc.description, doc.url, doc.email, doc.status, doc.fees, doc.alert, doc.delivery_modes, doc.group_size,
       doc.typical_attendance, doc.minimum_age, doc.maximum_age, doc.gender_restriction, doc.audiences, doc.languages, doc.newcomer_support,
       doc.physical_intensity, doc.self_referral, doc.referral_capacity, version, pending, doc.interpreter_available, confirmedAt],
   )
-  await db.query('DELETE FROM service_taxonomy_term WHERE service_id = $1 AND NOT (taxonomy_term_id = ANY ($2::uuid[]))', [id, terms.map((t) => t.id)])
+  await db.query(named('write_service_terms_drop', 'DELETE FROM service_taxonomy_term WHERE service_id = $1 AND NOT (taxonomy_term_id = ANY ($2::uuid[]))'), [id, terms.map((t) => t.id)])
   await db.query(
-    'INSERT INTO service_taxonomy_term (service_id, taxonomy_term_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING',
+    named('write_service_terms_add', 'INSERT INTO service_taxonomy_term (service_id, taxonomy_term_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING'),
     [id, terms.map((t) => t.id)],
   )
 
   // Venues.
   const { rows: linked } = await db.query<{ sal_id: string; location_id: string; shared: boolean }>(
-    `SELECT sal.id AS sal_id, sal.location_id,
+    named('write_service_venues', `SELECT sal.id AS sal_id, sal.location_id,
             EXISTS (SELECT 1 FROM service_at_location o JOIN service os ON os.id = o.service_id
                      WHERE o.location_id = sal.location_id AND os.organization_id <> $2) AS shared
-       FROM service_at_location sal WHERE sal.service_id = $1`,
+       FROM service_at_location sal WHERE sal.service_id = $1`),
     [id, organizationId],
   )
   const salIds: string[] = []
@@ -271,17 +277,17 @@ export async function writeService(
     if (current && !current.shared) {
       locationId = current.location_id
       await db.query(
-        `WITH a AS (DELETE FROM address WHERE location_id = $1), x AS (DELETE FROM accessibility WHERE location_id = $1)
-         UPDATE location SET name = $2, description = $3, latitude = $4, longitude = $5, transport_notes = $6 WHERE id = $1`,
+        named('write_service_venue_update', `WITH a AS (DELETE FROM address WHERE location_id = $1), x AS (DELETE FROM accessibility WHERE location_id = $1)
+         UPDATE location SET name = $2, description = $3, latitude = $4, longitude = $5, transport_notes = $6 WHERE id = $1`),
         [locationId, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
       )
     } else {
       // A new venue, or a copy of one another organisation also uses (theirs stays as it is):
       // a venue written through this path belongs to this listing alone.
       const { rows } = await db.query<{ id: string }>(
-        `WITH l AS (INSERT INTO location (name, description, latitude, longitude, transport_notes) VALUES ($2, $3, $4, $5, $6) RETURNING id),
+        named('write_service_venue_add', `WITH l AS (INSERT INTO location (name, description, latitude, longitude, transport_notes) VALUES ($2, $3, $4, $5, $6) RETURNING id),
               moved AS (UPDATE service_at_location SET location_id = (SELECT id FROM l) WHERE id = $1)
-         SELECT id FROM l`,
+         SELECT id FROM l`),
         [current?.sal_id ?? null, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
       )
       locationId = rows[0]!.id
@@ -289,11 +295,11 @@ export async function writeService(
     // Its address and access, and its place in the listing's order of venues.
     const a = loc.address
     const { rows: sal } = await db.query<{ id: string }>(
-      `WITH a AS (INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code) VALUES ($2, $4, $5, $6, $6, $7)),
+      named('write_service_venue_link', `WITH a AS (INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code) VALUES ($2, $4, $5, $6, $6, $7)),
             x AS (INSERT INTO accessibility (location_id, feature, details)
                   SELECT $2, f.feature, f.details FROM json_to_recordset($8::json) AS f (feature text, details text) ON CONFLICT DO NOTHING)
        INSERT INTO service_at_location (service_id, location_id, ordinal) VALUES ($1, $2, $3)
-       ON CONFLICT (service_id, location_id) DO UPDATE SET ordinal = EXCLUDED.ordinal RETURNING id`,
+       ON CONFLICT (service_id, location_id) DO UPDATE SET ordinal = EXCLUDED.ordinal RETURNING id`),
       [id, locationId, i, a.address_1, a.address_2, a.city, a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2'), JSON.stringify(loc.accessibility)],
     )
     salIds.push(sal[0]!.id)
@@ -311,28 +317,28 @@ export async function writeService(
   await writeServiceAreas(db, id, await areasToStore(db, organizationId, doc), doc, locationIds)
 
   // Schedules, costs and contacts: replaced whole.
-  await db.query('DELETE FROM schedule WHERE service_id = $1 OR service_at_location_id = ANY ($2::uuid[])', [id, salIds])
+  await db.query(named('write_service_schedules_drop', 'DELETE FROM schedule WHERE service_id = $1 OR service_at_location_id = ANY ($2::uuid[])'), [id, salIds])
   await db.query(
-    `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
+    named('write_service_schedules_add', `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
      SELECT CASE WHEN s.sal IS NULL THEN $1::uuid END, s.sal, s.kind, s.byday, s.week_of_month, s.on_date, s.opens_at::time, s.closes_at::time,
             s.valid_from, s.valid_to, s.description
        FROM json_to_recordset($2::json) AS s (sal uuid, kind text, byday text[], week_of_month int, on_date date, opens_at text, closes_at text,
-                                              valid_from date, valid_to date, description text)`,
+                                              valid_from date, valid_to date, description text)`),
     [id, JSON.stringify(doc.schedules.map((x) => ({ ...x, sal: x.location_index === null ? null : salIds[x.location_index]! })))],
   )
   await db.query(
-    `WITH gone AS (DELETE FROM cost_option WHERE service_id = $1)
+    named('write_service_costs', `WITH gone AS (DELETE FROM cost_option WHERE service_id = $1)
      INSERT INTO cost_option (service_id, option, amount, amount_description, concessions)
      SELECT $1, c.option, c.amount, c.amount_description, c.concessions
-       FROM json_to_recordset($2::json) AS c (option text, amount numeric, amount_description text, concessions text)`,
+       FROM json_to_recordset($2::json) AS c (option text, amount numeric, amount_description text, concessions text)`),
     [id, JSON.stringify(doc.cost_options)],
   )
-  await db.query('DELETE FROM contact WHERE service_id = $1', [id])
+  await db.query(named('write_service_contacts_drop', 'DELETE FROM contact WHERE service_id = $1'), [id])
   await db.query(
-    `WITH c AS (SELECT gen_random_uuid() AS id, c.* FROM json_to_recordset($2::json) AS c (name text, title text, email text, phones json)),
+    named('write_service_contacts_add', `WITH c AS (SELECT gen_random_uuid() AS id, c.* FROM json_to_recordset($2::json) AS c (name text, title text, email text, phones json)),
           added AS (INSERT INTO contact (id, service_id, name, title, email) SELECT c.id, $1, c.name, c.title, c.email FROM c)
      INSERT INTO phone (contact_id, number, description)
-     SELECT c.id, p.number, p.description FROM c, json_to_recordset(c.phones) AS p (number text, description text)`,
+     SELECT c.id, p.number, p.description FROM c, json_to_recordset(c.phones) AS p (number text, description text)`),
     [id, JSON.stringify(doc.contacts)],
   )
 }
