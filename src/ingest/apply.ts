@@ -5,10 +5,10 @@
  * feed twice changes nothing: a document whose hash is the one last written is left alone.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import type { Queryable } from '../db/db.ts'
+import { named, type Queryable } from '../db/db.ts'
 import { claimVersion, createOrganization, diff, readOrganization, readService, recordVersion, writeOrganization, writeService } from '../manage/store.ts'
 import type { OrganizationDocument, ServiceDocument } from '../manage/schemas.ts'
-import type { Reason } from './oruk-map.ts'
+import type { MappedRecord, Reason } from './oruk-map.ts'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'withdrawn'
 
@@ -24,6 +24,13 @@ export interface Run {
 
 export const documentHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex')
 
+/** A listing's hash: what the source said of it, whose it is, and when the source last checked it. */
+const serviceHash = (document: ServiceDocument, organizationId: string | null, assuredAt: Date | null) =>
+  documentHash({ document, organization: organizationId, assured: assuredAt })
+
+type RecordType = 'organization' | 'service'
+const linkKey = (type: RecordType, externalId: string) => `${type}\n${externalId}`
+
 /** A listing with this source and id that an organisation or admin now keeps by hand. */
 interface Linked {
   record_id: string
@@ -33,28 +40,85 @@ interface Linked {
   this_run: boolean
 }
 
-async function linked(db: Queryable, run: Run, type: 'organization' | 'service', externalId: string): Promise<Linked | undefined> {
+async function linked(db: Queryable, run: Run, type: RecordType, externalId: string): Promise<Linked | undefined> {
   const { rows } = await db.query<Linked>(
-    `SELECT record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $4 AS this_run FROM ingest_record
-      WHERE source_id = $1 AND record_type = $2 AND external_id = $3 FOR UPDATE`,
+    named('ingest_linked', `SELECT record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $4 AS this_run FROM ingest_record
+      WHERE source_id = $1 AND record_type = $2 AND external_id = $3 FOR UPDATE`),
     [run.sourceId, type, externalId, run.id],
   )
   return rows[0]
 }
 
-async function link(db: Queryable, run: Run, type: 'organization' | 'service', externalId: string, recordId: string, hash: string, handedOver = false): Promise<void> {
+async function link(db: Queryable, run: Run, type: RecordType, externalId: string, recordId: string, hash: string, handedOver = false): Promise<void> {
   await db.query(
-    `INSERT INTO ingest_record (source_id, record_type, external_id, record_id, document_hash, last_seen_run, handed_over_at, withdrawal_held_by)
+    named('ingest_link', `INSERT INTO ingest_record (source_id, record_type, external_id, record_id, document_hash, last_seen_run, handed_over_at, withdrawal_held_by)
      VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN $8::timestamptz END, NULL)
      ON CONFLICT (source_id, record_type, external_id) DO UPDATE SET
-       record_id = EXCLUDED.record_id, document_hash = EXCLUDED.document_hash, last_seen_run = EXCLUDED.last_seen_run, withdrawal_held_by = NULL`,
+       record_id = EXCLUDED.record_id, document_hash = EXCLUDED.document_hash, last_seen_run = EXCLUDED.last_seen_run, withdrawal_held_by = NULL`),
     [run.sourceId, type, externalId, recordId, hash, run.id, handedOver, run.now.toISOString()],
   )
 }
 
+/** The links of a page of records, by type and external id: what each became when the page began. */
+export type PageLinks = Map<string, Linked>
+
+/**
+ * Reads (and locks, as `linked` locks one) the links of a page of mapped records in one
+ * statement, so that records the feed has not changed need no statement of their own.
+ */
+export async function pageLinks(db: Queryable, run: Run, records: MappedRecord[]): Promise<PageLinks> {
+  const { rows } = await db.query<Linked & { record_type: RecordType; external_id: string }>(
+    named(
+      'ingest_page_links',
+      `SELECT record_type, external_id, record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $2 AS this_run
+         FROM ingest_record
+        WHERE source_id = $1 AND ((record_type = 'organization' AND external_id = ANY ($3::text[])) OR (record_type = 'service' AND external_id = ANY ($4::text[])))
+        ORDER BY record_type, external_id FOR UPDATE`,
+    ),
+    [run.sourceId, run.id, records.flatMap((r) => (r.organization ? [r.organization.externalId] : [])), records.map((r) => r.externalId)],
+  )
+  return new Map(rows.map((r) => [linkKey(r.record_type, r.external_id), r]))
+}
+
+/**
+ * True when the page's links show a record as it was last written, or kept by hand: its
+ * organisation and its listing each unchanged, handed over, or (the organisation) already
+ * written by this run. `applyOrganization` and `applyService` would write nothing for it.
+ */
+export function unchangedByLinks(links: PageLinks, mapped: MappedRecord): boolean {
+  let organizationId: string | null = null
+  if (mapped.organization) {
+    const org = links.get(linkKey('organization', mapped.organization.externalId))
+    if (!org || !(org.handed_over || org.this_run || org.document_hash === documentHash(mapped.organization.document))) return false
+    organizationId = org.record_id
+  }
+  const service = links.get(linkKey('service', mapped.externalId))
+  return service !== undefined && (service.handed_over || service.document_hash === serviceHash(mapped.service, organizationId, mapped.assuredAt))
+}
+
+/** Drops a record's links from the page's: it is about to be written, and what follows must read them afresh. */
+export function forgetLinks(links: PageLinks, mapped: MappedRecord): void {
+  if (mapped.organization) links.delete(linkKey('organization', mapped.organization.externalId))
+  links.delete(linkKey('service', mapped.externalId))
+}
+
+/** Marks records (their organisations and listings) as present in this run without changing them, in one statement. */
+export async function seenAll(db: Queryable, run: Run, records: MappedRecord[]): Promise<void> {
+  if (records.length === 0) return
+  const keys = records.flatMap((r) => [...(r.organization ? [['organization', r.organization.externalId]] : []), ['service', r.externalId]])
+  await db.query(
+    named(
+      'ingest_seen_all',
+      `UPDATE ingest_record SET last_seen_run = $2, withdrawal_held_by = NULL
+        WHERE source_id = $1 AND (record_type, external_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+    ),
+    [run.sourceId, run.id, keys.map((k) => k[0]), keys.map((k) => k[1])],
+  )
+}
+
 /** Marks a record as present in this run without changing it. */
-export async function seen(db: Queryable, run: Run, type: 'organization' | 'service', externalId: string): Promise<void> {
-  await db.query('UPDATE ingest_record SET last_seen_run = $4, withdrawal_held_by = NULL WHERE source_id = $1 AND record_type = $2 AND external_id = $3', [
+export async function seen(db: Queryable, run: Run, type: RecordType, externalId: string): Promise<void> {
+  await db.query(named('ingest_seen', 'UPDATE ingest_record SET last_seen_run = $4, withdrawal_held_by = NULL WHERE source_id = $1 AND record_type = $2 AND external_id = $3'), [
     run.sourceId,
     type,
     externalId,
@@ -133,7 +197,7 @@ export async function applyService(
   },
 ): Promise<Outcome> {
   const withdrawing = s.document.status === 'inactive' || s.document.status === 'defunct'
-  const hash = documentHash({ document: s.said ?? s.document, organization: s.organizationId, assured: s.assuredAt })
+  const hash = serviceHash(s.said ?? s.document, s.organizationId, s.assuredAt)
   const known = await linked(db, run, 'service', s.externalId)
   if (known && (known.handed_over || known.document_hash === hash)) {
     await seen(db, run, 'service', s.externalId)

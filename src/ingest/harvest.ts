@@ -6,11 +6,11 @@
  * kept), so a run stopped at any point leaves every page either as it was or as the feed says,
  * and running again finishes the job.
  */
-import type { Db, Queryable } from '../db/db.ts'
+import { named, type Db, type Queryable } from '../db/db.ts'
 import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
 import { lockKey } from '../plugins/scheduler.ts'
 import { Conflict, NotFound, Problem } from '../problem.ts'
-import { applyOrganization, applyService, Refused, seen, withdrawService, type Outcome, type Run } from './apply.ts'
+import { applyOrganization, applyService, forgetLinks, pageLinks, Refused, seen, seenAll, unchangedByLinks, withdrawService, type Outcome, type Run } from './apply.ts'
 import { DEFAULT_POLICY, FetchError, parseJsonBody, safeFetch, type FetchPolicy } from './fetch.ts'
 import { mapOpenActive } from './openactive-map.ts'
 import { isFullService, loadMappingContext, mapOrukService, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
@@ -195,11 +195,31 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
       const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined
       records.push(isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy))
     }
+    const mapped = await Promise.all(records.map((record) => mapOrukRecord(record, ctx)))
     await writePage(db, run, counts, async (tx) => {
-      for (const record of records) {
+      // Records the feed has not changed since they were written are found in one statement and
+      // marked seen in another; each other record is written (or quarantined) in its savepoint.
+      const links = await pageLinks(tx, run, mapped.flatMap((m) => (Array.isArray(m.mapped) ? [] : [m.mapped])))
+      const settled: string[] = []
+      let unchanged: MappedRecord[] = []
+      for (const m of mapped) {
         counts.fetched += 1
-        counts[await importRecord(tx, run, ctx, record)] += 1
+        if (!Array.isArray(m.mapped) && unchangedByLinks(links, m.mapped)) {
+          unchanged.push(m.mapped)
+          settled.push(m.mapped.externalId)
+          counts.unchanged += 1
+          continue
+        }
+        // What the earlier records saw is marked first: an organisation one of them saw is
+        // not rewritten by this one (each organisation is written at most once per run).
+        await seenAll(tx, run, unchanged)
+        unchanged = []
+        if (!Array.isArray(m.mapped)) forgetLinks(links, m.mapped)
+        counts[await writeOrQuarantine(tx, run, m.externalId, m.record, m.mapped)] += 1
       }
+      await seenAll(tx, run, unchanged)
+      // A record in quarantine that now arrives unchanged was written before: its entry is settled.
+      await resolveQuarantines(tx, run.sourceId, settled, 'superseded', run.now)
       counts.pages = page
     })
     log(`page ${page}: ${counts.fetched} records so far`)
@@ -347,17 +367,51 @@ async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: 
     await stampModified(tx, run, item.id, item.modified)
     return withdrawn ? 'withdrawn' : 'unchanged'
   }
-  return writeOrQuarantine(tx, run, item.id, raw, () => mapOpenActive(item.id, item.data, ctx, today), item.modified)
+  let mapped: MappedRecord | Reason[]
+  try {
+    mapped = await mapOpenActive(item.id, item.data, ctx, today)
+  } catch (e) {
+    mapped = refusal(e)
+  }
+  return writeOrQuarantine(tx, run, item.id, raw, mapped, item.modified)
+}
+
+/** A record, and what it mapped to or the reasons it could not be mapped. */
+interface Mapping {
+  record: unknown
+  externalId: string | null
+  mapped: MappedRecord | Reason[]
+}
+
+async function mapOrukRecord(record: unknown, ctx: MappingContext): Promise<Mapping> {
+  const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
+  try {
+    return { record, externalId, mapped: await mapOrukService(record, ctx) }
+  } catch (e) {
+    return { record, externalId, mapped: refusal(e) }
+  }
+}
+
+/** The reasons a record is refused for; an error that is not about the record is raised. */
+function refusal(e: unknown): Reason[] {
+  const reasons = reasonsOf(e)
+  if (!reasons) throw e
+  return reasons
 }
 
 /**
- * Maps and writes one record inside its page's transaction, or quarantines it with its reasons:
- * a savepoint keeps a refused record's partial writes from the rest of the page.
+ * Writes one mapped record inside its page's transaction, or quarantines it with its reasons
+ * (those it could not be mapped for, or written for): a savepoint keeps a refused record's
+ * partial writes from the rest of the page.
  */
-async function writeOrQuarantine(tx: Queryable, run: Run, externalId: string | null, raw: unknown, map: () => Promise<MappedRecord>, modified?: string): Promise<Outcome | 'quarantined'> {
+async function writeOrQuarantine(tx: Queryable, run: Run, externalId: string | null, raw: unknown, mapped: MappedRecord | Reason[], modified?: string): Promise<Outcome | 'quarantined'> {
+  if (Array.isArray(mapped)) {
+    await quarantine(tx, run, externalId, raw, mapped)
+    return 'quarantined'
+  }
   await tx.query('SAVEPOINT ingest_record')
   try {
-    const outcome = await writeMapped(tx, run, await map(), 'superseded', modified)
+    const outcome = await writeMapped(tx, run, mapped, 'superseded', modified)
     await tx.query('RELEASE SAVEPOINT ingest_record')
     return outcome
   } catch (e) {
@@ -389,7 +443,7 @@ export async function retryRecord(db: Db, source: Source, run: Run, payload: unk
 
 /** An RPDE item's `modified`, as applied. */
 const stampModified = (tx: Queryable, run: Run, externalId: string, modified: string) =>
-  tx.query(`UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, externalId, modified])
+  tx.query(named('ingest_modified', `UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`), [run.sourceId, externalId, modified])
 
 /**
  * Writes a mapped record (its organisation, then its listing), stamps an RPDE item's
@@ -401,12 +455,6 @@ async function writeMapped(tx: Queryable, run: Run, mapped: MappedRecord, settle
   if (modified !== undefined) await stampModified(tx, run, mapped.externalId, modified)
   await resolveQuarantine(tx, run.sourceId, mapped.externalId, settled, run.now)
   return outcome
-}
-
-/** One ORUK record, inside its page's transaction. */
-function importRecord(tx: Queryable, run: Run, ctx: MappingContext, record: unknown): Promise<Outcome | 'quarantined'> {
-  const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
-  return writeOrQuarantine(tx, run, externalId, record, () => mapOrukService(record, ctx))
 }
 
 /** Keeps a record that could not be used, with its reasons; it stays counted as in the feed. */
@@ -436,8 +484,17 @@ export function storablePayload(record: unknown): unknown {
   )
 }
 
+/** Settles the open quarantine entries of these records, in one statement. */
+async function resolveQuarantines(db: Queryable, sourceId: string, externalIds: string[], resolution: 'imported' | 'superseded', now: Date): Promise<void> {
+  if (externalIds.length === 0) return
+  await db.query(
+    named('ingest_quarantine_settle_all', `UPDATE ingest_quarantine SET resolved_at = $3, resolution = $4 WHERE source_id = $1 AND external_id = ANY ($2::text[]) AND resolved_at IS NULL`),
+    [sourceId, externalIds, now.toISOString(), resolution],
+  )
+}
+
 export async function resolveQuarantine(db: Queryable, sourceId: string, externalId: string, resolution: 'imported' | 'superseded', now: Date): Promise<void> {
-  await db.query(`UPDATE ingest_quarantine SET resolved_at = $3, resolution = $4 WHERE source_id = $1 AND external_id = $2 AND resolved_at IS NULL`, [
+  await db.query(named('ingest_quarantine_settle', `UPDATE ingest_quarantine SET resolved_at = $3, resolution = $4 WHERE source_id = $1 AND external_id = $2 AND resolved_at IS NULL`), [
     sourceId,
     externalId,
     now.toISOString(),

@@ -80,6 +80,46 @@ t.test('bad records are quarantined with reasons, the good kept; a term mapped l
   t.equal((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json().length, 2, 'one open entry per bad record, not one per run')
 })
 
+t.test('records that disagree about their organisation: the first copy is written, once; unchanged records write nothing and settle their quarantine', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const org = (description: string) => ({ ...ORG, description })
+  const a = service('Norbury Knit and Natter', { organization: org('Neighbours helping neighbours.') })
+  const b = service('Norbury Lunch Club', { organization: org('A different account of the same charity.') })
+  const organizationVersions = async () =>
+    (await app.db.query<{ description: string; version: number; versions: number }>(
+      `SELECT o.description, o.version, (SELECT count(*)::int FROM record_version v WHERE v.record_type = 'organization' AND v.record_id = o.id) AS versions
+         FROM organization o JOIN ingest_record r ON r.record_id = o.id AND r.record_type = 'organization' WHERE r.external_id = $1`,
+      [ORG.id],
+    )).rows
+  const serviceVersions = async () => (await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM record_version WHERE record_type = 'service'`)).rows[0]!.n
+
+  feed.serve([a, b])
+  t.match(await run(), { status: 'succeeded', fetched: 2, created: 2 })
+  t.same(await organizationVersions(), [{ description: 'Neighbours helping neighbours.', version: 1, versions: 1 }], 'the first copy in the feed is the one written')
+  t.match(await run(), { fetched: 2, created: 0, updated: 0, unchanged: 2 })
+  t.same(await organizationVersions(), [{ description: 'Neighbours helping neighbours.', version: 1, versions: 1 }], 'harvesting again does not rewrite it from the second copy')
+  t.equal(await serviceVersions(), 2, 'nor either listing')
+
+  // The first record unchanged (found without a statement of its own), the second changed: the
+  // organisation the first one saw in this run is not rewritten from the second's copy.
+  feed.serve([a, { ...b, name: 'Norbury Lunch and Chat' }])
+  t.match(await run(), { fetched: 2, created: 0, updated: 1, unchanged: 1 })
+  t.same(await organizationVersions(), [{ description: 'Neighbours helping neighbours.', version: 1, versions: 1 }])
+  t.equal((await listing(app, b.id as string))?.name, 'Norbury Lunch and Chat')
+  t.equal(await serviceVersions(), 3)
+
+  // A refused copy of a listing is quarantined; the good copy coming back unchanged settles it.
+  feed.serve([{ ...a, name: 'Norbury\u0000Knit' }, { ...b, name: 'Norbury Lunch and Chat' }])
+  t.match(await run(), { fetched: 2, unchanged: 1, quarantined: 1 })
+  t.same((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json().map((q: { external_id: string }) => q.external_id), [a.id])
+  feed.serve([a, { ...b, name: 'Norbury Lunch and Chat' }])
+  t.match(await run(), { fetched: 2, unchanged: 2, quarantined: 0 })
+  t.same((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json(), [], 'its entry is settled')
+  const { rows } = await app.db.query<{ resolution: string }>('SELECT resolution FROM ingest_quarantine')
+  t.same(rows, [{ resolution: 'superseded' }])
+  t.equal(await serviceVersions(), 3, 'and nothing was written')
+})
+
 t.test('listings missing from a complete harvest are withdrawn, kept; above 20% at once they wait for an admin', async (t) => {
   const { app, admin, feed, run } = await setUp(t)
   const five = ['A', 'B', 'C', 'D', 'E'].map((l) => service(`Norbury group ${l}`))
