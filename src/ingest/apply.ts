@@ -104,26 +104,22 @@ export function forgetLinks(links: PageLinks, mapped: MappedRecord): void {
 
 /** Marks records (their organisations and listings) as present in this run without changing them, in one statement. */
 export async function seenAll(db: Queryable, run: Run, records: MappedRecord[]): Promise<void> {
-  if (records.length === 0) return
-  const keys = records.flatMap((r) => [...(r.organization ? [['organization', r.organization.externalId]] : []), ['service', r.externalId]])
+  await markSeen(db, run, records.flatMap((r): [RecordType, string][] => [...(r.organization ? [['organization', r.organization.externalId] as [RecordType, string]] : []), ['service', r.externalId]]))
+}
+
+/** Marks a record as present in this run without changing it. */
+export const seen = (db: Queryable, run: Run, type: RecordType, externalId: string) => markSeen(db, run, [[type, externalId]])
+
+async function markSeen(db: Queryable, run: Run, keys: [RecordType, string][]): Promise<void> {
+  if (keys.length === 0) return
   await db.query(
     named(
-      'ingest_seen_all',
+      'ingest_seen',
       `UPDATE ingest_record SET last_seen_run = $2, withdrawal_held_by = NULL
         WHERE source_id = $1 AND (record_type, external_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
     ),
     [run.sourceId, run.id, keys.map((k) => k[0]), keys.map((k) => k[1])],
   )
-}
-
-/** Marks a record as present in this run without changing it. */
-export async function seen(db: Queryable, run: Run, type: RecordType, externalId: string): Promise<void> {
-  await db.query(named('ingest_seen', 'UPDATE ingest_record SET last_seen_run = $4, withdrawal_held_by = NULL WHERE source_id = $1 AND record_type = $2 AND external_id = $3'), [
-    run.sourceId,
-    type,
-    externalId,
-    run.id,
-  ])
 }
 
 /**

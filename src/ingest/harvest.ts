@@ -493,14 +493,8 @@ async function resolveQuarantines(db: Queryable, sourceId: string, externalIds: 
   )
 }
 
-export async function resolveQuarantine(db: Queryable, sourceId: string, externalId: string, resolution: 'imported' | 'superseded', now: Date): Promise<void> {
-  await db.query(named('ingest_quarantine_settle', `UPDATE ingest_quarantine SET resolved_at = $3, resolution = $4 WHERE source_id = $1 AND external_id = $2 AND resolved_at IS NULL`), [
-    sourceId,
-    externalId,
-    now.toISOString(),
-    resolution,
-  ])
-}
+export const resolveQuarantine = (db: Queryable, sourceId: string, externalId: string, resolution: 'imported' | 'superseded', now: Date) =>
+  resolveQuarantines(db, sourceId, [externalId], resolution, now)
 
 /**
  * After a complete harvest: listings of this source the feed no longer holds are withdrawn

@@ -1,8 +1,11 @@
--- Search documents rebuilt only for rows a statement changed, and only when what the document
--- is made of changed. Statement-level triggers fire even when their statement touched no row
--- (an INSERT ... ON CONFLICT DO UPDATE fires the INSERT trigger with no rows, a DELETE of
+-- Writing a listing does less: found by `npm run bench:ingest` (bench/README.md), and paid by
+-- every editor's save as well as every harvested record.
+--
+-- Search documents are rebuilt only for rows a statement changed, and only when what the
+-- document is made of changed. Statement-level triggers fire even when their statement touched
+-- no row (an INSERT ... ON CONFLICT DO UPDATE fires the INSERT trigger with no rows, a DELETE of
 -- activity types that are all still wanted deletes none), and every listing write rewrote its
--- document three or four times. Measured by `npm run bench:ingest` (bench/README.md).
+-- document three or four times.
 
 CREATE OR REPLACE FUNCTION service_search_on_service() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -55,3 +58,8 @@ $$;
 
 -- An imported record's open quarantine entry, looked up on every record a harvest writes.
 CREATE INDEX ingest_quarantine_record_open_idx ON ingest_quarantine (source_id, external_id) WHERE resolved_at IS NULL;
+
+-- A venue's first address (readService: ORDER BY a.id LIMIT 1) read from one index in order,
+-- whatever the table's statistics say; it replaces the index on location_id alone.
+CREATE INDEX address_location_id_idx ON address (location_id, id);
+DROP INDEX address_location_idx;
