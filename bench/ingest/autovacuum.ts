@@ -2,15 +2,15 @@
  * A stand-in for autovacuum on a server that has it turned off (`autovacuum = off`, as some
  * test servers do). A harvest fills an empty directory: without ANALYZE the planner keeps its
  * guesses for empty tables and picks plans a production server, whose autovacuum analyzes as
- * tables grow, would not (an index walk of `address_pkey` for a venue's address instead of
- * `address_location_idx`, every read scanning more of the table). So, when the server's
- * autovacuum is off, every `autovacuum_naptime` this does for the benchmark database what
- * autovacuum's defaults would: ANALYZE each table whose changes since its last analyze exceed
- * autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × its rows, and VACUUM each
- * whose dead rows (or, PostgreSQL 13+, inserts) exceed the vacuum thresholds, reading the
- * thresholds from the server. It runs on its own connection of the pool, so its CPU is counted
- * with PostgreSQL's, as an autovacuum worker's would be. When the server's autovacuum is on it
- * does nothing.
+ * tables grow, would not (before migration 022, an index walk of `address_pkey` for a venue's
+ * address instead of the index on its location, every read scanning more of the table). So,
+ * when the server's autovacuum is off, every `autovacuum_naptime` this does for the benchmark
+ * database what autovacuum's defaults would: ANALYZE each table whose changes since its last
+ * analyze exceed autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × its rows, and
+ * VACUUM each whose dead rows (or, PostgreSQL 13+, inserts) exceed the vacuum thresholds,
+ * reading the thresholds from the server. It runs on its own connection of the pool, so its
+ * CPU is counted with PostgreSQL's, as an autovacuum worker's would be. When the server's
+ * autovacuum is on it does nothing.
  */
 import type { Queryable } from '../../src/db/db.ts'
 
