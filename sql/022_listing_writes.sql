@@ -7,13 +7,14 @@
 -- activity types that are all still wanted deletes none), and every listing write rewrote its
 -- document three or four times.
 
-CREATE OR REPLACE FUNCTION service_search_on_service() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The refresh keeps its body under a new name; refresh_service_search, which every search
+-- trigger calls, now returns at once when it is given no services.
+ALTER FUNCTION refresh_service_search(uuid[]) RENAME TO rebuild_service_search;
+CREATE FUNCTION refresh_service_search(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM changed) THEN
-    RETURN NULL;
+  IF cardinality(ids) > 0 THEN
+    PERFORM rebuild_service_search(ids);
   END IF;
-  PERFORM refresh_service_search(ARRAY(SELECT id FROM changed));
-  RETURN NULL;
 END
 $$;
 
@@ -21,40 +22,16 @@ $$;
 -- changed (the rest of the document comes from activity types and the organisation's name,
 -- which have triggers of their own).
 CREATE FUNCTION service_search_on_service_update() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  ids uuid[] := ARRAY(
-    SELECT c.id FROM changed c JOIN prior b ON b.id = c.id
-     WHERE (c.name, c.description, c.organization_id) IS DISTINCT FROM (b.name, b.description, b.organization_id));
 BEGIN
-  IF cardinality(ids) > 0 THEN
-    PERFORM refresh_service_search(ids);
-  END IF;
+  PERFORM refresh_service_search(ARRAY(
+    SELECT c.id FROM changed c JOIN prior b ON b.id = c.id
+     WHERE (c.name, c.description, c.organization_id) IS DISTINCT FROM (b.name, b.description, b.organization_id)));
   RETURN NULL;
 END
 $$;
 DROP TRIGGER service_search_update ON service;
 CREATE TRIGGER service_search_update AFTER UPDATE ON service
   REFERENCING OLD TABLE AS prior NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION service_search_on_service_update();
-
-CREATE OR REPLACE FUNCTION service_search_on_term_link() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM changed) THEN
-    RETURN NULL;
-  END IF;
-  PERFORM refresh_service_search(ARRAY(SELECT DISTINCT service_id FROM changed));
-  RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION service_search_on_organization() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM changed) THEN
-    RETURN NULL;
-  END IF;
-  PERFORM refresh_service_search(ARRAY(SELECT s.id FROM service s JOIN changed c ON c.id = s.organization_id));
-  RETURN NULL;
-END
-$$;
 
 -- An imported record's open quarantine entry, looked up on every record a harvest writes.
 CREATE INDEX ingest_quarantine_record_open_idx ON ingest_quarantine (source_id, external_id) WHERE resolved_at IS NULL;

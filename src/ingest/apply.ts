@@ -30,6 +30,9 @@ const serviceHash = (document: ServiceDocument, organizationId: string | null, a
 
 type RecordType = 'organization' | 'service'
 const linkKey = (type: RecordType, externalId: string) => `${type}\n${externalId}`
+/** A mapped record's organisation (when it names one) and listing, as their types and external ids. */
+const recordKeys = (r: MappedRecord): [RecordType, string][] =>
+  r.organization ? [['organization', r.organization.externalId], ['service', r.externalId]] : [['service', r.externalId]]
 
 /** A listing with this source and id that an organisation or admin now keeps by hand. */
 interface Linked {
@@ -40,13 +43,26 @@ interface Linked {
   this_run: boolean
 }
 
+/** Links of records, by type and external id: what each became when the page began. */
+export type PageLinks = Map<string, Linked>
+
 async function linked(db: Queryable, run: Run, type: RecordType, externalId: string): Promise<Linked | undefined> {
-  const { rows } = await db.query<Linked>(
-    named('ingest_linked', `SELECT record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $4 AS this_run FROM ingest_record
-      WHERE source_id = $1 AND record_type = $2 AND external_id = $3 FOR UPDATE`),
-    [run.sourceId, type, externalId, run.id],
+  return (await readLinks(db, run, [[type, externalId]])).get(linkKey(type, externalId))
+}
+
+/** The links of these records, by type and external id, read and locked (they are about to be written, or marked seen). */
+async function readLinks(db: Queryable, run: Run, keys: [RecordType, string][]): Promise<PageLinks> {
+  const { rows } = await db.query<Linked & { record_type: RecordType; external_id: string }>(
+    named(
+      'ingest_links',
+      `SELECT record_type, external_id, record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $2 AS this_run
+         FROM ingest_record
+        WHERE source_id = $1 AND (record_type, external_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))
+        ORDER BY record_type, external_id FOR UPDATE`,
+    ),
+    [run.sourceId, run.id, keys.map((k) => k[0]), keys.map((k) => k[1])],
   )
-  return rows[0]
+  return new Map(rows.map((r) => [linkKey(r.record_type, r.external_id), r]))
 }
 
 async function link(db: Queryable, run: Run, type: RecordType, externalId: string, recordId: string, hash: string, handedOver = false): Promise<void> {
@@ -59,26 +75,8 @@ async function link(db: Queryable, run: Run, type: RecordType, externalId: strin
   )
 }
 
-/** The links of a page of records, by type and external id: what each became when the page began. */
-export type PageLinks = Map<string, Linked>
-
-/**
- * Reads (and locks, as `linked` locks one) the links of a page of mapped records in one
- * statement, so that records the feed has not changed need no statement of their own.
- */
-export async function pageLinks(db: Queryable, run: Run, records: MappedRecord[]): Promise<PageLinks> {
-  const { rows } = await db.query<Linked & { record_type: RecordType; external_id: string }>(
-    named(
-      'ingest_page_links',
-      `SELECT record_type, external_id, record_id, document_hash, handed_over_at IS NOT NULL AS handed_over, last_seen_run IS NOT DISTINCT FROM $2 AS this_run
-         FROM ingest_record
-        WHERE source_id = $1 AND ((record_type = 'organization' AND external_id = ANY ($3::text[])) OR (record_type = 'service' AND external_id = ANY ($4::text[])))
-        ORDER BY record_type, external_id FOR UPDATE`,
-    ),
-    [run.sourceId, run.id, records.flatMap((r) => (r.organization ? [r.organization.externalId] : [])), records.map((r) => r.externalId)],
-  )
-  return new Map(rows.map((r) => [linkKey(r.record_type, r.external_id), r]))
-}
+/** The links of a page of mapped records, in one statement, so that records the feed has not changed need no statement of their own. */
+export const pageLinks = (db: Queryable, run: Run, records: MappedRecord[]) => readLinks(db, run, records.flatMap(recordKeys))
 
 /**
  * True when the page's links show a record as it was last written, or kept by hand: its
@@ -98,13 +96,12 @@ export function unchangedByLinks(links: PageLinks, mapped: MappedRecord): boolea
 
 /** Drops a record's links from the page's: it is about to be written, and what follows must read them afresh. */
 export function forgetLinks(links: PageLinks, mapped: MappedRecord): void {
-  if (mapped.organization) links.delete(linkKey('organization', mapped.organization.externalId))
-  links.delete(linkKey('service', mapped.externalId))
+  for (const [type, externalId] of recordKeys(mapped)) links.delete(linkKey(type, externalId))
 }
 
 /** Marks records (their organisations and listings) as present in this run without changing them, in one statement. */
 export async function seenAll(db: Queryable, run: Run, records: MappedRecord[]): Promise<void> {
-  await markSeen(db, run, records.flatMap((r): [RecordType, string][] => [...(r.organization ? [['organization', r.organization.externalId] as [RecordType, string]] : []), ['service', r.externalId]]))
+  await markSeen(db, run, records.flatMap(recordKeys))
 }
 
 /** Marks a record as present in this run without changing it. */

@@ -200,26 +200,28 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
       // Records the feed has not changed since they were written are found in one statement and
       // marked seen in another; each other record is written (or quarantined) in its savepoint.
       const links = await pageLinks(tx, run, mapped.flatMap((m) => (Array.isArray(m.mapped) ? [] : [m.mapped])))
-      const settled: string[] = []
       let unchanged: MappedRecord[] = []
+      // Marks the unchanged records so far seen, and settles their quarantine entries (a record
+      // in quarantine that arrives unchanged again was written before).
+      const flush = async () => {
+        await seenAll(tx, run, unchanged)
+        await resolveQuarantines(tx, run.sourceId, unchanged.map((u) => u.externalId), 'superseded', run.now)
+        unchanged = []
+      }
       for (const m of mapped) {
         counts.fetched += 1
         if (!Array.isArray(m.mapped) && unchangedByLinks(links, m.mapped)) {
           unchanged.push(m.mapped)
-          settled.push(m.mapped.externalId)
           counts.unchanged += 1
           continue
         }
         // What the earlier records saw is marked first: an organisation one of them saw is
         // not rewritten by this one (each organisation is written at most once per run).
-        await seenAll(tx, run, unchanged)
-        unchanged = []
+        await flush()
         if (!Array.isArray(m.mapped)) forgetLinks(links, m.mapped)
         counts[await writeOrQuarantine(tx, run, m.externalId, m.record, m.mapped)] += 1
       }
-      await seenAll(tx, run, unchanged)
-      // A record in quarantine that now arrives unchanged was written before: its entry is settled.
-      await resolveQuarantines(tx, run.sourceId, settled, 'superseded', run.now)
+      await flush()
       counts.pages = page
     })
     log(`page ${page}: ${counts.fetched} records so far`)
@@ -367,13 +369,7 @@ async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: 
     await stampModified(tx, run, item.id, item.modified)
     return withdrawn ? 'withdrawn' : 'unchanged'
   }
-  let mapped: MappedRecord | Reason[]
-  try {
-    mapped = await mapOpenActive(item.id, item.data, ctx, today)
-  } catch (e) {
-    mapped = refusal(e)
-  }
-  return writeOrQuarantine(tx, run, item.id, raw, mapped, item.modified)
+  return writeOrQuarantine(tx, run, item.id, raw, await mapOrRefuse(() => mapOpenActive(item.id, item.data, ctx, today)), item.modified)
 }
 
 /** A record, and what it mapped to or the reasons it could not be mapped. */
@@ -385,18 +381,23 @@ interface Mapping {
 
 async function mapOrukRecord(record: unknown, ctx: MappingContext): Promise<Mapping> {
   const externalId = record && typeof record === 'object' && typeof (record as { id?: unknown }).id === 'string' ? ((record as { id: string }).id.slice(0, 500) || null) : null
+  return { record, externalId, mapped: await mapOrRefuse(() => mapOrukService(record, ctx)) }
+}
+
+/** A record mapped, or the reasons it cannot be; an error that is not about the record is raised. */
+async function mapOrRefuse(map: () => Promise<MappedRecord>): Promise<MappedRecord | Reason[]> {
   try {
-    return { record, externalId, mapped: await mapOrukService(record, ctx) }
+    return await map()
   } catch (e) {
-    return { record, externalId, mapped: refusal(e) }
+    return refusal(e)
   }
 }
 
 /** The reasons a record is refused for; an error that is not about the record is raised. */
 function refusal(e: unknown): Reason[] {
-  const reasons = reasonsOf(e)
-  if (!reasons) throw e
-  return reasons
+  if (e instanceof Unusable || e instanceof Refused) return e.reasons
+  if (e instanceof Problem && e.status < 500) return e.errors?.length ? e.errors.map((f) => ({ pointer: f.pointer, reason: f.detail })) : [{ pointer: '/', reason: e.detail ?? e.title }]
+  throw e
 }
 
 /**
@@ -415,8 +416,7 @@ async function writeOrQuarantine(tx: Queryable, run: Run, externalId: string | n
     await tx.query('RELEASE SAVEPOINT ingest_record')
     return outcome
   } catch (e) {
-    const reasons = reasonsOf(e)
-    if (!reasons) throw e
+    const reasons = refusal(e)
     await tx.query('ROLLBACK TO SAVEPOINT ingest_record')
     await quarantine(tx, run, externalId, raw, reasons)
     return 'quarantined'
@@ -470,12 +470,6 @@ async function quarantine(tx: Queryable, run: Run, externalId: string | null, re
   )
 }
 
-/** What a record is refused for, or undefined when the error is not about the record. */
-function reasonsOf(e: unknown): Reason[] | undefined {
-  if (e instanceof Unusable || e instanceof Refused) return e.reasons
-  if (e instanceof Problem && e.status < 500) return e.errors?.length ? e.errors.map((f) => ({ pointer: f.pointer, reason: f.detail })) : [{ pointer: '/', reason: e.detail ?? e.title }]
-  return undefined
-}
 
 /** The payload as jsonb can hold it: text it cannot (NUL, lone surrogates) escaped visibly. */
 export function storablePayload(record: unknown): unknown {
