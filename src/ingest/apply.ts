@@ -6,7 +6,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { named, type Queryable } from '../db/db.ts'
-import { claimVersion, createOrganization, diff, readOrganization, readService, recordVersion, writeOrganization, writeService } from '../manage/store.ts'
+import {
+  claimVersion, claimVersions, createOrganization, diff, readOrganization, readService, readServices, recordVersion, recordVersions, writeOrganization, writeService, writeServices,
+  type ServiceRowDoc, type ServiceWrite, type VersionAction,
+} from '../manage/store.ts'
 import type { OrganizationDocument, ServiceDocument } from '../manage/schemas.ts'
 import type { MappedRecord, Reason } from './oruk-map.ts'
 
@@ -79,13 +82,31 @@ export async function pageLinks(db: Queryable, run: Run, records: MappedRecord[]
   return new Map(rows.map((r) => [linkKey(r.record_type, r.external_id), r]))
 }
 
-async function link(db: Queryable, run: Run, type: RecordType, externalId: string, recordId: string, hash: string, handedOver = false): Promise<void> {
+interface NewLink {
+  type: RecordType
+  externalId: string
+  recordId: string
+  hash: string
+  /** Linked to a record kept by hand (an organisation we held already). */
+  handedOver?: boolean
+}
+
+const link = (db: Queryable, run: Run, type: RecordType, externalId: string, recordId: string, hash: string, handedOver = false) =>
+  linkAll(db, run, [{ type, externalId, recordId, hash, handedOver }])
+
+/** Records what records became, as seen by this run, in one statement. */
+async function linkAll(db: Queryable, run: Run, links: NewLink[]): Promise<void> {
+  if (links.length === 0) return
   await db.query(
-    named('ingest_link', `INSERT INTO ingest_record (source_id, record_type, external_id, record_id, document_hash, last_seen_run, handed_over_at, withdrawal_held_by)
-     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN $8::timestamptz END, NULL)
+    named('ingest_link_all', `INSERT INTO ingest_record (source_id, record_type, external_id, record_id, document_hash, last_seen_run, handed_over_at, withdrawal_held_by)
+     SELECT $1, l.type, l.external_id, l.record_id, l.hash, $2, CASE WHEN l.handed_over THEN $3::timestamptz END, NULL
+       FROM unnest($4::text[], $5::text[], $6::uuid[], $7::text[], $8::boolean[]) AS l (type, external_id, record_id, hash, handed_over)
      ON CONFLICT (source_id, record_type, external_id) DO UPDATE SET
        record_id = EXCLUDED.record_id, document_hash = EXCLUDED.document_hash, last_seen_run = EXCLUDED.last_seen_run, withdrawal_held_by = NULL`),
-    [run.sourceId, type, externalId, recordId, hash, run.id, handedOver, run.now.toISOString()],
+    [
+      run.sourceId, run.id, run.now.toISOString(), links.map((l) => l.type), links.map((l) => l.externalId), links.map((l) => l.recordId),
+      links.map((l) => l.hash), links.map((l) => l.handedOver ?? false),
+    ],
   )
 }
 
@@ -111,9 +132,11 @@ export function forgetLinks(links: PageLinks, mapped: MappedRecord): void {
 }
 
 /** Marks records (their organisations and listings) as present in this run without changing them, in one statement. */
-export async function seenAll(db: Queryable, run: Run, records: MappedRecord[]): Promise<void> {
-  const keys = records.flatMap(recordKeys)
+export const seenAll = (db: Queryable, run: Run, records: MappedRecord[]) => seenKeys(db, run, records.flatMap(recordKeys))
+
+async function seenKeys(db: Queryable, run: Run, keys: [RecordType, string][]): Promise<void> {
   if (keys.length === 0) return
+  if (keys.length === 1) return seen(db, run, ...keys[0]!)
   await db.query(
     named(
       'ingest_seen_all',
@@ -187,49 +210,80 @@ export class Refused extends Error {
   }
 }
 
+/** A listing as a feed gives it, with the organisation it belongs to. */
+export interface ServiceInput {
+  externalId: string
+  organizationId: string | null
+  document: ServiceDocument
+  assuredAt: Date | null
+  /** What the source said, when the document written adds to it what the listing has now (its hash tells whether the source changed). */
+  said?: ServiceDocument
+}
+
 /**
  * Creates or updates the listing an external record became. A listing handed over to its
  * organisation is left as they keep it. Venues are kept by position, so a changed listing keeps
  * its venues' ids where it still has them.
  */
-export async function applyService(
-  db: Queryable,
-  run: Run,
-  s: {
-    externalId: string
-    organizationId: string | null
-    document: ServiceDocument
-    assuredAt: Date | null
-    /** What the source said, when the document written adds to it what the listing has now (its hash tells whether the source changed). */
-    said?: ServiceDocument
-  },
-): Promise<Outcome> {
-  const withdrawing = s.document.status === 'inactive' || s.document.status === 'defunct'
-  const hash = serviceHash(s.said ?? s.document, s.organizationId, s.assuredAt)
+export async function applyService(db: Queryable, run: Run, s: ServiceInput): Promise<Outcome> {
   const known = await linked(db, run, 'service', s.externalId)
-  if (known && (known.handed_over || known.document_hash === hash)) {
-    await seen(db, run, 'service', s.externalId)
-    return 'unchanged'
+  const links: PageLinks = new Map(known ? [[linkKey('service', s.externalId), known]] : [])
+  return (await applyServices(db, run, [s], links))[0]!
+}
+
+/**
+ * Creates or updates the listings of several records at once (a page of a feed), each as
+ * `applyService` would, given their links as the page read them; each table is written in one
+ * statement for all of them. Their external ids must differ. Throws as `applyService` does,
+ * for the first listing that cannot be written.
+ */
+export async function applyServices(db: Queryable, run: Run, items: ServiceInput[], links: PageLinks): Promise<Outcome[]> {
+  const outcomes: Outcome[] = []
+  const unchanged: string[] = []
+  const known = items.map((s) => links.get(linkKey('service', s.externalId)))
+  const hashes = items.map((s) => serviceHash(s.said ?? s.document, s.organizationId, s.assuredAt))
+  const before = await readServices(
+    db,
+    known.flatMap((k, i) => (k && !(k.handed_over || k.document_hash === hashes[i]) ? [k.record_id] : [])),
+  )
+  const writes: (ServiceWrite & { externalId: string; hash: string; action: VersionAction; before?: ServiceRowDoc })[] = []
+  for (const [i, s] of items.entries()) {
+    const k = known[i]
+    if (k && (k.handed_over || k.document_hash === hashes[i])) {
+      unchanged.push(s.externalId)
+      outcomes.push('unchanged')
+      continue
+    }
+    const prior = k ? before.get(k.record_id) : undefined
+    if (prior) {
+      const withdrawing = (s.document.status === 'inactive' || s.document.status === 'defunct') && prior.document.status !== s.document.status
+      const document = { ...s.document, locations: s.document.locations.map((l, j) => ({ ...l, id: prior.document.locations[j]?.id })) }
+      writes.push({
+        id: prior.id, organizationId: prior.organization_id, document, version: prior.version + 1, confirmedAt: s.assuredAt ?? undefined,
+        externalId: s.externalId, hash: hashes[i]!, action: withdrawing ? 'withdraw' : 'update', before: prior,
+      })
+      outcomes.push(withdrawing ? 'withdrawn' : 'updated')
+      continue
+    }
+    const organizationId = s.organizationId ?? run.defaultOrganizationId
+    if (!organizationId) throw new Refused([{ pointer: '/organization', reason: 'it names no organisation and the source has no organisation for listings that arrive without one' }])
+    writes.push({ id: randomUUID(), organizationId, document: s.document, version: 1, confirmedAt: s.assuredAt ?? run.now, externalId: s.externalId, hash: hashes[i]!, action: 'create' })
+    outcomes.push('created')
   }
-  const before = known ? await readService(db, known.record_id) : undefined
-  if (before) {
-    const next = await claimVersion(db, 'service', known!.record_id, before.version)
-    const document = { ...s.document, locations: s.document.locations.map((l, i) => ({ ...l, id: before.document.locations[i]?.id })) }
-    await writeService(db, known!.record_id, before.organization_id, document, next, s.assuredAt ? { confirmedAt: s.assuredAt } : {})
-    const after = (await readService(db, known!.record_id))!.document
-    const action = withdrawing && before.document.status !== s.document.status ? 'withdraw' : 'update'
-    await recordVersion(db, { type: 'service', id: known!.record_id, version: next, action, by: run.by ?? null, changes: diff(before.document, after), snapshot: after, run: run.id }, run.now)
-    await link(db, run, 'service', s.externalId, known!.record_id, hash)
-    return action === 'withdraw' ? 'withdrawn' : 'updated'
-  }
-  const organizationId = s.organizationId ?? run.defaultOrganizationId
-  if (!organizationId) throw new Refused([{ pointer: '/organization', reason: 'it names no organisation and the source has no organisation for listings that arrive without one' }])
-  const id = randomUUID()
-  await writeService(db, id, organizationId, s.document, 1, { confirmedAt: s.assuredAt ?? run.now })
-  const stored = (await readService(db, id))!.document
-  await recordVersion(db, { type: 'service', id, version: 1, action: 'create', by: run.by ?? null, changes: diff(null, stored), snapshot: stored, run: run.id }, run.now)
-  await link(db, run, 'service', s.externalId, id, hash)
-  return 'created'
+  await seenKeys(db, run, unchanged.map((id) => ['service', id]))
+  await claimVersions(db, 'service', writes.flatMap((w) => (w.before ? [{ id: w.id, expected: w.before.version }] : [])))
+  await writeServices(db, writes)
+  const after = await readServices(db, writes.map((w) => w.id))
+  await recordVersions(
+    db,
+    writes.map((w) => {
+      const stored = after.get(w.id)!.document
+      return { type: 'service', id: w.id, version: w.version, action: w.action, by: run.by ?? null, changes: diff(w.before?.document ?? null, stored), snapshot: stored, run: run.id }
+    }),
+    run.now,
+  )
+  await linkAll(db, run, writes.map((w) => ({ type: 'service', externalId: w.externalId, recordId: w.id, hash: w.hash })))
+  return outcomes
 }
 
 /** Sets a listing the feed no longer holds to inactive (kept, never deleted), as a version. */

@@ -10,7 +10,10 @@ import { named, type Db, type Queryable } from '../db/db.ts'
 import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
 import { lockKey } from '../plugins/scheduler.ts'
 import { Conflict, NotFound, Problem } from '../problem.ts'
-import { applyOrganization, applyService, forgetLinks, pageLinks, Refused, seen, seenAll, unchangedByLinks, withdrawService, type Outcome, type Run } from './apply.ts'
+import {
+  applyOrganization, applyService, applyServices, forgetLinks, pageLinks, Refused, seen, seenAll, unchangedByLinks, withdrawService,
+  type Outcome, type PageLinks, type Run, type ServiceInput,
+} from './apply.ts'
 import { DEFAULT_POLICY, FetchError, parseJsonBody, safeFetch, type FetchPolicy } from './fetch.ts'
 import { mapOpenActive } from './openactive-map.ts'
 import { isFullService, loadMappingContext, mapOrukService, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
@@ -198,36 +201,95 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
     const mapped = await Promise.all(records.map((record) => mapOrukRecord(record, ctx)))
     await writePage(db, run, counts, async (tx) => {
       // Records the feed has not changed since they were written are found in one statement and
-      // marked seen in another; each other record is written (or quarantined) in its savepoint.
+      // marked seen in another; the rest are written together, or when that fails (a record
+      // refused when written), each in its savepoint.
       const links = await pageLinks(tx, run, mapped.flatMap((m) => (Array.isArray(m.mapped) ? [] : [m.mapped])))
-      let unchanged: MappedRecord[] = []
-      // Marks the unchanged records so far seen, and settles their quarantine entries (a record
-      // in quarantine that arrives unchanged again was written before).
-      const flush = async () => {
-        await seenAll(tx, run, unchanged)
-        await resolveQuarantines(tx, run.sourceId, unchanged.map((u) => u.externalId), 'superseded', run.now)
-        unchanged = []
-      }
-      for (const m of mapped) {
-        counts.fetched += 1
-        if (!Array.isArray(m.mapped) && unchangedByLinks(links, m.mapped)) {
-          unchanged.push(m.mapped)
-          counts.unchanged += 1
-          continue
-        }
-        // What the earlier records saw is marked first: an organisation one of them saw is
-        // not rewritten by this one (each organisation is written at most once per run).
-        await flush()
-        if (!Array.isArray(m.mapped)) forgetLinks(links, m.mapped)
-        counts[await writeOrQuarantine(tx, run, m.externalId, m.record, m.mapped)] += 1
-      }
-      await flush()
+      if (!(await writeOrukPageAtOnce(tx, run, mapped, new Map(links), counts))) await writeOrukPageByRecord(tx, run, mapped, links, counts)
       counts.pages = page
     })
     log(`page ${page}: ${counts.fetched} records so far`)
     const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
     if (body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)) break
   }
+}
+
+/**
+ * Writes a page's records in order, marking those it has not changed seen together: an
+ * organisation is written by the first record that changed it (each at most once per run), and
+ * a record that saw an organisation unchanged keeps it so. Calls `write` for each other record.
+ */
+async function walkOrukPage(
+  tx: Queryable,
+  run: Run,
+  mapped: Mapping[],
+  links: PageLinks,
+  counts: RunCounts,
+  write: (m: Mapping) => Promise<void>,
+): Promise<void> {
+  let unchanged: MappedRecord[] = []
+  // Marks the unchanged records so far seen, and settles their quarantine entries (a record
+  // in quarantine that arrives unchanged again was written before).
+  const flush = async () => {
+    await seenAll(tx, run, unchanged)
+    await resolveQuarantines(tx, run.sourceId, unchanged.map((u) => u.externalId), 'superseded', run.now)
+    unchanged = []
+  }
+  for (const m of mapped) {
+    counts.fetched += 1
+    if (!Array.isArray(m.mapped) && unchangedByLinks(links, m.mapped)) {
+      unchanged.push(m.mapped)
+      counts.unchanged += 1
+      continue
+    }
+    // What the earlier records saw is marked first: an organisation one of them saw is not
+    // rewritten by this one.
+    await flush()
+    if (!Array.isArray(m.mapped)) forgetLinks(links, m.mapped)
+    await write(m)
+  }
+  await flush()
+}
+
+/** Each record written, or quarantined, in its own savepoint. */
+const writeOrukPageByRecord = (tx: Queryable, run: Run, mapped: Mapping[], links: PageLinks, counts: RunCounts) =>
+  walkOrukPage(tx, run, mapped, links, counts, async (m) => {
+    counts[await writeOrQuarantine(tx, run, m.externalId, m.record, m.mapped)] += 1
+  })
+
+/**
+ * The page's organisations written one by one in the feed's order, then its listings together,
+ * each table in one statement (`applyServices`). Returns false, having written nothing, when the
+ * page names a record twice or a record is refused as it is written: the page is then written
+ * record by record, so that only the refused ones are quarantined.
+ */
+async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], links: PageLinks, counts: RunCounts): Promise<boolean> {
+  const ids = mapped.flatMap((m) => (m.externalId === null ? [] : [m.externalId]))
+  if (new Set(ids).size !== ids.length) return false
+  const serviceLinks = new Map(links)
+  const page = { ...counts }
+  const listings: ServiceInput[] = []
+  await tx.query('SAVEPOINT ingest_page')
+  try {
+    await walkOrukPage(tx, run, mapped, links, page, async (m) => {
+      if (Array.isArray(m.mapped)) {
+        await quarantine(tx, run, m.externalId, m.record, m.mapped)
+        page.quarantined += 1
+        return
+      }
+      const organizationId = m.mapped.organization ? await applyOrganization(tx, run, m.mapped.organization) : null
+      listings.push({ externalId: m.mapped.externalId, organizationId, document: m.mapped.service, assuredAt: m.mapped.assuredAt })
+    })
+    for (const outcome of await applyServices(tx, run, listings, serviceLinks)) page[outcome] += 1
+    await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
+    await tx.query('RELEASE SAVEPOINT ingest_page')
+  } catch {
+    // Whatever the error, the record by record path meets it again where it is the record's
+    // fault (and quarantines it) or raises it where it is not.
+    await tx.query('ROLLBACK TO SAVEPOINT ingest_page')
+    return false
+  }
+  Object.assign(counts, page)
+  return true
 }
 
 // ---- OpenActive RPDE --------------------------------------------------------------------------

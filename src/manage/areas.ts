@@ -18,6 +18,9 @@ const MIN_SHARE_IN_ENGLAND = 0.5
 const ONS_URI = 'http://statistics.data.gov.uk/id/statistical-geography/'
 
 interface AreaRow {
+  service_id: string
+  /** Its place among its service's areas (error pointers name it). */
+  ordinal: number
   kind: ServiceAreaDocument['kind']
   code: string | null
   radius_km: number | null
@@ -79,58 +82,62 @@ export async function areasToStore(db: Queryable, organizationId: string, doc: S
   return [{ kind: 'local_authority', code }]
 }
 
+/** A service's areas to store; `locationIds` are the ids its document's locations were stored under, in document order. */
+export interface ServiceAreas {
+  serviceId: string
+  areas: ServiceAreaDocument[]
+  doc: ServiceDocument
+  locationIds: string[]
+}
+
 /**
- * Replaces a service's areas. `locationIds` are the ids its document's locations were stored
- * under, in document order (a radius area names one by index). Unknown codes, geometry PostGIS
- * finds invalid, and areas mostly outside England are refused with the field named.
+ * Replaces services' areas (a radius area names one of its venues by index). Unknown codes,
+ * geometry PostGIS finds invalid, and areas mostly outside England are refused with the field
+ * named.
  */
-export async function writeServiceAreas(
-  db: Queryable,
-  serviceId: string,
-  areas: ServiceAreaDocument[],
-  doc: ServiceDocument,
-  locationIds: string[],
-): Promise<void> {
-  const codes = areas.flatMap((a) => (a.kind === 'local_authority' || a.kind === 'ward' ? [a.code] : a.kind === 'england' ? [ENGLAND] : []))
+export async function writeServiceAreas(db: Queryable, services: ServiceAreas[]): Promise<void> {
+  const codes = [...new Set(services.flatMap((s) => s.areas.flatMap((a) => (a.kind === 'local_authority' || a.kind === 'ward' ? [a.code] : a.kind === 'england' ? [ENGLAND] : []))))]
   const { rows: known } =
     codes.length === 0
       ? { rows: [] }
       : await db.query<{ code: string; kind: string; name: string; parent: string | null }>(
-          `SELECT b.code, b.kind, b.name, p.name AS parent FROM boundary b LEFT JOIN boundary p ON p.code = b.parent_code WHERE b.code = ANY ($1::text[])`,
+          named('write_service_areas_codes', `SELECT b.code, b.kind, b.name, p.name AS parent FROM boundary b LEFT JOIN boundary p ON p.code = b.parent_code WHERE b.code = ANY ($1::text[])`),
           [codes],
         )
   const rows: AreaRow[] = []
-  for (const [i, a] of areas.entries()) {
-    const at = `/service_areas/${i}`
-    const none = { code: null, radius_km: null, location_id: null, extent: null, uri: null }
-    if (a.kind === 'radius') {
-      const name = areaName({ kind: 'radius', km: a.km, venue: doc.locations[a.location_index]!.name })
-      rows.push({ ...none, kind: 'radius', radius_km: a.km, location_id: locationIds[a.location_index]!, name, service_area: areaSentence('radius', name, doc.delivery_modes) })
-    } else if (a.kind === 'geometry') {
-      rows.push({ ...none, kind: 'geometry', name: a.name, service_area: areaSentence('geometry', a.name, doc.delivery_modes), extent: JSON.stringify(a.geojson) })
-    } else {
-      const code = a.kind === 'england' ? ENGLAND : a.code
-      const b = known.find((k) => k.code === code && k.kind === (a.kind === 'england' ? 'country' : a.kind))
-      if (!b) {
-        const what = a.kind === 'ward' ? 'ward' : a.kind === 'england' ? 'outline of England' : 'local authority'
-        throw new Invalid(`There is no ${what} with the code ${code}.`, [field(`${at}/code`, `not a ${what} we hold`)])
+  for (const { serviceId, areas, doc, locationIds } of services) {
+    for (const [i, a] of areas.entries()) {
+      const at = `/service_areas/${i}`
+      const none = { service_id: serviceId, ordinal: i, code: null, radius_km: null, location_id: null, extent: null, uri: null }
+      if (a.kind === 'radius') {
+        const name = areaName({ kind: 'radius', km: a.km, venue: doc.locations[a.location_index]!.name })
+        rows.push({ ...none, kind: 'radius', radius_km: a.km, location_id: locationIds[a.location_index]!, name, service_area: areaSentence('radius', name, doc.delivery_modes) })
+      } else if (a.kind === 'geometry') {
+        rows.push({ ...none, kind: 'geometry', name: a.name, service_area: areaSentence('geometry', a.name, doc.delivery_modes), extent: JSON.stringify(a.geojson) })
+      } else {
+        const code = a.kind === 'england' ? ENGLAND : a.code
+        const b = known.find((k) => k.code === code && k.kind === (a.kind === 'england' ? 'country' : a.kind))
+        if (!b) {
+          const what = a.kind === 'ward' ? 'ward' : a.kind === 'england' ? 'outline of England' : 'local authority'
+          throw new Invalid(`There is no ${what} with the code ${code}.`, [field(`${at}/code`, `not a ${what} we hold`)])
+        }
+        const name = a.kind === 'england' ? b.name : areaName({ kind: a.kind, name: b.name, parent: b.parent })
+        rows.push({ ...none, kind: a.kind, code, name, service_area: areaSentence(a.kind, name, doc.delivery_modes), uri: `${ONS_URI}${code}` })
       }
-      const name = a.kind === 'england' ? b.name : areaName({ kind: a.kind, name: b.name, parent: b.parent })
-      rows.push({ ...none, kind: a.kind, code, name, service_area: areaSentence(a.kind, name, doc.delivery_modes), uri: `${ONS_URI}${code}` })
     }
   }
   await checkInEngland(db, rows)
-  await db.query(named('write_service_areas_drop', 'DELETE FROM service_area WHERE service_id = $1'), [serviceId])
+  await db.query(named('write_service_areas_drop', 'DELETE FROM service_area WHERE service_id = ANY ($1::uuid[])'), [services.map((s) => s.serviceId)])
   if (rows.length === 0) return
   await db.query(
     named('write_service_areas_add', `INSERT INTO service_area (service_id, ordinal, kind, code, radius_km, location_id, name, service_area, extent, uri)
-     SELECT $1, r.ordinal, r.kind, r.code, r.radius_km, r.location_id, r.name, r.service_area,
+     SELECT r.service_id, r.ordinal, r.kind, r.code, r.radius_km, r.location_id, r.name, r.service_area,
             coalesce(r.extent,
                      (SELECT ST_AsGeoJSON(b.geom, 5) FROM boundary b WHERE b.code = r.code),
                      (SELECT ST_AsGeoJSON(ST_Buffer(l.geom, r.radius_km * 1000), 5) FROM location l WHERE l.id = r.location_id)),
             r.uri
-       FROM json_to_recordset($2::json) AS r (ordinal int, kind text, code text, radius_km numeric, location_id uuid, name text, service_area text, extent text, uri text)`),
-    [serviceId, JSON.stringify(rows.map((r, ordinal) => ({ ...r, ordinal })))],
+       FROM json_to_recordset($1::json) AS r (service_id uuid, ordinal int, kind text, code text, radius_km numeric, location_id uuid, name text, service_area text, extent text, uri text)`),
+    [JSON.stringify(rows)],
   )
 }
 
@@ -152,7 +159,7 @@ async function checkInEngland(db: Queryable, rows: AreaRow[]): Promise<void> {
     [JSON.stringify(drawn), ENGLAND],
   )
   for (const c of checked) {
-    const at = `/service_areas/${c.i}`
+    const at = `/service_areas/${rows[c.i]!.ordinal}`
     if (!c.valid) throw new Invalid(`That area is not a valid shape: ${c.reason}.`, [field(`${at}/geojson`, `not a valid geometry (${c.reason})`)])
     if (c.share === null || c.share < MIN_SHARE_IN_ENGLAND) {
       throw new Invalid('That area lies outside England.', [field(rows[c.i]!.kind === 'radius' ? `${at}/location_index` : `${at}/geojson`, 'lies outside England')])

@@ -6,7 +6,8 @@
 import { named, type Queryable } from '../db/db.ts'
 import { Invalid, NotFound, Problem, ValidationProblem } from '../problem.ts'
 import type { Principal } from '../auth/store.ts'
-import { areasToStore, READ_AREAS_SQL, writeServiceAreas } from './areas.ts'
+import { randomUUID } from 'node:crypto'
+import { areasToStore, READ_AREAS_SQL, writeServiceAreas, type ServiceAreas } from './areas.ts'
 import type { OrganizationDocument, ServiceDocument } from './schemas.ts'
 
 export type RecordType = 'organization' | 'service'
@@ -61,7 +62,8 @@ export async function readOrganization(db: Queryable, id: string): Promise<{ ver
   return { version, document }
 }
 
-interface ServiceRowDoc {
+export interface ServiceRowDoc {
+  id: string
   organization_id: string
   version: number
   verified_at: Date | null
@@ -72,9 +74,7 @@ interface ServiceRowDoc {
  * The statements of reading and writing a listing are named (kept prepared per connection):
  * planning them took longer than running them (bench/README.md, ingest).
  */
-const READ_SERVICE = named(
-  'read_service',
-  `SELECT s.organization_id, s.version, s.verified_at, json_build_object(
+const readServiceSql = (where: string) => `SELECT s.id, s.organization_id, s.version, s.verified_at, json_build_object(
        'name', s.name, 'description', s.description, 'url', s.url, 'email', s.email,
        'status', coalesce(s.status_before_hidden, s.status),
        'fees', s.fees, 'alert', s.alert, 'delivery_modes', s.delivery_modes, 'group_size', s.group_size,
@@ -116,12 +116,20 @@ const READ_SERVICE = named(
           FROM contact ct WHERE ct.service_id = s.id), '[]'),
        'service_areas', ${READ_AREAS_SQL('s', 'SELECT sal3.location_id, row_number() OVER (ORDER BY sal3.ordinal, sal3.id) AS i FROM service_at_location sal3 WHERE sal3.service_id = s.id')}
      ) AS document
-     FROM service s WHERE s.id = $1`,
-)
+     FROM service s WHERE ${where}`
+const READ_SERVICE = named('read_service', readServiceSql('s.id = $1'))
+const READ_SERVICES = named('read_services', readServiceSql('s.id = ANY ($1::uuid[])'))
 
 export async function readService(db: Queryable, id: string): Promise<ServiceRowDoc | undefined> {
   const { rows } = await db.query<ServiceRowDoc>(READ_SERVICE, [id])
   return rows[0]
+}
+
+/** Listings as `readService` reads each, by id (those that exist). */
+export async function readServices(db: Queryable, ids: string[]): Promise<Map<string, ServiceRowDoc>> {
+  if (ids.length === 0) return new Map()
+  const { rows } = await db.query<ServiceRowDoc>(READ_SERVICES, [ids])
+  return new Map(rows.map((r) => [r.id, r]))
 }
 
 /** Top-level fields whose values differ: { field: { from, to } }. */
@@ -134,24 +142,50 @@ export function diff(before: object | null, after: object): Record<string, { fro
   return changes
 }
 
-export async function recordVersion(
-  db: Queryable,
-  v: { type: RecordType; id: string; version: number; action: VersionAction; by: string | null; changes: object; snapshot: object; run?: number },
-  now: Date,
-): Promise<void> {
+export interface VersionEntry {
+  type: RecordType
+  id: string
+  version: number
+  action: VersionAction
+  by: string | null
+  changes: object
+  snapshot: object
+  run?: number
+}
+
+export async function recordVersion(db: Queryable, v: VersionEntry, now: Date): Promise<void> {
+  await recordVersions(db, [v], now)
+}
+
+/** Keeps versions in the history, in one statement. */
+export async function recordVersions(db: Queryable, versions: VersionEntry[], now: Date): Promise<void> {
+  if (versions.length === 0) return
   await db.query(
-    named('record_version', `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot, ingest_run_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
-    [v.type, v.id, v.version, v.action, now.toISOString(), v.by, JSON.stringify(v.changes), JSON.stringify(v.snapshot), v.run ?? null],
+    named('record_versions', `INSERT INTO record_version (record_type, record_id, version, action, changed_at, changed_by, changes, snapshot, ingest_run_id)
+     SELECT v.type, v.id, v.version, v.action, $2::timestamptz, v.by, v.changes, v.snapshot, v.run
+       FROM jsonb_to_recordset($1::jsonb) AS v (type text, id uuid, version int, action text, by uuid, changes jsonb, snapshot jsonb, run bigint)`),
+    [JSON.stringify(versions.map((v) => ({ ...v, run: v.run ?? null }))), now.toISOString()],
   )
 }
 
 /** Locks the row and checks the version the editor read; returns the new version number. */
 export async function claimVersion(db: Queryable, type: RecordType, id: string, expected: number): Promise<number> {
-  const { rows } = await db.query<{ version: number }>(named(`claim_version_${type}`, `SELECT version FROM ${type} WHERE id = $1 FOR UPDATE`), [id])
-  if (!rows[0]) throw new NotFound(`No such ${type}.`)
-  if (rows[0].version !== expected) throw new StaleVersion(rows[0].version)
+  await claimVersions(db, type, [{ id, expected }])
   return expected + 1
+}
+
+/** Locks the rows (in the order of their ids) and checks each is at the version read. */
+export async function claimVersions(db: Queryable, type: RecordType, claims: { id: string; expected: number }[]): Promise<void> {
+  if (claims.length === 0) return
+  const { rows } = await db.query<{ id: string; version: number }>(
+    named(`claim_versions_${type}`, `SELECT id, version FROM ${type} WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE`),
+    [claims.map((c) => c.id)],
+  )
+  for (const c of claims) {
+    const row = rows.find((r) => r.id === c.id)
+    if (!row) throw new NotFound(`No such ${type}.`)
+    if (row.version !== c.expected) throw new StaleVersion(row.version)
+  }
 }
 
 /** A local authority the organisation names must be one whose boundary we hold. */
@@ -203,6 +237,16 @@ export async function createService(
   await recordVersion(db, { type: 'service', id: s.id, version: 1, action: 'create', by: s.by, changes: diff(null, stored), snapshot: stored }, s.now)
 }
 
+/** One listing to write: its document as a whole, under the version it becomes. */
+export interface ServiceWrite {
+  id: string
+  organizationId: string
+  document: ServiceDocument
+  version: number
+  /** When the write also confirms the listing is running (brings a hidden one back). */
+  confirmedAt?: Date
+}
+
 /**
  * Writes a whole service document: its fields, activity types, venues (a venue another
  * organisation also uses is copied rather than changed under them), schedules, costs and
@@ -216,28 +260,42 @@ export async function writeService(
   version: number,
   options: { confirmedAt?: Date } = {},
 ): Promise<void> {
-  const { rows: terms } = await db.query<{ id: string; code: string }>(named('write_service_terms', 'SELECT id, code FROM taxonomy_term WHERE code = ANY ($1)'), [doc.taxonomy_terms])
-  const unknown = doc.taxonomy_terms.filter((c) => !terms.some((t) => t.code === c))
-  if (unknown.length > 0) {
-    throw new Invalid(`Unknown activity type: ${unknown.join(', ')}`, unknown.map((c) => ({ in: 'body' as const, pointer: `/taxonomy_terms/${doc.taxonomy_terms.indexOf(c)}`, detail: `${c} is not a taxonomy term code` })))
+  await writeServices(db, [{ id, organizationId, document: doc, version, confirmedAt: options.confirmedAt }])
+}
+
+/**
+ * Writes listings as `writeService` writes one, each table in one statement for all of them
+ * (a harvest writes a page of a feed this way). A listing that cannot be written throws, as
+ * `writeService` does, and the caller's transaction holds whatever was written before.
+ */
+export async function writeServices(db: Queryable, writes: ServiceWrite[]): Promise<void> {
+  if (writes.length === 0) return
+  const serviceIds = writes.map((w) => w.id)
+  const { rows: terms } = await db.query<{ id: string; code: string }>(named('write_services_terms', 'SELECT id, code FROM taxonomy_term WHERE code = ANY ($1)'), [
+    [...new Set(writes.flatMap((w) => w.document.taxonomy_terms))],
+  ])
+  const termIds = new Map(terms.map((t) => [t.code, t.id]))
+  for (const { document: doc } of writes) {
+    const unknown = doc.taxonomy_terms.filter((c) => !termIds.has(c))
+    if (unknown.length > 0) {
+      throw new Invalid(`Unknown activity type: ${unknown.join(', ')}`, unknown.map((c) => ({ in: 'body' as const, pointer: `/taxonomy_terms/${doc.taxonomy_terms.indexOf(c)}`, detail: `${c} is not a taxonomy term code` })))
+    }
   }
   // A pending organisation's services, and hidden (long unconfirmed) ones, are held inactive;
   // the chosen status waits for approval or confirmation. A write that confirms the listing
-  // is running brings a hidden one back.
-  const confirmedAt = options.confirmedAt?.toISOString() ?? null
-  const { rows: held } = await db.query<{ held: boolean }>(
-    named('write_service_held', `SELECT (SELECT moderation = 'pending' FROM organization WHERE id = $2)
-            OR ($3::timestamptz IS NULL AND coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = $1), false)) AS held`),
-    [id, organizationId, confirmedAt],
-  )
-  const pending = held[0]!.held
+  // is running brings a hidden one back. (Subqueries read the rows as they were before.)
   await db.query(
-    named('write_service_row', `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
+    named('write_services_rows', `INSERT INTO service (id, organization_id, name, description, url, email, status, fees, alert, delivery_modes, group_size,
                           typical_attendance, minimum_age, maximum_age, gender_restriction, audiences, languages, newcomer_support,
                           physical_intensity, self_referral, referral_capacity, version, status_before_hidden,
                           interpreter_available, verified_at)
-     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $23 THEN 'inactive' ELSE $7 END, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             CASE WHEN $23 THEN $7 END, $24, $25)
+     SELECT r.id, r.organization_id, r.name, r.description, r.url, r.email, CASE WHEN h.held THEN 'inactive' ELSE r.status END, r.fees, r.alert,
+            r.delivery_modes, r.group_size, r.typical_attendance, r.minimum_age, r.maximum_age, r.gender_restriction, r.audiences, r.languages,
+            r.newcomer_support, r.physical_intensity, r.self_referral, r.referral_capacity, r.version, CASE WHEN h.held THEN r.status END,
+            r.interpreter_available, r.verified_at
+       FROM jsonb_populate_recordset(NULL::service, $1::jsonb) AS r,
+            LATERAL (SELECT (SELECT moderation = 'pending' FROM organization WHERE id = r.organization_id)
+                            OR (r.verified_at IS NULL AND coalesce((SELECT hidden_at IS NOT NULL FROM service WHERE id = r.id), false)) AS held) AS h
      ON CONFLICT (id) DO UPDATE SET
        name = EXCLUDED.name, description = EXCLUDED.description, url = EXCLUDED.url, email = EXCLUDED.email,
        status = EXCLUDED.status, fees = EXCLUDED.fees, alert = EXCLUDED.alert, delivery_modes = EXCLUDED.delivery_modes,
@@ -246,99 +304,137 @@ export async function writeService(
        languages = EXCLUDED.languages, newcomer_support = EXCLUDED.newcomer_support, physical_intensity = EXCLUDED.physical_intensity,
        self_referral = EXCLUDED.self_referral, referral_capacity = EXCLUDED.referral_capacity, version = EXCLUDED.version,
        status_before_hidden = EXCLUDED.status_before_hidden, interpreter_available = EXCLUDED.interpreter_available,
-       verified_at = coalesce($25, service.verified_at),
-       hidden_at = CASE WHEN $25::timestamptz IS NULL THEN service.hidden_at END`),
-    [id, organizationId, doc.name, doc.description, doc.url, doc.email, doc.status, doc.fees, doc.alert, doc.delivery_modes, doc.group_size,
-      doc.typical_attendance, doc.minimum_age, doc.maximum_age, doc.gender_restriction, doc.audiences, doc.languages, doc.newcomer_support,
-      doc.physical_intensity, doc.self_referral, doc.referral_capacity, version, pending, doc.interpreter_available, confirmedAt],
+       verified_at = coalesce(EXCLUDED.verified_at, service.verified_at),
+       hidden_at = CASE WHEN EXCLUDED.verified_at IS NULL THEN service.hidden_at END`),
+    [
+      JSON.stringify(
+        writes.map(({ id, organizationId, document: d, version, confirmedAt }) => ({
+          id, organization_id: organizationId, name: d.name, description: d.description, url: d.url, email: d.email, status: d.status, fees: d.fees,
+          alert: d.alert, delivery_modes: d.delivery_modes, group_size: d.group_size, typical_attendance: d.typical_attendance,
+          minimum_age: d.minimum_age, maximum_age: d.maximum_age, gender_restriction: d.gender_restriction, audiences: d.audiences,
+          languages: d.languages, newcomer_support: d.newcomer_support, physical_intensity: d.physical_intensity, self_referral: d.self_referral,
+          referral_capacity: d.referral_capacity, version, interpreter_available: d.interpreter_available, verified_at: confirmedAt?.toISOString() ?? null,
+        })),
+      ),
+    ],
   )
-  await db.query(named('write_service_terms_drop', 'DELETE FROM service_taxonomy_term WHERE service_id = $1 AND NOT (taxonomy_term_id = ANY ($2::uuid[]))'), [id, terms.map((t) => t.id)])
+  const links = writes.flatMap((w) => w.document.taxonomy_terms.map((c) => [w.id, termIds.get(c)!] as const))
+  const linkArrays = [links.map((l) => l[0]), links.map((l) => l[1])]
   await db.query(
-    named('write_service_terms_add', 'INSERT INTO service_taxonomy_term (service_id, taxonomy_term_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING'),
-    [id, terms.map((t) => t.id)],
+    named('write_services_terms_drop', `DELETE FROM service_taxonomy_term WHERE service_id = ANY ($1::uuid[])
+       AND (service_id, taxonomy_term_id) NOT IN (SELECT * FROM unnest($2::uuid[], $3::uuid[]))`),
+    [serviceIds, ...linkArrays],
   )
+  await db.query(named('write_services_terms_add', 'INSERT INTO service_taxonomy_term (service_id, taxonomy_term_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING'), linkArrays)
 
-  // Venues.
-  const { rows: linked } = await db.query<{ sal_id: string; location_id: string; shared: boolean }>(
-    named('write_service_venues', `SELECT sal.id AS sal_id, sal.location_id,
+  // Venues: kept where the document names one of the listing's own, copied where another
+  // organisation also uses it (theirs stays as it is), added otherwise. A venue written
+  // through this path belongs to this listing alone.
+  const { rows: linked } = await db.query<{ service_id: string; sal_id: string; location_id: string; shared: boolean }>(
+    named('write_services_venues', `SELECT sal.service_id, sal.id AS sal_id, sal.location_id,
             EXISTS (SELECT 1 FROM service_at_location o JOIN service os ON os.id = o.service_id
-                     WHERE o.location_id = sal.location_id AND os.organization_id <> $2) AS shared
-       FROM service_at_location sal WHERE sal.service_id = $1`),
-    [id, organizationId],
+                     WHERE o.location_id = sal.location_id AND os.organization_id <> w.organization_id) AS shared
+       FROM unnest($1::uuid[], $2::uuid[]) AS w (service_id, organization_id)
+       JOIN service_at_location sal ON sal.service_id = w.service_id`),
+    [serviceIds, writes.map((w) => w.organizationId)],
   )
-  const salIds: string[] = []
-  const locationIds: string[] = []
-  for (const [i, loc] of doc.locations.entries()) {
-    const current = loc.id === undefined ? undefined : linked.find((l) => l.location_id === loc.id)
-    if (loc.id !== undefined && !current) {
-      throw new Invalid('A location id must be one of this service’s venues; leave it out to add a venue.', [{ in: 'body', pointer: `/locations/${i}/id`, detail: 'not a venue of this service' }])
+  const kept: object[] = []
+  const added: object[] = []
+  const venues: { service_id: string; location_id: string; ordinal: number; address_1: string; address_2: string | null; city: string; postal_code: string; accessibility: object[] }[] = []
+  for (const w of writes) {
+    for (const [i, loc] of w.document.locations.entries()) {
+      const current = loc.id === undefined ? undefined : linked.find((l) => l.service_id === w.id && l.location_id === loc.id)
+      if (loc.id !== undefined && !current) {
+        throw new Invalid('A location id must be one of this service’s venues; leave it out to add a venue.', [{ in: 'body', pointer: `/locations/${i}/id`, detail: 'not a venue of this service' }])
+      }
+      const fields = { name: loc.name, description: loc.description, latitude: loc.latitude, longitude: loc.longitude, transport_notes: loc.transport_notes }
+      let locationId: string
+      if (current && !current.shared) {
+        locationId = current.location_id
+        kept.push({ id: locationId, ...fields })
+      } else {
+        locationId = randomUUID()
+        added.push({ id: locationId, sal_id: current?.sal_id ?? null, ...fields })
+      }
+      const a = loc.address
+      venues.push({
+        service_id: w.id, location_id: locationId, ordinal: i, address_1: a.address_1, address_2: a.address_2, city: a.city,
+        postal_code: a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2'), accessibility: loc.accessibility,
+      })
     }
-    let locationId: string
-    if (current && !current.shared) {
-      locationId = current.location_id
-      await db.query(
-        named('write_service_venue_update', `WITH a AS (DELETE FROM address WHERE location_id = $1), x AS (DELETE FROM accessibility WHERE location_id = $1)
-         UPDATE location SET name = $2, description = $3, latitude = $4, longitude = $5, transport_notes = $6 WHERE id = $1`),
-        [locationId, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
-      )
-    } else {
-      // A new venue, or a copy of one another organisation also uses (theirs stays as it is):
-      // a venue written through this path belongs to this listing alone.
-      const { rows } = await db.query<{ id: string }>(
-        named('write_service_venue_add', `WITH l AS (INSERT INTO location (name, description, latitude, longitude, transport_notes) VALUES ($2, $3, $4, $5, $6) RETURNING id),
-              moved AS (UPDATE service_at_location SET location_id = (SELECT id FROM l) WHERE id = $1)
-         SELECT id FROM l`),
-        [current?.sal_id ?? null, loc.name, loc.description, loc.latitude, loc.longitude, loc.transport_notes],
-      )
-      locationId = rows[0]!.id
-    }
-    // Its address and access, and its place in the listing's order of venues.
-    const a = loc.address
-    const { rows: sal } = await db.query<{ id: string }>(
-      named('write_service_venue_link', `WITH a AS (INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code) VALUES ($2, $4, $5, $6, $6, $7)),
-            x AS (INSERT INTO accessibility (location_id, feature, details)
-                  SELECT $2, f.feature, f.details FROM json_to_recordset($8::json) AS f (feature text, details text) ON CONFLICT DO NOTHING)
-       INSERT INTO service_at_location (service_id, location_id, ordinal) VALUES ($1, $2, $3)
-       ON CONFLICT (service_id, location_id) DO UPDATE SET ordinal = EXCLUDED.ordinal RETURNING id`),
-      [id, locationId, i, a.address_1, a.address_2, a.city, a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2'), JSON.stringify(loc.accessibility)],
-    )
-    salIds.push(sal[0]!.id)
-    locationIds.push(locationId)
   }
-  const dropped = linked.filter((l) => !salIds.includes(l.sal_id)).map((l) => l.sal_id)
-  if (dropped.length > 0) {
-    await db.query('DELETE FROM service_at_location WHERE id = ANY ($1::uuid[])', [dropped])
+  const VENUE_COLUMNS = 'name text, description text, latitude float8, longitude float8, transport_notes text'
+  if (kept.length > 0) {
     await db.query(
-      `DELETE FROM location l WHERE l.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM service_at_location sal WHERE sal.location_id = l.id)`,
-      [linked.filter((l) => dropped.includes(l.sal_id)).map((l) => l.location_id)],
+      named('write_services_venues_keep', `WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS v (id uuid, ${VENUE_COLUMNS})),
+            a AS (DELETE FROM address WHERE location_id IN (SELECT id FROM v)),
+            x AS (DELETE FROM accessibility WHERE location_id IN (SELECT id FROM v))
+       UPDATE location l SET name = v.name, description = v.description, latitude = v.latitude, longitude = v.longitude, transport_notes = v.transport_notes
+         FROM v WHERE l.id = v.id`),
+      [JSON.stringify(kept)],
     )
+  }
+  if (added.length > 0) {
+    await db.query(
+      named('write_services_venues_add', `WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS v (id uuid, sal_id uuid, ${VENUE_COLUMNS})),
+            l AS (INSERT INTO location (id, name, description, latitude, longitude, transport_notes)
+                  SELECT id, name, description, latitude, longitude, transport_notes FROM v)
+       UPDATE service_at_location sal SET location_id = v.id FROM v WHERE sal.id = v.sal_id`),
+      [JSON.stringify(added)],
+    )
+  }
+  // Each venue's address and access, and its place in its listing's order of venues.
+  const { rows: placed } = venues.length === 0 ? { rows: [] } : await db.query<{ id: string; service_id: string; location_id: string }>(
+    named('write_services_venues_link', `WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                      AS v (service_id uuid, location_id uuid, ordinal int, address_1 text, address_2 text, city text, postal_code text, accessibility jsonb)),
+          a AS (INSERT INTO address (location_id, address_1, address_2, city, state_province, postal_code)
+                SELECT location_id, address_1, address_2, city, city, postal_code FROM v),
+          x AS (INSERT INTO accessibility (location_id, feature, details)
+                SELECT v.location_id, f.feature, f.details FROM v, jsonb_to_recordset(v.accessibility) AS f (feature text, details text) ON CONFLICT DO NOTHING)
+     INSERT INTO service_at_location (service_id, location_id, ordinal) SELECT service_id, location_id, ordinal FROM v
+     ON CONFLICT (service_id, location_id) DO UPDATE SET ordinal = EXCLUDED.ordinal RETURNING id, service_id, location_id`),
+    [JSON.stringify(venues)],
+  )
+  const salOf = new Map(placed.map((p) => [`${p.service_id} ${p.location_id}`, p.id]))
+  const salIds = new Map(writes.map((w) => [w.id, venues.filter((v) => v.service_id === w.id).map((v) => salOf.get(`${w.id} ${v.location_id}`)!)]))
+  const allSalIds = [...salIds.values()].flat()
+  const dropped = linked.filter((l) => !allSalIds.includes(l.sal_id))
+  if (dropped.length > 0) {
+    await db.query('DELETE FROM service_at_location WHERE id = ANY ($1::uuid[])', [dropped.map((l) => l.sal_id)])
+    await db.query(`DELETE FROM location l WHERE l.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM service_at_location sal WHERE sal.location_id = l.id)`, [
+      dropped.map((l) => l.location_id),
+    ])
   }
 
-  await writeServiceAreas(db, id, await areasToStore(db, organizationId, doc), doc, locationIds)
+  const areas: ServiceAreas[] = []
+  for (const w of writes) {
+    areas.push({ serviceId: w.id, areas: await areasToStore(db, w.organizationId, w.document), doc: w.document, locationIds: venues.filter((v) => v.service_id === w.id).map((v) => v.location_id) })
+  }
+  await writeServiceAreas(db, areas)
 
   // Schedules, costs and contacts: replaced whole.
-  await db.query(named('write_service_schedules_drop', 'DELETE FROM schedule WHERE service_id = $1 OR service_at_location_id = ANY ($2::uuid[])'), [id, salIds])
+  await db.query(named('write_services_schedules_drop', 'DELETE FROM schedule WHERE service_id = ANY ($1::uuid[]) OR service_at_location_id = ANY ($2::uuid[])'), [serviceIds, allSalIds])
   await db.query(
-    named('write_service_schedules_add', `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
-     SELECT CASE WHEN s.sal IS NULL THEN $1::uuid END, s.sal, s.kind, s.byday, s.week_of_month, s.on_date, s.opens_at::time, s.closes_at::time,
+    named('write_services_schedules_add', `INSERT INTO schedule (service_id, service_at_location_id, kind, byday, week_of_month, on_date, opens_at, closes_at, valid_from, valid_to, description)
+     SELECT CASE WHEN s.sal IS NULL THEN s.service_id END, s.sal, s.kind, s.byday, s.week_of_month, s.on_date, s.opens_at::time, s.closes_at::time,
             s.valid_from, s.valid_to, s.description
-       FROM json_to_recordset($2::json) AS s (sal uuid, kind text, byday text[], week_of_month int, on_date date, opens_at text, closes_at text,
-                                              valid_from date, valid_to date, description text)`),
-    [id, JSON.stringify(doc.schedules.map((x) => ({ ...x, sal: x.location_index === null ? null : salIds[x.location_index]! })))],
+       FROM jsonb_to_recordset($1::jsonb) AS s (service_id uuid, sal uuid, kind text, byday text[], week_of_month int, on_date date, opens_at text, closes_at text,
+                                               valid_from date, valid_to date, description text)`),
+    [JSON.stringify(writes.flatMap((w) => w.document.schedules.map((x) => ({ ...x, service_id: w.id, sal: x.location_index === null ? null : salIds.get(w.id)![x.location_index]! }))))],
   )
   await db.query(
-    named('write_service_costs', `WITH gone AS (DELETE FROM cost_option WHERE service_id = $1)
+    named('write_services_costs', `WITH gone AS (DELETE FROM cost_option WHERE service_id = ANY ($1::uuid[]))
      INSERT INTO cost_option (service_id, option, amount, amount_description, concessions)
-     SELECT $1, c.option, c.amount, c.amount_description, c.concessions
-       FROM json_to_recordset($2::json) AS c (option text, amount numeric, amount_description text, concessions text)`),
-    [id, JSON.stringify(doc.cost_options)],
+     SELECT c.service_id, c.option, c.amount, c.amount_description, c.concessions
+       FROM jsonb_to_recordset($2::jsonb) AS c (service_id uuid, option text, amount numeric, amount_description text, concessions text)`),
+    [serviceIds, JSON.stringify(writes.flatMap((w) => w.document.cost_options.map((c) => ({ ...c, service_id: w.id }))))],
   )
-  await db.query(named('write_service_contacts_drop', 'DELETE FROM contact WHERE service_id = $1'), [id])
+  await db.query(named('write_services_contacts_drop', 'DELETE FROM contact WHERE service_id = ANY ($1::uuid[])'), [serviceIds])
   await db.query(
-    named('write_service_contacts_add', `WITH c AS (SELECT gen_random_uuid() AS id, c.* FROM json_to_recordset($2::json) AS c (name text, title text, email text, phones json)),
-          added AS (INSERT INTO contact (id, service_id, name, title, email) SELECT c.id, $1, c.name, c.title, c.email FROM c)
+    named('write_services_contacts_add', `WITH c AS (SELECT gen_random_uuid() AS id, c.* FROM jsonb_to_recordset($1::jsonb) AS c (service_id uuid, name text, title text, email text, phones jsonb)),
+          added AS (INSERT INTO contact (id, service_id, name, title, email) SELECT c.id, c.service_id, c.name, c.title, c.email FROM c)
      INSERT INTO phone (contact_id, number, description)
-     SELECT c.id, p.number, p.description FROM c, json_to_recordset(c.phones) AS p (number text, description text)`),
-    [id, JSON.stringify(doc.contacts)],
+     SELECT c.id, p.number, p.description FROM c, jsonb_to_recordset(c.phones) AS p (number text, description text)`),
+    [JSON.stringify(writes.flatMap((w) => w.document.contacts.map((c) => ({ ...c, service_id: w.id }))))],
   )
 }

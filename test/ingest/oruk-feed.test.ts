@@ -120,6 +120,66 @@ t.test('records that disagree about their organisation: the first copy is writte
   t.equal(await serviceVersions(), 3, 'and nothing was written')
 })
 
+t.test('a page is written at once; a listing refused only as it is written sends its page record by record, and only that one is quarantined', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const square = (lon: number, lat: number) => JSON.stringify({ type: 'Polygon', coordinates: [[[lon, lat], [lon + 0.02, lat], [lon + 0.02, lat + 0.02], [lon, lat + 0.02], [lon, lat]]] })
+  // An online group whose drawn area PostGIS finds outside England: only writing it can tell.
+  const online = (extent: string) =>
+    service('Elsewhere Online Choir', {
+      id: CHOIR,
+      organization: { id: ELSEWHERE, name: 'Elsewhere Friends', description: 'Singing together online.', organization_identifiers: [] },
+      service_at_locations: [{ id: randomUUID(), location: { id: randomUUID(), location_type: 'virtual', name: 'Online' } }],
+      schedules: [{ id: randomUUID(), freq: 'WEEKLY', interval: 1, byday: 'WE', opens_at: '18:00', closes_at: '19:00' }],
+      service_areas: [{ id: randomUUID(), name: 'Around the choir', extent, extent_type: 'geojson' }],
+    })
+  const ELSEWHERE = randomUUID()
+  const CHOIR = randomUUID()
+  const knit = service('Norbury Knit and Natter', { cost_options: [{ id: randomUUID(), option: 'Each session', amount: 2, currency: 'GBP' }] })
+  const lunch = service('Norbury Lunch Club')
+  const document = async (externalId: string) => {
+    const id = (await listing(app, externalId))!.id
+    return (await admin.inject({ url: `/api/manage/services/${id}` })).json() as { version: number; document: { locations: { id?: string }[] } & Json }
+  }
+  const withoutIds = (d: { locations: { id?: string }[] }) => ({ ...d, locations: d.locations.map(({ id: _, ...l }) => l) })
+  const history = async (externalId: string) =>
+    (await app.db.query<{ version: number; action: string; changes: string[]; snapshot: { locations: { id?: string }[] } }>(
+      `SELECT v.version, v.action, ARRAY(SELECT jsonb_object_keys(v.changes) ORDER BY 1) AS changes, v.snapshot
+         FROM record_version v JOIN ingest_record r ON r.record_id = v.record_id AND r.record_type = 'service' WHERE r.external_id = $1 ORDER BY v.id`,
+      [externalId],
+    )).rows
+
+  feed.serve([knit, lunch])
+  t.match(await run(), { status: 'succeeded', fetched: 2, created: 2, quarantined: 0 })
+  const knitFirst = await document(knit.id as string)
+  t.match(knitFirst.document, { name: 'Norbury Knit and Natter', cost_options: [{ option: 'Each session', amount: 2 }], schedules: [{ kind: 'weekly', byday: ['TU'], opens_at: '10:00', location_index: 0 }] })
+  const given = Object.entries(knitFirst.document).flatMap(([k, v]) => (v === null ? [] : [k])).sort()
+  t.same(await history(knit.id as string), [{ version: 1, action: 'create', changes: given, snapshot: knitFirst.document }], 'its first version holds the document as stored')
+
+  // Changed, unchanged, new (a copy of the first listing as it was) and refused, on one page.
+  const knitCopy = { ...knit, id: randomUUID() }
+  feed.serve([{ ...knit, name: 'Norbury Knit, Natter and Tea' }, lunch, knitCopy, online(square(2.3, 48.8))])
+  t.match(await run(), { status: 'succeeded', fetched: 4, created: 1, updated: 1, unchanged: 1, quarantined: 1 })
+  const quarantine = (await admin.inject({ url: '/api/admin/ingest/quarantine' })).json() as { external_id: string; reasons: unknown }[]
+  t.match(quarantine, [{ reasons: [{ pointer: '/service_areas/0/geojson', reason: 'lies outside England' }] }])
+  t.equal(quarantine.length, 1)
+  const { rows: elsewhere } = await app.db.query(`SELECT 1 FROM organization WHERE name = 'Elsewhere Friends'`)
+  t.equal(elsewhere.length, 0, 'the refused record’s organisation is not kept either')
+  const knitNow = await document(knit.id as string)
+  t.match(knitNow, { version: 2, document: { name: 'Norbury Knit, Natter and Tea' } })
+  t.equal(knitNow.document.locations[0]!.id, knitFirst.document.locations[0]!.id, 'the changed listing keeps its venue')
+  t.match(await history(knit.id as string), [{ version: 1 }, { version: 2, action: 'update', changes: ['name'], snapshot: knitNow.document }])
+  t.same(withoutIds((await document(knitCopy.id as string)).document), withoutIds(knitFirst.document), 'written record by record, the copy is stored as the first was written at once')
+
+  // The area drawn in Croydon instead: the page is written at once again.
+  feed.serve([{ ...knit, name: 'Norbury Knit, Natter and Tea' }, lunch, knitCopy, online(square(-0.13, 51.4))])
+  t.match(await run(), { status: 'succeeded', fetched: 4, created: 1, unchanged: 3, quarantined: 0 })
+  t.same((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json(), [], 'its quarantine entry is settled')
+  t.equal(quarantine[0]!.external_id, CHOIR)
+  const choir = await document(CHOIR)
+  t.match(choir.document, { name: 'Elsewhere Online Choir', delivery_modes: ['online_video'], service_areas: [{ kind: 'geometry', name: 'Around the choir' }], locations: [] })
+  t.match(await history(CHOIR), [{ version: 1, action: 'create', snapshot: choir.document }])
+})
+
 t.test('listings missing from a complete harvest are withdrawn, kept; above 20% at once they wait for an admin', async (t) => {
   const { app, admin, feed, run } = await setUp(t)
   const five = ['A', 'B', 'C', 'D', 'E'].map((l) => service(`Norbury group ${l}`))
