@@ -134,7 +134,8 @@ export function forgetLinks(links: PageLinks, mapped: MappedRecord): void {
 /** Marks records (their organisations and listings) as present in this run without changing them, in one statement. */
 export const seenAll = (db: Queryable, run: Run, records: MappedRecord[]) => seenKeys(db, run, records.flatMap(recordKeys))
 
-async function seenKeys(db: Queryable, run: Run, keys: [RecordType, string][]): Promise<void> {
+/** Marks records, by type and external id, as present in this run without changing them. */
+export async function seenKeys(db: Queryable, run: Run, keys: [RecordType, string][]): Promise<void> {
   if (keys.length === 0) return
   if (keys.length === 1) return seen(db, run, ...keys[0]!)
   await db.query(
@@ -200,6 +201,30 @@ export async function applyOrganization(
   await createOrganization(db, { id, document: org.document, moderation: 'approved', by: run.by ?? null, now: run.now, run: run.id })
   await link(db, run, 'organization', org.externalId, id, hash)
   return id
+}
+
+/**
+ * `applyOrganization` for a page written at once, answered from the page's links where they
+ * show the organisation unchanged, kept by hand or already written by this run (its external id
+ * is added to `seen`, to be marked in one statement). The links then show it as written by this
+ * run, so a later record's different copy of it leaves it as it is.
+ */
+export async function pageOrganization(
+  db: Queryable,
+  run: Run,
+  links: PageLinks,
+  org: { externalId: string; identifier: string | null; document: OrganizationDocument },
+  seen: string[],
+): Promise<string> {
+  const key = linkKey('organization', org.externalId)
+  const known = links.get(key)
+  let recordId: string
+  if (known && (known.handed_over || known.this_run || known.document_hash === documentHash(org.document))) {
+    seen.push(org.externalId)
+    recordId = known.record_id
+  } else recordId = await applyOrganization(db, run, org)
+  links.set(key, { record_id: recordId, document_hash: known?.document_hash ?? '', handed_over: known?.handed_over ?? false, this_run: true })
+  return recordId
 }
 
 /** A listing that cannot be written as it came: the reasons go to quarantine. */

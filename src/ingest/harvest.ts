@@ -11,7 +11,7 @@ import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
 import { lockKey } from '../plugins/scheduler.ts'
 import { Conflict, NotFound, Problem } from '../problem.ts'
 import {
-  applyOrganization, applyService, applyServices, forgetLinks, pageLinks, Refused, seen, seenAll, unchangedByLinks, withdrawService,
+  applyOrganization, applyService, applyServices, forgetLinks, pageLinks, pageOrganization, Refused, seen, seenAll, seenKeys, unchangedByLinks, withdrawService,
   type Outcome, type PageLinks, type Run, type ServiceInput,
 } from './apply.ts'
 import { DEFAULT_POLICY, FetchError, parseJsonBody, safeFetch, type FetchPolicy } from './fetch.ts'
@@ -244,15 +244,15 @@ async function walkOrukPage(
     // What the earlier records saw is marked first: an organisation one of them saw is not
     // rewritten by this one.
     await flush()
-    if (!Array.isArray(m.mapped)) forgetLinks(links, m.mapped)
     await write(m)
   }
   await flush()
 }
 
-/** Each record written, or quarantined, in its own savepoint. */
+/** Each record written, or quarantined, in its own savepoint; what follows reads its links afresh. */
 const writeOrukPageByRecord = (tx: Queryable, run: Run, mapped: Mapping[], links: PageLinks, counts: RunCounts) =>
   walkOrukPage(tx, run, mapped, links, counts, async (m) => {
+    if (!Array.isArray(m.mapped)) forgetLinks(links, m.mapped)
     counts[await writeOrQuarantine(tx, run, m.externalId, m.record, m.mapped)] += 1
   })
 
@@ -268,6 +268,7 @@ async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], l
   const serviceLinks = new Map(links)
   const page = { ...counts }
   const listings: ServiceInput[] = []
+  const seenOrganizations: string[] = []
   await tx.query('SAVEPOINT ingest_page')
   try {
     await walkOrukPage(tx, run, mapped, links, page, async (m) => {
@@ -276,9 +277,10 @@ async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], l
         page.quarantined += 1
         return
       }
-      const organizationId = m.mapped.organization ? await applyOrganization(tx, run, m.mapped.organization) : null
+      const organizationId = m.mapped.organization ? await pageOrganization(tx, run, links, m.mapped.organization, seenOrganizations) : null
       listings.push({ externalId: m.mapped.externalId, organizationId, document: m.mapped.service, assuredAt: m.mapped.assuredAt })
     })
+    await seenKeys(tx, run, seenOrganizations.map((id) => ['organization', id]))
     for (const outcome of await applyServices(tx, run, listings, serviceLinks)) page[outcome] += 1
     await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
     await tx.query('RELEASE SAVEPOINT ingest_page')
@@ -373,9 +375,11 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
     }
     const items = body.items as unknown[]
     await writePage(db, run, counts, async (tx) => {
-      for (const raw of items) {
-        counts.fetched += 1
-        counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
+      if (!(await writeRpdePageAtOnce(tx, run, ctx, items, today, counts))) {
+        for (const raw of items) {
+          counts.fetched += 1
+          counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
+        }
       }
       await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_position_at = $3, feed_retry_after = NULL WHERE id = $1', [source.id, next, options.now().toISOString()])
       counts.pages = page
@@ -410,28 +414,100 @@ async function writePage(db: Db, run: Run, counts: RunCounts, write: (tx: Querya
 async function applyRpdeItem(tx: Queryable, run: Run, ctx: MappingContext, raw: unknown, today: string): Promise<Outcome | 'quarantined'> {
   const item = rpdeItem(raw)
   if (Array.isArray(item)) {
-    const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined
-    await quarantine(tx, run, typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 500) : null, raw, item)
+    await quarantine(tx, run, rawId(raw), raw, item)
     return 'quarantined'
   }
-  const { rows } = await tx.query<{ record_id: string; modified: string | null }>(
-    `SELECT record_id, modified FROM ingest_record WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`,
-    [run.sourceId, item.id],
-  )
-  const known = rows[0]
+  const known = (await appliedItems(tx, run, [item.id])).get(item.id)
   // An older copy of an item than the one applied (a feed replaying) changes nothing.
-  if (known?.modified && BigInt(item.modified) < BigInt(known.modified)) {
+  if (olderThanApplied(item, known)) {
     await seen(tx, run, 'service', item.id)
     return 'unchanged'
   }
-  if (item.state === 'deleted') {
-    if (!known) return 'unchanged'
-    const withdrawn = await withdrawService(tx, run, known.record_id)
-    await tx.query(`UPDATE ingest_record SET document_hash = '', last_seen_run = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, item.id, run.id])
-    await stampModified(tx, run, item.id, item.modified)
-    return withdrawn ? 'withdrawn' : 'unchanged'
-  }
+  if (item.state === 'deleted') return known ? applyRpdeDeletion(tx, run, item, known.record_id) : 'unchanged'
   return writeOrQuarantine(tx, run, item.id, raw, await mapOrRefuse(() => mapOpenActive(item.id, item.data, ctx, today)), item.modified)
+}
+
+interface AppliedItem {
+  record_id: string
+  modified: string | null
+}
+
+/** What the source's items with these ids became, and the `modified` of each last applied. */
+async function appliedItems(tx: Queryable, run: Run, ids: string[]): Promise<Map<string, AppliedItem>> {
+  const { rows } = await tx.query<AppliedItem & { external_id: string }>(
+    named('ingest_applied_items', `SELECT external_id, record_id, modified FROM ingest_record WHERE source_id = $1 AND record_type = 'service' AND external_id = ANY ($2::text[])`),
+    [run.sourceId, ids],
+  )
+  return new Map(rows.map((r) => [r.external_id, r]))
+}
+
+/** An older copy of an item than the one applied (a feed replaying): it changes nothing. */
+const olderThanApplied = (item: RpdeItem, known: AppliedItem | undefined) => known?.modified != null && BigInt(item.modified) < BigInt(known.modified)
+
+/** A deleted item's listing withdrawn (kept); the item's next copy is written afresh. */
+async function applyRpdeDeletion(tx: Queryable, run: Run, item: RpdeItem, recordId: string): Promise<Outcome> {
+  const withdrawn = await withdrawService(tx, run, recordId)
+  await tx.query(`UPDATE ingest_record SET document_hash = '', last_seen_run = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`, [run.sourceId, item.id, run.id])
+  await stampModified(tx, run, [{ externalId: item.id, modified: item.modified }])
+  return withdrawn ? 'withdrawn' : 'unchanged'
+}
+
+/**
+ * An RPDE page as `applyRpdeItem` writes each item, its organisations one by one in the
+ * feed's order and its listings together (`applyServices`). Returns false, having written
+ * nothing, when the page names an item twice or an item is refused as it is written.
+ */
+async function writeRpdePageAtOnce(tx: Queryable, run: Run, ctx: MappingContext, items: unknown[], today: string, counts: RunCounts): Promise<boolean> {
+  const parsed = items.map((raw) => ({ raw, item: rpdeItem(raw) }))
+  const ids = parsed.flatMap((p) => (Array.isArray(p.item) ? [] : [p.item.id]))
+  if (new Set(ids).size !== ids.length) return false
+  const mapped = await Promise.all(
+    parsed.map(({ item }) => (Array.isArray(item) || item.state === 'deleted' ? undefined : mapOrRefuse(() => mapOpenActive(item.id, item.data, ctx, today)))),
+  )
+  const page = { ...counts }
+  await tx.query('SAVEPOINT ingest_page')
+  try {
+    const known = await appliedItems(tx, run, ids)
+    const links = await pageLinks(tx, run, mapped.flatMap((m) => (m === undefined || Array.isArray(m) ? [] : [m])))
+    const listings: (ServiceInput & { modified: string })[] = []
+    const older: string[] = []
+    for (const [i, { raw, item }] of parsed.entries()) {
+      page.fetched += 1
+      const m = mapped[i]
+      if (Array.isArray(item)) {
+        await quarantine(tx, run, rawId(raw), raw, item)
+        page.quarantined += 1
+      } else if (olderThanApplied(item, known.get(item.id))) {
+        older.push(item.id)
+        page.unchanged += 1
+      } else if (item.state === 'deleted') {
+        const k = known.get(item.id)
+        page[k ? await applyRpdeDeletion(tx, run, item, k.record_id) : 'unchanged'] += 1
+      } else if (Array.isArray(m)) {
+        await quarantine(tx, run, item.id, raw, m)
+        page.quarantined += 1
+      } else {
+        const organizationId = m!.organization ? await applyOrganization(tx, run, m!.organization) : null
+        listings.push({ externalId: item.id, organizationId, document: m!.service, assuredAt: m!.assuredAt, modified: item.modified })
+      }
+    }
+    await seenKeys(tx, run, older.map((id) => ['service', id]))
+    for (const outcome of await applyServices(tx, run, listings, links)) page[outcome] += 1
+    await stampModified(tx, run, listings.map((l) => ({ externalId: l.externalId, modified: l.modified })))
+    await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
+    await tx.query('RELEASE SAVEPOINT ingest_page')
+  } catch {
+    await tx.query('ROLLBACK TO SAVEPOINT ingest_page')
+    return false
+  }
+  Object.assign(counts, page)
+  return true
+}
+
+/** An item's id as far as it can be read, for its quarantine entry. */
+function rawId(raw: unknown): string | null {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined
+  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 500) : null
 }
 
 /** A record, and what it mapped to or the reasons it could not be mapped. */
@@ -503,9 +579,15 @@ export async function retryRecord(db: Db, source: Source, run: Run, payload: unk
   return db.transaction((tx) => writeMapped(tx, run, mapped, 'imported', modified))
 }
 
-/** An RPDE item's `modified`, as applied. */
-const stampModified = (tx: Queryable, run: Run, externalId: string, modified: string) =>
-  tx.query(named('ingest_modified', `UPDATE ingest_record SET modified = $3 WHERE source_id = $1 AND record_type = 'service' AND external_id = $2`), [run.sourceId, externalId, modified])
+/** RPDE items' `modified`, as applied. */
+async function stampModified(tx: Queryable, run: Run, items: { externalId: string; modified: string }[]): Promise<void> {
+  if (items.length === 0) return
+  await tx.query(
+    named('ingest_modified', `UPDATE ingest_record r SET modified = i.modified FROM unnest($2::text[], $3::text[]) AS i (external_id, modified)
+      WHERE r.source_id = $1 AND r.record_type = 'service' AND r.external_id = i.external_id`),
+    [run.sourceId, items.map((i) => i.externalId), items.map((i) => i.modified)],
+  )
+}
 
 /**
  * Writes a mapped record (its organisation, then its listing), stamps an RPDE item's
@@ -514,7 +596,7 @@ const stampModified = (tx: Queryable, run: Run, externalId: string, modified: st
 async function writeMapped(tx: Queryable, run: Run, mapped: MappedRecord, settled: 'imported' | 'superseded', modified?: string): Promise<Outcome> {
   const organizationId = mapped.organization ? await applyOrganization(tx, run, mapped.organization) : null
   const outcome = await applyService(tx, run, { externalId: mapped.externalId, organizationId, document: mapped.service, assuredAt: mapped.assuredAt })
-  if (modified !== undefined) await stampModified(tx, run, mapped.externalId, modified)
+  if (modified !== undefined) await stampModified(tx, run, [{ externalId: mapped.externalId, modified }])
   await resolveQuarantine(tx, run.sourceId, mapped.externalId, settled, run.now)
   return outcome
 }

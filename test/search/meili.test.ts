@@ -103,6 +103,20 @@ t.test('search outbox: filled in the same transaction as the change, drained ide
   const atLocation = held.map((x) => x.service_id).sort()
   const fromLocation = await db.query<{ service_id: string }>('SELECT service_id FROM search_outbox ORDER BY service_id')
   t.same(fromLocation.rows.map((r) => r.service_id), [...new Set(atLocation)])
+
+  // A schedule held at a venue reaches its service; an organisation reaches all of its services.
+  await db.query('DELETE FROM search_outbox')
+  const { rows: atVenue } = await db.query<{ id: string; service_id: string }>(
+    `SELECT sc.id, sal.service_id FROM schedule sc JOIN service_at_location sal ON sal.id = sc.service_at_location_id ORDER BY sc.id LIMIT 1`,
+  )
+  await db.query(`UPDATE schedule SET description = 'Bring a friend' WHERE id = $1`, [atVenue[0]!.id])
+  t.same((await db.query<{ service_id: string }>('SELECT service_id FROM search_outbox')).rows.map((r) => r.service_id), [atVenue[0]!.service_id])
+  await db.query('DELETE FROM search_outbox')
+  const { rows: org } = await db.query<{ organization_id: string }>('SELECT organization_id FROM service WHERE id = $1', [service.id])
+  await db.query(`UPDATE organization SET name = name || ' (renamed)' WHERE id = $1`, [org[0]!.organization_id])
+  const { rows: theirs } = await db.query<{ id: string }>('SELECT id FROM service WHERE organization_id = $1 ORDER BY id', [org[0]!.organization_id])
+  t.same((await db.query<{ service_id: string }>('SELECT service_id FROM search_outbox ORDER BY service_id')).rows.map((r) => r.service_id), theirs.map((r) => r.id))
+  t.ok(theirs.length > 1, 'an organisation with several services')
 })
 
 t.test('search outbox: failures retried with backoff, then set aside', async (t) => {
