@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { named, type Queryable } from '../db/db.ts'
 import {
-  claimVersion, claimVersions, createOrganization, diff, readOrganization, readService, readServices, recordVersion, recordVersions, writeOrganization, writeService, writeServices,
+  claimVersion, claimVersions, createOrganization, createOrganizations, diff, readOrganization, readService, readServices, recordVersion, recordVersions, writeOrganization, writeService, writeServices,
   type ServiceRowDoc, type ServiceWrite, type VersionAction,
 } from '../manage/store.ts'
 import type { OrganizationDocument, ServiceDocument } from '../manage/schemas.ts'
@@ -135,7 +135,7 @@ export function forgetLinks(links: PageLinks, mapped: MappedRecord): void {
 export const seenAll = (db: Queryable, run: Run, records: MappedRecord[]) => seenKeys(db, run, records.flatMap(recordKeys))
 
 /** Marks records, by type and external id, as present in this run without changing them. */
-export async function seenKeys(db: Queryable, run: Run, keys: [RecordType, string][]): Promise<void> {
+export async function seenKeys(db: Queryable, run: Run, keys: (readonly [RecordType, string])[]): Promise<void> {
   if (keys.length === 0) return
   if (keys.length === 1) return seen(db, run, ...keys[0]!)
   await db.query(
@@ -203,28 +203,47 @@ export async function applyOrganization(
   return id
 }
 
+/** What a page written at once leaves to do for its organisations, in one statement each. */
+export interface PageOrganizations {
+  /** External ids of organisations found unchanged, to be marked seen. */
+  seen: string[]
+  /** New organisations without a charity or company number (no other record can be matched to one by it). */
+  created: (NewLink & { document: OrganizationDocument })[]
+}
+
 /**
  * `applyOrganization` for a page written at once, answered from the page's links where they
- * show the organisation unchanged, kept by hand or already written by this run (its external id
- * is added to `seen`, to be marked in one statement). The links then show it as written by this
- * run, so a later record's different copy of it leaves it as it is.
+ * show the organisation unchanged, kept by hand or already written by this run. A new one with
+ * no number to match by is given its id now and added with the page's others
+ * (`addPageOrganizations`). The links then show it as written by this run, so a later record's
+ * different copy of it leaves it as it is.
  */
 export async function pageOrganization(
   db: Queryable,
   run: Run,
   links: PageLinks,
   org: { externalId: string; identifier: string | null; document: OrganizationDocument },
-  seen: string[],
+  page: PageOrganizations,
 ): Promise<string> {
   const key = linkKey('organization', org.externalId)
   const known = links.get(key)
   let recordId: string
   if (known && (known.handed_over || known.this_run || known.document_hash === documentHash(org.document))) {
-    seen.push(org.externalId)
+    page.seen.push(org.externalId)
     recordId = known.record_id
+  } else if (!known && !org.identifier) {
+    recordId = randomUUID()
+    page.created.push({ type: 'organization', externalId: org.externalId, recordId, hash: documentHash(org.document), document: org.document })
   } else recordId = await applyOrganization(db, run, org)
   links.set(key, { record_id: recordId, document_hash: known?.document_hash ?? '', handed_over: known?.handed_over ?? false, this_run: true })
   return recordId
+}
+
+/** Marks the page's unchanged organisations seen, and adds its new ones with their links. */
+export async function addPageOrganizations(db: Queryable, run: Run, page: PageOrganizations): Promise<void> {
+  await seenKeys(db, run, page.seen.map((id) => ['organization', id]))
+  await createOrganizations(db, page.created.map((o) => ({ id: o.recordId, document: o.document, moderation: 'approved', by: run.by ?? null, run: run.id })), run.now)
+  await linkAll(db, run, page.created)
 }
 
 /** A listing that cannot be written as it came: the reasons go to quarantine. */

@@ -11,8 +11,8 @@ import type { DeliveryMode, GroupSize } from '../directory/vocabulary.ts'
 import { lockKey } from '../plugins/scheduler.ts'
 import { Conflict, NotFound, Problem } from '../problem.ts'
 import {
-  applyOrganization, applyService, applyServices, forgetLinks, pageLinks, pageOrganization, Refused, seen, seenAll, seenKeys, unchangedByLinks, withdrawService,
-  type Outcome, type PageLinks, type Run, type ServiceInput,
+  applyOrganization, applyService, applyServices, forgetLinks, pageLinks, pageOrganization, addPageOrganizations, Refused, seen, seenAll, seenKeys, unchangedByLinks, withdrawService,
+  type Outcome, type PageLinks, type PageOrganizations, type Run, type ServiceInput,
 } from './apply.ts'
 import { DEFAULT_POLICY, FetchError, parseJsonBody, safeFetch, type FetchPolicy } from './fetch.ts'
 import { mapOpenActive } from './openactive-map.ts'
@@ -265,10 +265,9 @@ const writeOrukPageByRecord = (tx: Queryable, run: Run, mapped: Mapping[], links
 async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], links: PageLinks, counts: RunCounts): Promise<boolean> {
   const ids = mapped.flatMap((m) => (m.externalId === null ? [] : [m.externalId]))
   if (new Set(ids).size !== ids.length) return false
-  const serviceLinks = new Map(links)
   const page = { ...counts }
   const listings: ServiceInput[] = []
-  const seenOrganizations: string[] = []
+  const organizations: PageOrganizations = { seen: [], created: [] }
   await tx.query('SAVEPOINT ingest_page')
   try {
     await walkOrukPage(tx, run, mapped, links, page, async (m) => {
@@ -277,11 +276,11 @@ async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], l
         page.quarantined += 1
         return
       }
-      const organizationId = m.mapped.organization ? await pageOrganization(tx, run, links, m.mapped.organization, seenOrganizations) : null
+      const organizationId = m.mapped.organization ? await pageOrganization(tx, run, links, m.mapped.organization, organizations) : null
       listings.push({ externalId: m.mapped.externalId, organizationId, document: m.mapped.service, assuredAt: m.mapped.assuredAt })
     })
-    await seenKeys(tx, run, seenOrganizations.map((id) => ['organization', id]))
-    for (const outcome of await applyServices(tx, run, listings, serviceLinks)) page[outcome] += 1
+    await addPageOrganizations(tx, run, organizations)
+    for (const outcome of await applyServices(tx, run, listings, links)) page[outcome] += 1
     await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
     await tx.query('RELEASE SAVEPOINT ingest_page')
   } catch {
@@ -471,6 +470,7 @@ async function writeRpdePageAtOnce(tx: Queryable, run: Run, ctx: MappingContext,
     const links = await pageLinks(tx, run, mapped.flatMap((m) => (m === undefined || Array.isArray(m) ? [] : [m])))
     const listings: (ServiceInput & { modified: string })[] = []
     const older: string[] = []
+    const organizations: PageOrganizations = { seen: [], created: [] }
     for (const [i, { raw, item }] of parsed.entries()) {
       page.fetched += 1
       const m = mapped[i]
@@ -487,11 +487,12 @@ async function writeRpdePageAtOnce(tx: Queryable, run: Run, ctx: MappingContext,
         await quarantine(tx, run, item.id, raw, m)
         page.quarantined += 1
       } else {
-        const organizationId = m!.organization ? await applyOrganization(tx, run, m!.organization) : null
+        const organizationId = m!.organization ? await pageOrganization(tx, run, links, m!.organization, organizations) : null
         listings.push({ externalId: item.id, organizationId, document: m!.service, assuredAt: m!.assuredAt, modified: item.modified })
       }
     }
     await seenKeys(tx, run, older.map((id) => ['service', id]))
+    await addPageOrganizations(tx, run, organizations)
     for (const outcome of await applyServices(tx, run, listings, links)) page[outcome] += 1
     await stampModified(tx, run, listings.map((l) => ({ externalId: l.externalId, modified: l.modified })))
     await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)

@@ -180,6 +180,43 @@ t.test('a page is written at once; a listing refused only as it is written sends
   t.match(await history(CHOIR), [{ version: 1, action: 'create', snapshot: choir.document }])
 })
 
+t.test('an organisation with the charity number of one we hold is that one; a new one is added once, however many listings on the page name it', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const held = await admin.inject({ method: 'POST', url: '/api/admin/organizations', payload: { organization: { name: 'Croydon Card Players', charity_number: '1234567', local_authority: 'E09000008' } } })
+  t.equal(held.statusCode, 201, held.body)
+  const org = (name: string, charity?: string) => {
+    const id = randomUUID()
+    const identifiers = charity ? [{ id: randomUUID(), organization_id: id, identifier_type: 'Charity number', identifier_scheme: 'GB-CHC', identifier: charity }] : []
+    return { id, name, description: `${name} in Norbury.`, organization_identifiers: identifiers }
+  }
+  const players = org('Card Players of Croydon', '123 4567')
+  const friends = org('Norbury Friends')
+  const [trust, trustAgain] = [org('Norbury Trust', '7654321'), org('The Norbury Trust', '7654321')]
+  const listings = [
+    service('Bridge Club', { organization: players }),
+    service('Friendly Walk', { organization: friends }),
+    service('Friendly Lunch', { organization: friends }),
+    service('Trust Coffee Morning', { organization: trust }),
+    service('Trust Book Swap', { organization: trustAgain }),
+  ]
+  feed.serve(listings)
+  t.match(await run(), { status: 'succeeded', fetched: 5, created: 5 })
+  const owners = async () =>
+    (await app.db.query<{ name: string; services: string; versions: number }>(
+      `SELECT o.name, string_agg(s.name, ', ' ORDER BY s.name) AS services,
+              (SELECT count(*)::int FROM record_version v WHERE v.record_type = 'organization' AND v.record_id = o.id) AS versions
+         FROM organization o JOIN service s ON s.organization_id = o.id GROUP BY o.id ORDER BY o.name`,
+    )).rows
+  const expected = [
+    { name: 'Croydon Card Players', services: 'Bridge Club', versions: 1 },
+    { name: 'Norbury Friends', services: 'Friendly Lunch, Friendly Walk', versions: 1 },
+    { name: 'Norbury Trust', services: 'Trust Book Swap, Trust Coffee Morning', versions: 1 },
+  ]
+  t.same(await owners(), expected, 'the number matches the one we hold (left as it is), and the first with a new number')
+  t.match(await run(), { fetched: 5, unchanged: 5, created: 0 })
+  t.same(await owners(), expected, 'harvesting again changes nothing')
+})
+
 t.test('listings missing from a complete harvest are withdrawn, kept; above 20% at once they wait for an admin', async (t) => {
   const { app, admin, feed, run } = await setUp(t)
   const five = ['A', 'B', 'C', 'D', 'E'].map((l) => service(`Norbury group ${l}`))

@@ -282,6 +282,28 @@ t.test('modified is a 64-bit integer: beyond 2^53 as digits, an older copy is no
   t.match(q, [{ external_id: 'walk-lossy', reasons: [{ pointer: '/modified', reason: /64-bit; as a string of digits beyond 2\^53/ }] }])
 })
 
+t.test('a page is written at once; an item refused only as it is written, or named twice, sends its page item by item', async (t) => {
+  const { app, admin, publisher, answers, run } = await setUp(t)
+  publisher.update('walk-1', session('Norbury Walk 1'))
+  // No organizer, and the source gives none to listings that arrive without one: only writing it can tell.
+  publisher.update('walk-orphan', session('Norbury Walk nobody runs', { organizer: undefined }))
+  publisher.update('walk-2', session('Norbury Walk 2'))
+  t.match(await run(), { status: 'succeeded', fetched: 3, created: 2, quarantined: 1 })
+  t.match((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json(), [{ external_id: 'walk-orphan', reasons: [{ pointer: '/organization', reason: /names no organisation/ }] }])
+  t.match(await listing(app, admin, 'walk-1'), { status: 'active', document: { name: 'Norbury Walk 1' } })
+  t.match(await listing(app, admin, 'walk-2'), { status: 'active', document: { name: 'Norbury Walk 2' } })
+
+  // A page naming an item twice: each copy applied in the feed's order, so the later one stays.
+  const copy = (modified: string, name: string): Item => ({ state: 'updated', kind: 'SessionSeries', id: 'walk-1', modified, data: session(name) })
+  answers.push((url) => ({ items: [copy('1800000000', 'Norbury Walk 1 (first copy)'), copy('1800000001', 'Norbury Walk 1 (second copy)')], next: url }))
+  t.match(await run(), { status: 'succeeded', fetched: 2, updated: 2 })
+  t.match(await listing(app, admin, 'walk-1'), { document: { name: 'Norbury Walk 1 (second copy)' } })
+  const { rows } = await app.db.query<{ modified: string; versions: number }>(
+    `SELECT r.modified, (SELECT count(*)::int FROM record_version v WHERE v.record_id = r.record_id) AS versions FROM ingest_record r WHERE r.external_id = 'walk-1'`,
+  )
+  t.same(rows, [{ modified: '1800000001', versions: 3 }])
+})
+
 t.test('the published SessionSeries example: quarantined until its activity is mapped, then every typed field', async (t) => {
   const { app, admin, publisher, run, map } = await setUp(t)
   const example = sessionSeriesPage.items[0]!

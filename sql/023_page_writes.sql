@@ -1,3 +1,5 @@
+-- Listings written a page of a feed at a time (bench/README.md, ingest).
+--
 -- The search-outbox triggers (005) gathered the services a statement touched before asking
 -- whether an external search index is in use at all, and joined the statement's rows (a
 -- transition table, of which the planner knows nothing) to service_at_location. With a page of
@@ -63,3 +65,7 @@ BEGIN
   RETURN NULL;
 END
 $$;
+
+-- An organisation from a feed is matched to one we hold by its charity or company number
+-- (src/ingest/apply.ts), which read every organisation for each one that gives a number.
+CREATE INDEX organization_charity_number_idx ON organization (upper(regexp_replace(charity_number, '\s', '', 'g')));
