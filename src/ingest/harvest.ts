@@ -186,6 +186,7 @@ async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
 
 /** Pages through `/services`, fetching `/services/{id}` for any item given only as a summary. */
 async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, log: (l: string) => void): Promise<void> {
+  const statistics = new Statistics()
   for (let page = 1; ; page++) {
     if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
     const url = orukUrl(source, `/services?page=${page}&per_page=${ORUK_PER_PAGE}&full=true`)
@@ -207,6 +208,7 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
       if (!(await writeOrukPageAtOnce(tx, run, mapped, new Map(links), counts))) await writeOrukPageByRecord(tx, run, mapped, links, counts)
       counts.pages = page
     })
+    await statistics.after(db, counts)
     log(`page ${page}: ${counts.fetched} records so far`)
     const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
     if (body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)) break
@@ -348,6 +350,7 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
   const since = state.feed_synced_at ?? state.feed_position_at
   const fromStart = !state.feed_next_url || !since || now.getTime() - since.getTime() > RPDE_RESYNC_AFTER_DAYS * 86_400_000
   let url = fromStart ? source.url! : state.feed_next_url!
+  const statistics = new Statistics()
   const today = ukDate(now)
   for (let page = 1; ; page++) {
     if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
@@ -383,12 +386,36 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
       await tx.query('UPDATE ingest_source SET feed_next_url = $2, feed_position_at = $3, feed_retry_after = NULL WHERE id = $1', [source.id, next, options.now().toISOString()])
       counts.pages = page
     })
+    await statistics.after(db, counts)
     log(`page ${page}: ${counts.fetched} items so far`)
     if (items.length === 0 && next === url) {
       await db.query('UPDATE ingest_source SET feed_synced_at = $2 WHERE id = $1', [source.id, options.now().toISOString()])
       return fromStart
     }
     url = next
+  }
+}
+
+/** The tables a harvest writes listings into. */
+const LISTING_TABLES = [
+  'organization', 'service', 'service_taxonomy_term', 'location', 'address', 'accessibility', 'service_at_location', 'service_area', 'schedule',
+  'cost_option', 'contact', 'phone', 'service_search', 'search_word', 'record_version', 'ingest_record',
+]
+
+/**
+ * PostgreSQL keeps a statement's plan on its connection, foreign-key checks and prepared
+ * statements included, made for the table sizes of when it was planned; only new statistics
+ * replan it. A first harvest into an empty directory would otherwise go on checking each new
+ * venue by reading every venue (bench/README.md, ingest), and the embedded database has no
+ * autovacuum to gather them. So the tables a harvest writes are analyzed whenever the listings
+ * it has created pass twice the number at the last analysis (from the first hundred).
+ */
+class Statistics {
+  private next = 100
+  async after(db: Queryable, counts: RunCounts): Promise<void> {
+    if (counts.created < this.next) return
+    await db.query(`ANALYZE ${LISTING_TABLES.join(', ')}`)
+    this.next = counts.created * 2
   }
 }
 
