@@ -184,22 +184,18 @@ async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
   return parseJsonBody(await safeFetch(url, policy, ['application/json']))
 }
 
-/** Pages through `/services`, fetching `/services/{id}` for any item given only as a summary. */
+/**
+ * Pages through `/services`, fetching `/services/{id}` for any item given only as a summary.
+ * The next page is fetched and mapped while this one is written.
+ */
 async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, log: (l: string) => void): Promise<void> {
   const statistics = new Statistics()
+  let reading = prefetch(readOrukPage(source, 1, ctx, policy))
   for (let page = 1; ; page++) {
-    if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
-    const url = orukUrl(source, `/services?page=${page}&per_page=${ORUK_PER_PAGE}&full=true`)
-    const body = (await fetchJson(url, policy)) as { contents?: unknown; last_page?: unknown; total_pages?: unknown } | null
-    if (!body || typeof body !== 'object' || !Array.isArray(body.contents)) throw new FetchError(`${url} is not an ORUK page: it has no contents list`)
-    if (body.contents.length > MAX_ITEMS_PER_PAGE) throw new FetchError(`${url} has ${body.contents.length} items on one page, over the limit of ${MAX_ITEMS_PER_PAGE}`)
-    // The whole page is fetched before its transaction begins, so no transaction waits on the network.
-    const records: unknown[] = []
-    for (const item of body.contents as unknown[]) {
-      const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined
-      records.push(isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy))
-    }
-    const mapped = await Promise.all(records.map((record) => mapOrukRecord(record, ctx)))
+    const { body, mapped } = await reading
+    const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
+    const last = body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)
+    if (!last) reading = prefetch(readOrukPage(source, page + 1, ctx, policy))
     await writePage(db, run, counts, async (tx) => {
       // Records the feed has not changed since they were written are found in one statement and
       // marked seen in another; the rest are written together, or when that fails (a record
@@ -210,9 +206,32 @@ async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext
     })
     await statistics.after(db, counts)
     log(`page ${page}: ${counts.fetched} records so far`)
-    const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
-    if (body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)) break
+    if (last) break
   }
+}
+
+/** A promise read later: until then its failure is held for whoever awaits it, not reported as unhandled. */
+function prefetch<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {})
+  return p
+}
+
+/**
+ * One page of an ORUK feed fetched (with the full record of any item given only as a summary)
+ * and mapped, before any transaction begins: no transaction waits on the network.
+ */
+async function readOrukPage(source: Source, page: number, ctx: MappingContext, policy: FetchPolicy): Promise<{ body: { contents: unknown[]; last_page?: unknown; total_pages?: unknown }; mapped: Mapping[] }> {
+  if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
+  const url = orukUrl(source, `/services?page=${page}&per_page=${ORUK_PER_PAGE}&full=true`)
+  const body = (await fetchJson(url, policy)) as { contents?: unknown; last_page?: unknown; total_pages?: unknown } | null
+  if (!body || typeof body !== 'object' || !Array.isArray(body.contents)) throw new FetchError(`${url} is not an ORUK page: it has no contents list`)
+  if (body.contents.length > MAX_ITEMS_PER_PAGE) throw new FetchError(`${url} has ${body.contents.length} items on one page, over the limit of ${MAX_ITEMS_PER_PAGE}`)
+  const records: unknown[] = []
+  for (const item of body.contents as unknown[]) {
+    const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined
+    records.push(isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy))
+  }
+  return { body: body as { contents: unknown[] }, mapped: await Promise.all(records.map((record) => mapOrukRecord(record, ctx))) }
 }
 
 /**
@@ -352,11 +371,13 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
   let url = fromStart ? source.url! : state.feed_next_url!
   const statistics = new Statistics()
   const today = ukDate(now)
+  // The next page is fetched while this one is written.
+  let reading = prefetch(fetchJson(url, policy))
   for (let page = 1; ; page++) {
     if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
     let body: { items?: unknown; next?: unknown } | null
     try {
-      body = (await fetchJson(url, policy)) as typeof body
+      body = (await reading) as typeof body
     } catch (e) {
       if (e instanceof FetchError && (e.status === 503 || e.status === 429)) {
         const wait = Math.min(Math.max(e.retryAfter ?? 0, RPDE_BACKOFF_MINUTES.min * 60), RPDE_BACKOFF_MINUTES.max * 60)
@@ -376,8 +397,11 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
       throw new FetchError(`${url.slice(0, 200)} gives a next URL that is not a URL`)
     }
     const items = body.items as unknown[]
+    const end = items.length === 0 && next === url
+    if (!end) reading = prefetch(fetchJson(next, policy))
+    const prepared = await prepareRpdePage(items, ctx, today)
     await writePage(db, run, counts, async (tx) => {
-      if (!(await writeRpdePageAtOnce(tx, run, ctx, items, today, counts))) {
+      if (!(await writeRpdePageAtOnce(tx, run, prepared, counts))) {
         for (const raw of items) {
           counts.fetched += 1
           counts[await applyRpdeItem(tx, run, ctx, raw, today)] += 1
@@ -388,7 +412,7 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
     })
     await statistics.after(db, counts)
     log(`page ${page}: ${counts.fetched} items so far`)
-    if (items.length === 0 && next === url) {
+    if (end) {
       await db.query('UPDATE ingest_source SET feed_synced_at = $2 WHERE id = $1', [source.id, options.now().toISOString()])
       return fromStart
     }
@@ -478,18 +502,28 @@ async function applyRpdeDeletion(tx: Queryable, run: Run, item: RpdeItem, record
   return withdrawn ? 'withdrawn' : 'unchanged'
 }
 
+/** A page's items read as RPDE items, and those that carry data mapped, before its transaction begins. */
+interface PreparedRpdePage {
+  parsed: { raw: unknown; item: RpdeItem | Reason[] }[]
+  mapped: (MappedRecord | Reason[] | undefined)[]
+}
+
+async function prepareRpdePage(items: unknown[], ctx: MappingContext, today: string): Promise<PreparedRpdePage> {
+  const parsed = items.map((raw) => ({ raw, item: rpdeItem(raw) }))
+  const mapped = await Promise.all(
+    parsed.map(({ item }) => (Array.isArray(item) || item.state === 'deleted' ? undefined : mapOrRefuse(() => mapOpenActive(item.id, item.data, ctx, today)))),
+  )
+  return { parsed, mapped }
+}
+
 /**
  * An RPDE page as `applyRpdeItem` writes each item, its organisations one by one in the
  * feed's order and its listings together (`applyServices`). Returns false, having written
  * nothing, when the page names an item twice or an item is refused as it is written.
  */
-async function writeRpdePageAtOnce(tx: Queryable, run: Run, ctx: MappingContext, items: unknown[], today: string, counts: RunCounts): Promise<boolean> {
-  const parsed = items.map((raw) => ({ raw, item: rpdeItem(raw) }))
+async function writeRpdePageAtOnce(tx: Queryable, run: Run, { parsed, mapped }: PreparedRpdePage, counts: RunCounts): Promise<boolean> {
   const ids = parsed.flatMap((p) => (Array.isArray(p.item) ? [] : [p.item.id]))
   if (new Set(ids).size !== ids.length) return false
-  const mapped = await Promise.all(
-    parsed.map(({ item }) => (Array.isArray(item) || item.state === 'deleted' ? undefined : mapOrRefuse(() => mapOpenActive(item.id, item.data, ctx, today)))),
-  )
   const page = { ...counts }
   await tx.query('SAVEPOINT ingest_page')
   try {
