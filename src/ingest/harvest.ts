@@ -286,11 +286,9 @@ const writeOrukPageByRecord = (tx: Queryable, run: Run, mapped: Mapping[], links
 async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], links: PageLinks, counts: RunCounts): Promise<boolean> {
   const ids = mapped.flatMap((m) => (m.externalId === null ? [] : [m.externalId]))
   if (new Set(ids).size !== ids.length) return false
-  const page = { ...counts }
-  const listings: ServiceInput[] = []
-  const organizations: PageOrganizations = { seen: [], created: [] }
-  await tx.query('SAVEPOINT ingest_page')
-  try {
+  return inPageSavepoint(tx, counts, async (page) => {
+    const listings: ServiceInput[] = []
+    const organizations: PageOrganizations = { seen: [], created: [] }
     await walkOrukPage(tx, run, mapped, links, page, async (m) => {
       if (Array.isArray(m.mapped)) {
         await quarantine(tx, run, m.externalId, m.record, m.mapped)
@@ -300,18 +298,34 @@ async function writeOrukPageAtOnce(tx: Queryable, run: Run, mapped: Mapping[], l
       const organizationId = m.mapped.organization ? await pageOrganization(tx, run, links, m.mapped.organization, organizations) : null
       listings.push({ externalId: m.mapped.externalId, organizationId, document: m.mapped.service, assuredAt: m.mapped.assuredAt })
     })
-    await addPageOrganizations(tx, run, organizations)
-    for (const outcome of await applyServices(tx, run, listings, links)) page[outcome] += 1
-    await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
+    await writePageListings(tx, run, links, organizations, listings, page)
+  })
+}
+
+/**
+ * Writes a page at once in a savepoint, counting into a copy of the run's counts. Returns false,
+ * having written nothing, when that fails: whatever the error, the record by record path meets
+ * it again where it is a record's fault (and quarantines it) or raises it where it is not.
+ */
+async function inPageSavepoint(tx: Queryable, counts: RunCounts, write: (page: RunCounts) => Promise<void>): Promise<boolean> {
+  const page = { ...counts }
+  await tx.query('SAVEPOINT ingest_page')
+  try {
+    await write(page)
     await tx.query('RELEASE SAVEPOINT ingest_page')
   } catch {
-    // Whatever the error, the record by record path meets it again where it is the record's
-    // fault (and quarantines it) or raises it where it is not.
     await tx.query('ROLLBACK TO SAVEPOINT ingest_page')
     return false
   }
   Object.assign(counts, page)
   return true
+}
+
+/** A page's new organisations added, then its listings written together, their quarantine entries settled. */
+async function writePageListings(tx: Queryable, run: Run, links: PageLinks, organizations: PageOrganizations, listings: ServiceInput[], page: RunCounts): Promise<void> {
+  await addPageOrganizations(tx, run, organizations)
+  for (const outcome of await applyServices(tx, run, listings, links)) page[outcome] += 1
+  await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
 }
 
 // ---- OpenActive RPDE --------------------------------------------------------------------------
@@ -524,9 +538,7 @@ async function prepareRpdePage(items: unknown[], ctx: MappingContext, today: str
 async function writeRpdePageAtOnce(tx: Queryable, run: Run, { parsed, mapped }: PreparedRpdePage, counts: RunCounts): Promise<boolean> {
   const ids = parsed.flatMap((p) => (Array.isArray(p.item) ? [] : [p.item.id]))
   if (new Set(ids).size !== ids.length) return false
-  const page = { ...counts }
-  await tx.query('SAVEPOINT ingest_page')
-  try {
+  return inPageSavepoint(tx, counts, async (page) => {
     const known = await appliedItems(tx, run, ids)
     const links = await pageLinks(tx, run, mapped.flatMap((m) => (m === undefined || Array.isArray(m) ? [] : [m])))
     const listings: (ServiceInput & { modified: string })[] = []
@@ -553,17 +565,9 @@ async function writeRpdePageAtOnce(tx: Queryable, run: Run, { parsed, mapped }: 
       }
     }
     await seenKeys(tx, run, older.map((id) => ['service', id]))
-    await addPageOrganizations(tx, run, organizations)
-    for (const outcome of await applyServices(tx, run, listings, links)) page[outcome] += 1
+    await writePageListings(tx, run, links, organizations, listings, page)
     await stampModified(tx, run, listings.map((l) => ({ externalId: l.externalId, modified: l.modified })))
-    await resolveQuarantines(tx, run.sourceId, listings.map((l) => l.externalId), 'superseded', run.now)
-    await tx.query('RELEASE SAVEPOINT ingest_page')
-  } catch {
-    await tx.query('ROLLBACK TO SAVEPOINT ingest_page')
-    return false
-  }
-  Object.assign(counts, page)
-  return true
+  })
 }
 
 /** An item's id as far as it can be read, for its quarantine entry. */
