@@ -109,7 +109,17 @@ export class ServiceUnavailable extends Problem {
 
 /** Text from a request, cut short enough that an error never carries much of it back. */
 export function clip(text: string, max = 120): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+  return text.length <= max ? text : `${cut(text, max - 1)}…`
+}
+
+/**
+ * At most the first `max` UTF-16 code units of text, never half a surrogate pair (a character
+ * beyond U+FFFF, such as an emoji): half of one cannot be stored as text in jsonb.
+ */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text
+  const last = text.charCodeAt(max - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
 }
 
 /**

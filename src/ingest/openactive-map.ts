@@ -8,6 +8,7 @@
 import { type AccessibilityFeature, type DeliveryMode, type PhysicalIntensity, WEEKDAYS, type Weekday } from '../directory/vocabulary.ts'
 import { OrganizationDocumentSchema, ServiceDocumentSchema, type ServiceDocument } from '../manage/schemas.ts'
 import { unstorableText } from '../plugins/text-input.ts'
+import { cut } from '../problem.ts'
 import { clock, str, termKey, Unusable, type MappedRecord, type MappingContext, type Reason } from './oruk-map.ts'
 
 type Obj = Record<string, unknown>
@@ -108,7 +109,7 @@ export async function mapOpenActive(externalId: string, data: unknown, ctx: Mapp
       for (const a of objects(place.amenityFeature)) if (a.value === true && typeOf(a) === 'Parking') access.add('parking')
       locations.push({
         name: str(place.name) ?? line1,
-        description: str(place.description)?.slice(0, 2000) ?? '',
+        description: cut(str(place.description) ?? '', 2000),
         latitude,
         longitude,
         transport_notes: null,
@@ -171,7 +172,7 @@ export async function mapOpenActive(externalId: string, data: unknown, ctx: Mapp
 
   const parsed = ServiceDocumentSchema.safeParse({
     name: d.name,
-    description: str(d.description)?.slice(0, 5000) ?? '',
+    description: cut(str(d.description) ?? '', 5000),
     url: str(d.url),
     status: 'active',
     fees: free ? 'Free' : null,

@@ -36,10 +36,11 @@ const field = (pointer: string, detail: string): FieldError => ({ in: 'body', po
 
 /**
  * The local authority a remote service saved without an area is given: its organisation's;
- * else the one its first venue is in; else the one most of its organisation's venues are in.
+ * else the one its first venue is in; else the one most of its organisation's venues are in
+ * (not counting those of `notYet`: listings written with it but after it, in a batch).
  * Undefined when none can be found.
  */
-async function defaultAuthority(db: Queryable, organizationId: string, doc: ServiceDocument): Promise<string | undefined> {
+async function defaultAuthority(db: Queryable, organizationId: string, doc: ServiceDocument, notYet: string[]): Promise<string | undefined> {
   const venues = doc.locations.map((l) => ({ latitude: l.latitude, longitude: l.longitude }))
   const { rows } = await db.query<{ code: string | null }>(
     `SELECT coalesce(
@@ -52,9 +53,9 @@ async function defaultAuthority(db: Queryable, organizationId: string, doc: Serv
           JOIN service_at_location sal ON sal.service_id = s.id
           JOIN location l ON l.id = sal.location_id
           JOIN boundary b ON b.kind = 'local_authority' AND ST_Covers(b.geom, l.geom)
-         WHERE s.organization_id = $1
+         WHERE s.organization_id = $1 AND NOT (s.id = ANY ($3::uuid[]))
          GROUP BY b.code ORDER BY count(*) DESC, b.code LIMIT 1)) AS code`,
-    [organizationId, JSON.stringify(venues)],
+    [organizationId, JSON.stringify(venues), notYet],
   )
   return rows[0]?.code ?? undefined
 }
@@ -65,7 +66,7 @@ async function defaultAuthority(db: Queryable, organizationId: string, doc: Serv
  * of its venues). A remote service whose default cannot be found is refused, never left
  * available nowhere; so is an area on a listing with no way of taking part from home.
  */
-export async function areasToStore(db: Queryable, organizationId: string, doc: ServiceDocument): Promise<ServiceAreaDocument[]> {
+export async function areasToStore(db: Queryable, organizationId: string, doc: ServiceDocument, notYet: string[] = []): Promise<ServiceAreaDocument[]> {
   const remote = doc.delivery_modes.some((m) => (REMOTE_DELIVERY_MODES as readonly string[]).includes(m))
   if (!remote && doc.service_areas.length > 0) {
     throw new Invalid('Only home visits, telephone and online sessions have an area where they are available: a listing only at venues has none.', [
@@ -73,7 +74,7 @@ export async function areasToStore(db: Queryable, organizationId: string, doc: S
     ])
   }
   if (doc.service_areas.length > 0 || !remote) return doc.service_areas
-  const code = await defaultAuthority(db, organizationId, doc)
+  const code = await defaultAuthority(db, organizationId, doc, notYet)
   if (!code) {
     throw new Invalid('Say where this service is available: its organisation has no local authority set and it has no venue to take one from.', [
       field('/service_areas', 'a home-visiting, telephone or online service needs an area: choose England, local authorities, wards or a distance from a venue'),

@@ -360,6 +360,11 @@ export async function writeServices(db: Queryable, writes: ServiceWrite[]): Prom
       if (loc.id !== undefined && !current) {
         throw new Invalid('A location id must be one of this service’s venues; leave it out to add a venue.', [{ in: 'body', pointer: `/locations/${i}/id`, detail: 'not a venue of this service' }])
       }
+      if (current && linked.some((l) => l.location_id === current.location_id && l.service_id !== w.id)) {
+        // Written one at a time, the second listing would see the first one's change; here both
+        // would be written from the venue as it was. (No harvest shares venues between listings.)
+        throw new Error('Two listings written together share a venue: write them one at a time.')
+      }
       const fields = { name: loc.name, description: loc.description, latitude: loc.latitude, longitude: loc.longitude, transport_notes: loc.transport_notes }
       let locationId: string
       if (current && !current.shared) {
@@ -419,9 +424,12 @@ export async function writeServices(db: Queryable, writes: ServiceWrite[]): Prom
     ])
   }
 
+  // A listing's default area may come from its organisation's venues: those of the listings
+  // before it in the batch count, as they would written one at a time, and those after it not.
   const areas: ServiceAreas[] = []
-  for (const w of writes) {
-    areas.push({ serviceId: w.id, areas: await areasToStore(db, w.organizationId, w.document), doc: w.document, locationIds: venues.filter((v) => v.service_id === w.id).map((v) => v.location_id) })
+  for (const [i, w] of writes.entries()) {
+    const defaults = await areasToStore(db, w.organizationId, w.document, serviceIds.slice(i + 1))
+    areas.push({ serviceId: w.id, areas: defaults, doc: w.document, locationIds: venues.filter((v) => v.service_id === w.id).map((v) => v.location_id) })
   }
   await writeServiceAreas(db, areas)
 

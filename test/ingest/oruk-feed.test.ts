@@ -180,6 +180,35 @@ t.test('a page is written at once; a listing refused only as it is written sends
   t.match(await history(CHOIR), [{ version: 1, action: 'create', snapshot: choir.document }])
 })
 
+t.test('an online listing with no area takes the local authority of its organisation’s venues written before it, as one at a time', async (t) => {
+  const { app, admin, feed, run } = await setUp(t)
+  const org = (name: string) => ({ id: randomUUID(), name, description: `${name} in Norbury.`, organization_identifiers: [] })
+  const online = (name: string, organization: Json) =>
+    service(name, {
+      organization,
+      service_at_locations: [{ id: randomUUID(), location: { id: randomUUID(), location_type: 'virtual', name: 'Online' } }],
+      schedules: [{ id: randomUUID(), freq: 'WEEKLY', interval: 1, byday: 'TH', opens_at: '19:00', closes_at: '20:00' }],
+    })
+  const areas = async (externalId: string) => {
+    const id = (await listing(app, externalId))?.id
+    return id && (await admin.inject({ url: `/api/manage/services/${id}` })).json().document.service_areas
+  }
+  // The venue first, then the online group: the group is available where the venue is.
+  const neighbours = org('Norbury Neighbours Online')
+  const [hall, quiz] = [service('Norbury Hall Quiz', { organization: neighbours }), online('Norbury Online Quiz', neighbours)]
+  feed.serve([hall, quiz])
+  t.match(await run(), { status: 'succeeded', fetched: 2, created: 2, quarantined: 0 })
+  t.same(await areas(quiz.id as string), [{ kind: 'local_authority', code: 'E09000008' }], 'Croydon, where the venue written before it is')
+  // The online group first: nothing yet says where it is available, so it is refused, as it
+  // would be written one at a time, though its organisation's venue follows on the same page.
+  const friends = org('Norbury Friends Online')
+  const [chat, cafe] = [online('Norbury Online Chat', friends), service('Norbury Chat Cafe', { organization: friends })]
+  feed.serve([hall, quiz, chat, cafe])
+  t.match(await run(), { status: 'succeeded', fetched: 4, created: 1, unchanged: 2, quarantined: 1 })
+  t.match((await admin.inject({ url: '/api/admin/ingest/quarantine' })).json(), [{ external_id: chat.id, reasons: [{ pointer: '/service_areas' }] }])
+  t.equal(await areas(chat.id as string), undefined)
+})
+
 t.test('an organisation with the charity number of one we hold is that one; a new one is added once, however many listings on the page name it', async (t) => {
   const { app, admin, feed, run } = await setUp(t)
   const held = await admin.inject({ method: 'POST', url: '/api/admin/organizations', payload: { organization: { name: 'Croydon Card Players', charity_number: '1234567', local_authority: 'E09000008' } } })

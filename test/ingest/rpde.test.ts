@@ -304,6 +304,14 @@ t.test('a page is written at once; an item refused only as it is written, or nam
   t.same(rows, [{ modified: '1800000001', versions: 3 }])
 })
 
+t.test('a description cut to 5,000 characters is never cut inside a character', async (t) => {
+  const { app, admin, publisher, run } = await setUp(t)
+  // An emoji is two UTF-16 units: cut between them, half of one could not be stored.
+  publisher.update('walk-long', session('Norbury Long Walk', { description: `${'a'.repeat(4999)}\u{1F642} and on` }))
+  t.match(await run(), { status: 'succeeded', fetched: 1, created: 1, quarantined: 0 })
+  t.equal((await listing(app, admin, 'walk-long'))?.document.description, 'a'.repeat(4999))
+})
+
 t.test('the published SessionSeries example: quarantined until its activity is mapped, then every typed field', async (t) => {
   const { app, admin, publisher, run, map } = await setUp(t)
   const example = sessionSeriesPage.items[0]!
