@@ -189,7 +189,7 @@ async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
  * The next page is fetched and mapped while this one is written.
  */
 async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, log: (l: string) => void): Promise<void> {
-  const statistics = new Statistics()
+  const statistics = await Statistics.of(db)
   let reading = prefetch(readOrukPage(source, 1, ctx, policy))
   for (let page = 1; ; page++) {
     const { body, mapped } = await reading
@@ -383,7 +383,7 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
   const since = state.feed_synced_at ?? state.feed_position_at
   const fromStart = !state.feed_next_url || !since || now.getTime() - since.getTime() > RPDE_RESYNC_AFTER_DAYS * 86_400_000
   let url = fromStart ? source.url! : state.feed_next_url!
-  const statistics = new Statistics()
+  const statistics = await Statistics.of(db)
   const today = ukDate(now)
   // The next page is fetched while this one is written.
   let reading = prefetch(fetchJson(url, policy))
@@ -434,10 +434,10 @@ async function harvestRpde(db: Db, source: Source, run: Run, ctx: MappingContext
   }
 }
 
-/** The tables a harvest writes listings into. */
+/** The tables a harvest writes listings into and plans on (not the version history, only appended to). */
 const LISTING_TABLES = [
   'organization', 'service', 'service_taxonomy_term', 'location', 'address', 'accessibility', 'service_at_location', 'service_area', 'schedule',
-  'cost_option', 'contact', 'phone', 'service_search', 'search_word', 'record_version', 'ingest_record',
+  'cost_option', 'contact', 'phone', 'service_search', 'search_word', 'ingest_record',
 ]
 
 /**
@@ -445,15 +445,26 @@ const LISTING_TABLES = [
  * statements included, made for the table sizes of when it was planned; only new statistics
  * replan it. A first harvest into an empty directory would otherwise go on checking each new
  * venue by reading every venue (bench/README.md, ingest), and the embedded database has no
- * autovacuum to gather them. So the tables a harvest writes are analyzed whenever the listings
- * it has created pass twice the number at the last analysis (from the first hundred).
+ * autovacuum to gather them. So the tables a harvest writes are analyzed each time the listings
+ * in the directory have doubled with the ones it created (from the first hundred).
  */
 class Statistics {
-  private next = 100
+  private next: number
+  private constructor(private held: number) {
+    this.next = Math.max(100, 2 * held)
+  }
+
+  /** For a harvest into a directory holding the listings it holds now. */
+  static async of(db: Queryable): Promise<Statistics> {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM service')
+    return new Statistics(rows[0]!.n)
+  }
+
   async after(db: Queryable, counts: RunCounts): Promise<void> {
-    if (counts.created < this.next) return
+    const listings = this.held + counts.created
+    if (listings < this.next) return
     await db.query(`ANALYZE ${LISTING_TABLES.join(', ')}`)
-    this.next = counts.created * 2
+    this.next = 2 * listings
   }
 }
 
