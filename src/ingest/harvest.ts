@@ -186,16 +186,18 @@ async function fetchJson(url: string, policy: FetchPolicy): Promise<unknown> {
 
 /**
  * Pages through `/services`, fetching `/services/{id}` for any item given only as a summary.
- * The next page is fetched and mapped while this one is written.
+ * The next page is fetched while this one is written (mapped after: mapping may look up
+ * postcodes, and a harvest's statements keep one order, which `npm run ingest:crash` kills at).
  */
 async function harvestOruk(db: Db, source: Source, run: Run, ctx: MappingContext, counts: RunCounts, policy: FetchPolicy, log: (l: string) => void): Promise<void> {
   const statistics = await Statistics.of(db)
-  let reading = prefetch(readOrukPage(source, 1, ctx, policy))
+  let reading = prefetch(readOrukPage(source, 1, policy))
   for (let page = 1; ; page++) {
-    const { body, mapped } = await reading
+    const { body, records } = await reading
     const totalPages = typeof body.total_pages === 'number' ? body.total_pages : undefined
     const last = body.last_page === true || body.contents.length === 0 || (totalPages !== undefined && page >= totalPages)
-    if (!last) reading = prefetch(readOrukPage(source, page + 1, ctx, policy))
+    if (!last) reading = prefetch(readOrukPage(source, page + 1, policy))
+    const mapped = await Promise.all(records.map((record) => mapOrukRecord(record, ctx)))
     await writePage(db, run, counts, async (tx) => {
       // Records the feed has not changed since they were written are found in one statement and
       // marked seen in another; the rest are written together, or when that fails (a record
@@ -217,10 +219,10 @@ function prefetch<T>(p: Promise<T>): Promise<T> {
 }
 
 /**
- * One page of an ORUK feed fetched (with the full record of any item given only as a summary)
- * and mapped, before any transaction begins: no transaction waits on the network.
+ * One page of an ORUK feed fetched, with the full record of any item given only as a summary,
+ * before any transaction begins: no transaction waits on the network.
  */
-async function readOrukPage(source: Source, page: number, ctx: MappingContext, policy: FetchPolicy): Promise<{ body: { contents: unknown[]; last_page?: unknown; total_pages?: unknown }; mapped: Mapping[] }> {
+async function readOrukPage(source: Source, page: number, policy: FetchPolicy): Promise<{ body: { contents: unknown[]; last_page?: unknown; total_pages?: unknown }; records: unknown[] }> {
   if (page > MAX_PAGES) throw new FetchError(`The feed did not end within ${MAX_PAGES} pages`)
   const url = orukUrl(source, `/services?page=${page}&per_page=${ORUK_PER_PAGE}&full=true`)
   const body = (await fetchJson(url, policy)) as { contents?: unknown; last_page?: unknown; total_pages?: unknown } | null
@@ -231,7 +233,7 @@ async function readOrukPage(source: Source, page: number, ctx: MappingContext, p
     const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined
     records.push(isFullService(item) || typeof id !== 'string' ? item : await fetchJson(orukUrl(source, `/services/${encodeURIComponent(id)}`), policy))
   }
-  return { body: body as { contents: unknown[] }, mapped: await Promise.all(records.map((record) => mapOrukRecord(record, ctx))) }
+  return { body: body as { contents: unknown[] }, records }
 }
 
 /**
