@@ -354,6 +354,8 @@ export async function writeServices(db: Queryable, writes: ServiceWrite[]): Prom
   const kept: object[] = []
   const added: object[] = []
   const venues: { service_id: string; location_id: string; ordinal: number; address_1: string; address_2: string | null; city: string; postal_code: string; accessibility: object[] }[] = []
+  /** Each listing's venues as stored, in its document's order. */
+  const locationIds = new Map(writes.map((w) => [w.id, [] as string[]]))
   for (const w of writes) {
     for (const [i, loc] of w.document.locations.entries()) {
       const current = loc.id === undefined ? undefined : linked.find((l) => l.service_id === w.id && l.location_id === loc.id)
@@ -375,6 +377,7 @@ export async function writeServices(db: Queryable, writes: ServiceWrite[]): Prom
         added.push({ id: locationId, sal_id: current?.sal_id ?? null, ...fields })
       }
       const a = loc.address
+      locationIds.get(w.id)!.push(locationId)
       venues.push({
         service_id: w.id, location_id: locationId, ordinal: i, address_1: a.address_1, address_2: a.address_2, city: a.city,
         postal_code: a.postal_code.replace(/^(\S+?)\s?(\d[A-Z]{2})$/, '$1 $2'), accessibility: loc.accessibility,
@@ -414,7 +417,7 @@ export async function writeServices(db: Queryable, writes: ServiceWrite[]): Prom
     [JSON.stringify(venues)],
   )
   const salOf = new Map(placed.map((p) => [`${p.service_id} ${p.location_id}`, p.id]))
-  const salIds = new Map(writes.map((w) => [w.id, venues.filter((v) => v.service_id === w.id).map((v) => salOf.get(`${w.id} ${v.location_id}`)!)]))
+  const salIds = new Map(writes.map((w) => [w.id, locationIds.get(w.id)!.map((l) => salOf.get(`${w.id} ${l}`)!)]))
   const allSalIds = [...salIds.values()].flat()
   const dropped = linked.filter((l) => !allSalIds.includes(l.sal_id))
   if (dropped.length > 0) {
@@ -429,7 +432,7 @@ export async function writeServices(db: Queryable, writes: ServiceWrite[]): Prom
   const areas: ServiceAreas[] = []
   for (const [i, w] of writes.entries()) {
     const defaults = await areasToStore(db, w.organizationId, w.document, serviceIds.slice(i + 1))
-    areas.push({ serviceId: w.id, areas: defaults, doc: w.document, locationIds: venues.filter((v) => v.service_id === w.id).map((v) => v.location_id) })
+    areas.push({ serviceId: w.id, areas: defaults, doc: w.document, locationIds: locationIds.get(w.id)! })
   }
   await writeServiceAreas(db, areas)
 
