@@ -7,10 +7,10 @@
  * server (from `md5(seed:table:index)`), so rows never travel as JSON objects. A batch runs
  * with triggers off (`session_replication_role = replica`: no per-row foreign-key checks, and
  * the statement triggers would build each search document twice, once before its taxonomy
- * links exist), then calls the schema's own `refresh_service_search` once for its services,
- * which is exactly what the triggers do. Two batches load at once (one per core); afterwards
- * every foreign key and search document is checked, so skipping the row checks cannot hide a
- * broken reference.
+ * links exist), then calls the schema's own `refresh_service_search` and
+ * `refresh_search_entries` once for its services, which is exactly what the triggers do. Two
+ * batches load at once (one per core); afterwards every foreign key, search document and
+ * read-model row is checked, so skipping the row checks cannot hide a broken reference.
  */
 import { createHash } from 'node:crypto'
 import pg from 'pg'
@@ -231,7 +231,7 @@ async function inTransactionRetryingDeadlock(db: Db, fn: (tx: Queryable) => Prom
   }
 }
 
-/** Every reference resolves and every service has its search document: what the skipped checks would have enforced. */
+/** Every reference resolves, and every service has its search document and every venue its read-model row: what the skipped checks and triggers would have enforced. */
 async function checkIntegrity(db: Queryable, services: number): Promise<void> {
   const references: [string, string, string][] = [
     ['service', 'organization_id', 'organization'],
@@ -243,6 +243,7 @@ async function checkIntegrity(db: Queryable, services: number): Promise<void> {
     ['cost_option', 'service_id', 'service'],
     ['service_taxonomy_term', 'service_id', 'service'],
     ['service_search', 'service_id', 'service'],
+    ['search_entry', 'sal_id', 'service_at_location'],
   ]
   for (const [child, column, parent] of references) {
     const { rows } = await db.query<{ n: number }>(
@@ -252,6 +253,11 @@ async function checkIntegrity(db: Queryable, services: number): Promise<void> {
   }
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM service_search')
   if (rows[0]!.n !== services) throw new Error(`${rows[0]!.n} search documents for ${services} services`)
+  const { rows: entries } = await db.query<{ missing: number }>(
+    `SELECT count(*)::int AS missing FROM service_at_location sal JOIN service s ON s.id = sal.service_id
+      WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM search_entry e WHERE e.sal_id = sal.id)`,
+  )
+  if (entries[0]!.missing > 0) throw new Error(`${entries[0]!.missing} venues of active listings have no row in the search read model`)
 }
 
 function* timedGenerator(gen: Generator<Batch>, seconds: Record<string, number>): Generator<Batch> {
@@ -377,6 +383,11 @@ async function insertBatch(tx: Queryable, b: Batch, seed: string, loadedAt: Date
   await step(
     'refresh_service_search',
     `SELECT refresh_service_search(ARRAY(SELECT ${id('svc', 'u.i')} FROM unnest($2::int[]) AS u (i)))`,
+    [S.idx],
+  )
+  await step(
+    'refresh_search_entries',
+    `SELECT refresh_search_entries(ARRAY(SELECT ${id('svc', 'u.i')} FROM unnest($2::int[]) AS u (i)))`,
     [S.idx],
   )
 }

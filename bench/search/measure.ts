@@ -28,6 +28,21 @@ export interface SqlResult {
   /** `searchPostgres` alone: the one search statement, with place and correction already known. */
   statement: Summary
   total: number
+  /** The bounded answer against the whole-radius one (searchPostgres with bounds null), run once. */
+  exact: ExactComparison
+}
+
+export interface ExactComparison {
+  /** Listings that match, counted over the whole radius. */
+  total: number
+  /** Whether the bounded answer said its total was exact. */
+  totalExact: boolean
+  /** Of the whole answer's first page, the share the bounded first page holds (1 when both are empty). */
+  recall: number
+  /** The bounded first page is the whole answer's first page, in the same order. */
+  samePage: boolean
+  /** searchPostgres over the whole radius, one run (ms). */
+  wholeMs: number
 }
 
 /** A search cancelled by the statement timeout (the floor's Db sets one): too slow to measure here. */
@@ -50,7 +65,20 @@ export async function measureSql(db: Db, query: string, budget: SqlBudget): Prom
   const correctedQ = q.q ? await correctQuery(db, q.q) : undefined
   const input = { query: q, place, correctedQ, sort: first.sort, now: now() }
   const statement = summarize(await timeRuns(budget, () => searchPostgres(db, input)))
-  return { pipeline, statement, total: first.total }
+  const t0 = performance.now()
+  const whole = await searchPostgres(db, { ...input, bounds: null })
+  const wholeMs = performance.now() - t0
+  const bounded = await searchPostgres(db, input)
+  const wanted = whole.results.map((r) => r.id)
+  const got = new Set(bounded.results.map((r) => r.id))
+  const exact: ExactComparison = {
+    total: whole.total,
+    totalExact: bounded.total_exact,
+    recall: wanted.length === 0 ? 1 : wanted.filter((id) => got.has(id)).length / wanted.length,
+    samePage: JSON.stringify(wanted) === JSON.stringify(bounded.results.map((r) => r.id)),
+    wholeMs,
+  }
+  return { pipeline, statement, total: first.total, exact }
 }
 
 export interface HttpResult extends Summary {

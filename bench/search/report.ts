@@ -42,6 +42,12 @@ export interface Report {
 
 /** Aims to compare against (reported, never asserted). */
 export const AIMS = { p95At100kMs: 50, p95At1mMs: 150, httpOverSql: 1.5 }
+/**
+ * The aims of bounded search (bench/README.md): SQL p50 at 1M within 4× of 10k for every
+ * shape; one at a time at 1M, HTTP p95 under 60 ms for shapes with a place and 150 ms for text
+ * alone; the aim shape under load at 1M, 100 requests/s with p95 under 250 ms; recall@20 ≥ 0.9.
+ */
+export const BOUNDED_AIMS = { scaling: 4, placeP95Ms: 60, textP95Ms: 150, loadRps: 100, loadP95Ms: 250, recall: 0.9 }
 
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : Number.NaN)
 const three = (h: { p50: number; p95: number; p99: number } | null | undefined) => (h ? `${ms(h.p50)} / ${ms(h.p95)} / ${ms(h.p99)}` : '–')
@@ -79,7 +85,7 @@ function latencyTable(r: Report): string {
       rows.push([
         y.shape.label,
         sizeName(s.label),
-        y.total === null ? '–' : y.total.toLocaleString('en-GB'),
+        y.total === null ? '–' : y.total.toLocaleString('en-GB') + (sql && !sql.exact.totalExact ? ' or more' : ''),
         sql ? ms(sql.statement.p50) : '–',
         three(sql?.pipeline),
         three(http1),
@@ -117,10 +123,33 @@ function loadTable(r: Report): string {
   )
 }
 
+/** Each bounded answer against the whole-radius one. */
+function boundedTable(r: Report): string {
+  const rows: string[][] = []
+  for (const s of r.sizes) {
+    for (const y of s.shapes) {
+      const e = y.sql?.exact
+      rows.push([
+        y.shape.label,
+        sizeName(s.label),
+        e ? e.total.toLocaleString('en-GB') : '–',
+        y.total === null ? '–' : y.total.toLocaleString('en-GB') + (e && !e.totalExact ? ' or more' : ''),
+        e ? e.recall.toFixed(2) : '–',
+        e ? (e.samePage ? 'yes' : 'no') : '–',
+        e ? ms(e.wholeMs) : '–',
+        y.sql ? ms(y.sql.statement.p50) : '–',
+      ])
+    }
+  }
+  return table(['shape', 'size', 'matches (whole radius)', 'total shown', 'recall@20', 'same first page', 'whole radius, one run', 'bounded statement p50'], rows)
+}
+
 function scalingTable(r: Report, pick: (x: ShapeResult) => number | undefined, what: string): string {
   const shapes = r.sizes[0]?.shapes.map((s) => s.shape) ?? []
   const head = ['shape', ...r.sizes.map((s) => `${what} ${sizeName(s.label)}`)]
   for (let i = 1; i < r.sizes.length; i++) head.push(`${sizeName(r.sizes[i - 1]!.label)} → ${sizeName(r.sizes[i]!.label)}`)
+  const across = r.sizes.length > 2
+  if (across) head.push(`${sizeName(r.sizes[0]!.label)} → ${sizeName(r.sizes.at(-1)!.label)}`)
   const rows = shapes.map((shape) => {
     const values = r.sizes.map((s) => {
       const found = s.shapes.find((y) => y.shape.key === shape.key)
@@ -128,6 +157,7 @@ function scalingTable(r: Report, pick: (x: ShapeResult) => number | undefined, w
     })
     const row = [shape.label, ...values.map((v, i) => (Number.isFinite(v) ? ms(v) : timedOutAt(r.sizes[i]!, shape.key)))]
     for (let i = 1; i < values.length; i++) row.push(x(ratio(values[i]!, values[i - 1]!)))
+    if (across) row.push(x(ratio(values.at(-1)!, values[0]!)))
     return row
   })
   return table(head, rows)
@@ -154,6 +184,7 @@ function aims(r: Report): string {
         `one user at a time (HTTP c=1) ${p95(shape.http1)}; under load (c=${r.method.connections}) ${p95(shape.httpN)}`,
     )
   }
+  lines.push(...boundedAims(r))
   const overhead: string[] = []
   let compared = 0
   for (const s of r.sizes) {
@@ -171,6 +202,37 @@ function aims(r: Report): string {
   return lines.join('\n')
 }
 
+function boundedAims(r: Report): string[] {
+  const A = BOUNDED_AIMS
+  const verdict = (ok: boolean) => (ok ? '**pass**' : '**miss**')
+  const first = r.sizes[0]
+  const last = r.sizes.at(-1)
+  const lines: string[] = []
+  if (first && last && first !== last) {
+    const over = last.shapes.flatMap((y) => {
+      const base = first.shapes.find((z) => z.shape.key === y.shape.key)?.sql?.pipeline.p50
+      const k = ratio(y.sql?.pipeline.p50, base)
+      return Number.isFinite(k) && k <= A.scaling ? [] : [`${y.shape.label} ${x(k)}`]
+    })
+    lines.push(`- SQL p50 at ${sizeName(last.label)} ≤ ${A.scaling}× its p50 at ${sizeName(first.label)}: ${verdict(over.length === 0)}` + (over.length ? ` (over: ${over.join(', ')})` : ''))
+  }
+  const big = r.sizes.find((s) => s.label === '1m')
+  if (big) {
+    for (const y of big.shapes) {
+      const limit = y.shape.query.includes('postcode=') ? A.placeP95Ms : A.textP95Ms
+      lines.push(`- ${y.shape.label} at 1M, HTTP c=1 p95 < ${limit} ms: ${y.http1 ? `${ms(y.http1.p95)} ms ${verdict(y.http1.p95 < limit)}` : 'not measured **miss**'}`)
+    }
+    const aim = big.shapes.find((y) => y.shape.key === AIM_SHAPE)?.httpN
+    lines.push(
+      `- ${AIM_SHAPE} at 1M under load (c=${r.method.connections}): ≥ ${A.loadRps} req/s with p95 < ${A.loadP95Ms} ms: ` +
+        (aim ? `${perSecond(aim.rps)} req/s, p95 ${ms(aim.p95)} ms ${verdict(aim.rps >= A.loadRps && aim.p95 < A.loadP95Ms)}` : 'not measured **miss**'),
+    )
+  }
+  const low = r.sizes.flatMap((s) => s.shapes.filter((y) => y.sql && y.sql.exact.recall < A.recall).map((y) => `${y.shape.label} at ${sizeName(s.label)} (${y.sql!.exact.recall.toFixed(2)})`))
+  lines.push(`- recall@20 ≥ ${A.recall} for every shape and size: ${verdict(low.length === 0)}` + (low.length ? ` (below: ${low.join(', ')})` : ''))
+  return lines
+}
+
 /** The result tables, for the report and for bench/README.md. */
 export function renderTables(r: Report, level = '##'): string {
   return [
@@ -183,6 +245,10 @@ export function renderTables(r: Report, level = '##'): string {
     latencyTable(r),
     `${level} Under load: ${r.method.connections} connections for ${r.method.duration} s per shape (ms)`,
     loadTable(r),
+    `${level} Bounded answers against the whole radius`,
+    'Each shape once more over the whole radius (`searchPostgres` with no bounds): how many listings match, what the bounded answer ' +
+      'showed, and how much of the whole first page it held (recall@20; by distance it must be the same page).',
+    boundedTable(r),
     `${level} Scaling`,
     'SQL p50 (ms) per size, and the factor from one size to the next (data grows 10× each step):',
     scalingTable(r, (y) => y.sql?.pipeline.p50, 'SQL p50'),

@@ -13894,6 +13894,8 @@ export interface paths {
                                     value: string;
                                 }[];
                             };
+                            /** @description false when the facet counts are over the nearest candidates only (as total_exact) */
+                            facets_exact: boolean;
                             page: number;
                             per_page: number;
                             place: {
@@ -13970,7 +13972,10 @@ export interface paths {
                             }[];
                             /** @enum {string} */
                             sort: "relevance" | "distance" | "name";
+                            /** @description how many listings match; a lower bound when total_exact is false */
                             total: number;
+                            /** @description false when a search near a place read only the nearest part of a dense area: then at least `total` listings match (never fewer than 1,000), and relevance or name order ranks the nearest candidates; a page sorted by distance is always the true nearest */
+                            total_exact: boolean;
                         };
                     };
                 };

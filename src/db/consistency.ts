@@ -8,9 +8,10 @@
  *   loaded while it was dropped or disabled, is not enforced on the rows already there);
  * - references and ownership the schema cannot declare: a venue no listing uses any more, a
  *   venue with two addresses, a radius area drawn around another listing's venue, a version
- *   whose record is gone, a service with no search document, held listings that are offered or
- *   lost the status they wait to get back; and the owners of schedules, contacts, phones and
- *   areas, checked here even if their foreign keys went missing;
+ *   whose record is gone, a service with no search document, a search read model out of step
+ *   with the listings, held listings that are offered or lost the status they wait to get back;
+ *   and the owners of schedules, contacts, phones and areas, checked here even if their foreign
+ *   keys went missing;
  * - referrals: sent to the organisation that runs the listing, with a history that starts at
  *   'sent', moves only as src/referrals/status.ts allows, and ends at the referral's status;
  * - every column holding a closed vocabulary (src/directory/vocabulary.ts) holds only its values.
@@ -122,6 +123,13 @@ const RULES: Probe[] = [
     check: 'missing:service_search',
     sql: counting('service s', 'NOT EXISTS (SELECT 1 FROM service_search ss WHERE ss.service_id = s.id)', 's.id::text'),
     detail: (n) => `${rows(n, 'service')} ${verb(n, 'has', 'have')} no search document, so no search finds ${verb(n, 'it', 'them')}`,
+  },
+  {
+    check: 'stale:search_entry',
+    // The search read model (sql/024) against what it should hold now: a row missing, left
+    // over or different is a listing a search near a place finds wrongly or not at all.
+    sql: `SELECT n, examples FROM search_entry_drift(${EXAMPLES})`,
+    detail: (n) => `${rows(n, 'search_entry')} (the search read model) ${verb(n, 'differs', 'differ')} from the listings' venues as they stand`,
   },
   {
     check: 'held:offered',

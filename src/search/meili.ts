@@ -179,7 +179,9 @@ export class MeiliEngine {
         .map(([value, count]) => ({ value, count }))
         .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
     return {
-      total,
+      total, // totalHits: exhaustive when paging by page and hitsPerPage
+      total_exact: true,
+      facets_exact: true,
       page: query.page,
       per_page: query.per_page,
       sort,

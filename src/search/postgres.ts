@@ -5,6 +5,27 @@ import type { SearchQuery, SearchResponse, SearchResult } from './schemas.ts'
 /** Days without confirmation after which a listing is stale: ranked lower and marked. */
 export const STALE_AFTER_DAYS = 180
 
+/**
+ * How much of a place's neighbourhood one search reads (bench/README.md, search): at most
+ * `walk` venues, nearest first, that pass the tests of the read model. When the walk stops
+ * short of the radius, the answer is taken from those venues only if it can be told apart from
+ * the whole one: at least `exactTotal` listings match among them (so every total below that is
+ * exact), and a page sorted by distance is the true nearest (see `walkAnswers`). Otherwise the
+ * search is run again over the whole radius.
+ */
+export interface SearchBounds {
+  walk: number
+  exactTotal: number
+}
+export const SEARCH_BOUNDS: SearchBounds = { walk: 2_000, exactTotal: 1_000 }
+
+/**
+ * The walk orders venues by spherical distance, results by spheroidal distance (ST_Distance on
+ * geography); the two differ by well under 1%. A venue beyond the walk is at least this share
+ * of the walk's last distance away.
+ */
+const SPHERE_MARGIN = 0.99
+
 export interface PostgresSearchInput {
   query: SearchQuery
   place: Place | null
@@ -14,12 +35,17 @@ export interface PostgresSearchInput {
   now: Date
   /** Only the ranked ids of this page (no results, no facets): for harvesting APIs. */
   idsOnly?: boolean
+  /** Bounded work per request (default SEARCH_BOUNDS); null reads the whole radius. */
+  bounds?: SearchBounds | null
 }
 
 type Facets = SearchResponse['facets']
 
 interface Row {
   total: number
+  /** How many venues the walk near the place took; how far it went (m). */
+  walked: number
+  edge: number | null
   ids: string[] | null
   results: RawResult[] | null
   facets: { [K in keyof Facets]: Facets[K] | null } | null
@@ -97,14 +123,27 @@ named_term AS (
      AND to_tsvector('english', t.name || ' ' || array_to_string(t.synonyms, ' ')) @@ tq.tsq
 ),
 near AS MATERIALIZED (
-  -- Every venue within the radius that has every asked-for feature, with the service held
-  -- there: where a search near a place starts, so it reads the neighbourhood and never the
-  -- whole directory. Distances are measured later, only for the services that pass the other tests.
-  SELECT sal.service_id, sal.id AS sal_id, l.id AS location_id, l.geom
-    FROM location l
-    JOIN service_at_location sal ON sal.location_id = l.id
-   WHERE $1::float8 IS NOT NULL AND ST_DWithin(l.geom, ${HERE}, $3::float8 * 1000)
-     AND ${hasFeatures('l.id')}
+  -- The venues within the radius whose listing passes every test its row of the read model
+  -- holds (search_entry: activity type, price, days, ages, ... and the venue's features),
+  -- walked nearest first through its spatial index and stopping at $24 of them (every one when
+  -- $24 is null): so a search near a place reads its neighbourhood, and in a dense one only the
+  -- nearest part of it. \`knn\` is the walk's own (spherical) distance, to tell how far it went.
+  SELECT e.service_id, e.sal_id, e.location_id, e.geom, e.geom <-> ${HERE} AS knn
+    FROM search_entry e
+   WHERE $1::float8 IS NOT NULL AND ST_DWithin(e.geom, ${HERE}, $3::float8 * 1000)
+     AND ($12::text[] IS NULL OR e.features @> $12::text[])
+     AND ($6::text[] IS NULL OR e.term_ids && ARRAY(SELECT t.id FROM taxonomy_term t WHERE t.code = ANY ($6)))
+     AND ($7::text[] IS NULL OR e.days && $7::text[])
+     AND ($10::boolean IS NULL OR e.free = $10)
+     AND ($11::text[] IS NULL OR e.delivery_modes && $11::text[])
+     AND ($13::int IS NULL OR ((e.minimum_age IS NULL OR e.minimum_age <= $13) AND (e.maximum_age IS NULL OR e.maximum_age >= $13)))
+     AND ($14::text[] IS NULL OR e.audiences && $14::text[])
+     AND ($15::text[] IS NULL OR e.group_size = ANY ($15))
+     AND ($16::boolean IS NULL OR e.self_referral = $16)
+     AND ($17::boolean IS NULL OR e.open_to_referrals = $17)
+     AND (${NO_WORDS} OR EXISTS (SELECT 1 FROM service_search ss WHERE ss.service_id = e.service_id AND ss.document @@ ${WORDS}))
+   ORDER BY e.geom <-> ${HERE}
+   LIMIT $24
 ),
 area AS MATERIALIZED (
   -- Home visiting, telephone and online services whose service area covers the place.
@@ -240,6 +279,8 @@ page AS (
 )
 SELECT
   (SELECT count(*) FROM matches) AS total,
+  (SELECT count(*) FROM near) AS walked,
+  (SELECT max(knn) FROM near) AS edge,
   CASE WHEN $23 THEN (SELECT json_agg(id ORDER BY ord) FROM page) END AS ids,
   CASE WHEN NOT $23 THEN ${resultRows('page')} END AS results,
   CASE WHEN NOT $23 THEN json_build_object(
@@ -324,24 +365,55 @@ function searchParams(input: PostgresSearchInput): unknown[] {
     input.now.toISOString(),
     STALE_AFTER_DAYS,
     input.idsOnly ?? false,
+    input.bounds?.walk ?? null,
   ]
+}
+
+/**
+ * Whether a walk that stopped short of the radius answers the request as the whole radius
+ * would: enough listings matched among its venues to fill the page and to say "more than"
+ * rather than guess a small total, and, by distance, every listing on the page is fresh (a
+ * stale one ranks below every fresh one, which might lie beyond the walk) and nearer than
+ * anything the walk left out.
+ */
+function walkAnswers(row: Row, input: PostgresSearchInput, bounds: SearchBounds): boolean {
+  const { query: q } = input
+  if (row.total < Math.max(bounds.exactTotal, q.page * q.per_page)) return false
+  if (input.sort !== 'distance') return true
+  const results = row.results ?? []
+  const last = results[results.length - 1]
+  return (
+    row.edge !== null &&
+    results.every((r) => !r.stale) &&
+    last !== undefined &&
+    last.distance_m !== null &&
+    last.distance_m < row.edge * SPHERE_MARGIN
+  )
 }
 
 /** The ranked ids of every service a search matches, nearest or most relevant first. */
 export async function searchServiceIds(db: Queryable, input: Omit<PostgresSearchInput, 'idsOnly'>): Promise<string[]> {
   const everything = { ...input, query: { ...input.query, page: 1, per_page: 1_000_000 } }
-  const { rows } = await db.query<Row>(SEARCH_SQL, searchParams({ ...everything, idsOnly: true }))
+  const { rows } = await db.query<Row>(SEARCH_SQL, searchParams({ ...everything, idsOnly: true, bounds: null }))
   return rows[0]!.ids ?? []
 }
 
 /** The complete search, on PostgreSQL alone: full text, typo correction, distance, filters, facets. */
 export async function searchPostgres(db: Queryable, input: PostgresSearchInput): Promise<Omit<SearchResponse, 'engine' | 'degraded'>> {
   const { query: q, place } = input
-  const { rows } = await db.query<Row>(SEARCH_SQL, searchParams(input))
-  const row = rows[0]!
+  const bounds = input.bounds === undefined ? SEARCH_BOUNDS : input.bounds
+  let row = (await db.query<Row>(SEARCH_SQL, searchParams({ ...input, bounds }))).rows[0]!
+  // The walk stopped short of the radius: answer from it, or read the whole radius.
+  let partial = bounds !== null && row.walked >= bounds.walk
+  if (partial && !walkAnswers(row, input, bounds!)) {
+    row = (await db.query<Row>(SEARCH_SQL, searchParams({ ...input, bounds: null }))).rows[0]!
+    partial = false
+  }
   const facets = Object.fromEntries(Object.entries(row.facets ?? {}).map(([k, v]) => [k, v ?? []])) as Facets
   return {
     total: row.total,
+    total_exact: !partial,
+    facets_exact: !partial,
     page: q.page,
     per_page: q.per_page,
     sort: input.sort,

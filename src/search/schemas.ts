@@ -68,7 +68,13 @@ export const SearchResultSchema = ServiceSummarySchema.extend({
 const FacetSchema = z.array(z.object({ value: z.string(), count: z.number().int() }))
 
 export const SearchResponseSchema = z.object({
-  total: z.number().int(),
+  total: z.number().int().describe('how many listings match; a lower bound when total_exact is false'),
+  total_exact: z
+    .boolean()
+    .describe(
+      'false when a search near a place read only the nearest part of a dense area: then at least `total` listings match (never fewer than 1,000), and relevance or name order ranks the nearest candidates; a page sorted by distance is always the true nearest',
+    ),
+  facets_exact: z.boolean().describe('false when the facet counts are over the nearest candidates only (as total_exact)'),
   page: z.number().int(),
   per_page: z.number().int(),
   sort: z.enum(SORTS),

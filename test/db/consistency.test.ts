@@ -84,6 +84,14 @@ t.test('checkConsistency: names each kind of damage, one after another', async (
     t.same(got.checks, ['missing:service_search'])
   })
 
+  await t.test('a search read model out of step with its listings', async (t) => {
+    const got = await damage(`UPDATE search_entry SET free = NOT free WHERE service_id = '${service.id}'`)
+    t.same(got.checks, ['stale:search_entry'])
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM search_entry WHERE service_id = $1', [service.id])
+    t.ok(rows[0]!.n >= 1, 'the listing has venue rows to damage')
+    t.equal(got.words[0], `${rows[0]!.n} search_entry row${rows[0]!.n === 1 ? '' : 's'} (the search read model) ${rows[0]!.n === 1 ? 'differs' : 'differ'} from the listings' venues as they stand (e.g. ${service.id})`)
+  })
+
   await t.test('referrals: sent to another organisation, a history that is not the status, a move the machine forbids', async (t) => {
     // Made through the store as a link worker and an editor would, then damaged.
     const team = await createTeam(db, 'Consistency PCN', FIXED_NOW)
@@ -123,6 +131,9 @@ t.test('checkConsistency: names each kind of damage, one after another', async (
     const got = await damage(`ALTER TABLE accessibility DROP COLUMN feature CASCADE`)
     t.same(got.checks, ['vocabulary:accessibility.feature'])
     t.same(got.words, ['accessibility.feature, which holds a vocabulary, is missing from the database'])
+    // The search read model holds each venue's features: it can no longer be derived, and says so.
+    const drift = (await findInconsistencies(db)).find((f) => f.check === 'stale:search_entry')
+    t.match(drift?.detail, /search_entry rows \(the search read model\) differ from the listings' venues as they stand \(e\.g\. cannot be derived: column a\.feature does not exist\)$/)
   })
 
   t.ok((await checkConsistency(db)).length >= 14, 'every finding is still reported in words')
