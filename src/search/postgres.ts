@@ -127,23 +127,10 @@ near AS MATERIALIZED (
   -- holds (search_entry: activity type, price, days, ages, ... and the venue's features),
   -- walked nearest first through its spatial index and stopping at $24 of them (every one when
   -- $24 is null): so a search near a place reads its neighbourhood, and in a dense one only the
-  -- nearest part of it. \`knn\` is the walk's own (spherical) distance, to tell how far it went.
-  SELECT e.service_id, e.sal_id, e.location_id, e.geom, e.geom <-> ${HERE} AS knn
-    FROM search_entry e
-   WHERE $1::float8 IS NOT NULL AND ST_DWithin(e.geom, ${HERE}, $3::float8 * 1000)
-     AND ($12::text[] IS NULL OR e.features @> $12::text[])
-     AND ($6::text[] IS NULL OR e.term_ids && ARRAY(SELECT t.id FROM taxonomy_term t WHERE t.code = ANY ($6)))
-     AND ($7::text[] IS NULL OR e.days && $7::text[])
-     AND ($10::boolean IS NULL OR e.free = $10)
-     AND ($11::text[] IS NULL OR e.delivery_modes && $11::text[])
-     AND ($13::int IS NULL OR ((e.minimum_age IS NULL OR e.minimum_age <= $13) AND (e.maximum_age IS NULL OR e.maximum_age >= $13)))
-     AND ($14::text[] IS NULL OR e.audiences && $14::text[])
-     AND ($15::text[] IS NULL OR e.group_size = ANY ($15))
-     AND ($16::boolean IS NULL OR e.self_referral = $16)
-     AND ($17::boolean IS NULL OR e.open_to_referrals = $17)
-     AND (${NO_WORDS} OR EXISTS (SELECT 1 FROM service_search ss WHERE ss.service_id = e.service_id AND ss.document @@ ${WORDS}))
-   ORDER BY e.geom <-> ${HERE}
-   LIMIT $24
+  -- nearest part of it (sql/025). \`knn\` is the walk's own (spherical) distance, to tell how far it went.
+  SELECT w.* FROM text_query tq,
+         search_walk($1::float8, $2::float8, $3::float8 * 1000, $24::int, tq.tsq, $6::text[], $7::text[], $10::boolean,
+                     $11::text[], $12::text[], $13::int, $14::text[], $15::text[], $16::boolean, $17::boolean) AS w
 ),
 area AS MATERIALIZED (
   -- Home visiting, telephone and online services whose service area covers the place.
