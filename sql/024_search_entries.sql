@@ -58,12 +58,22 @@ CREATE FUNCTION search_entries_of(ids uuid[]) RETURNS SETOF search_entry LANGUAG
    WHERE s.id = ANY (ids) AND s.status = 'active' AND l.geom IS NOT NULL
 $$;
 
--- Rebuilds the given listings' rows.
+-- Rebuilds the given listings' rows. The listings are locked first (in id order), so two
+-- transactions refreshing one listing, one of them through a venue or an activity type it
+-- shares, take turns, and the second builds its rows from what the first committed.
 CREATE FUNCTION refresh_search_entries(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF cardinality(ids) > 0 THEN
+    PERFORM 1 FROM service WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
     DELETE FROM search_entry WHERE service_id = ANY (ids);
-    INSERT INTO search_entry SELECT * FROM search_entries_of(ids);
+    -- A venue link moved from another listing in the same statement may still have its row.
+    INSERT INTO search_entry SELECT * FROM search_entries_of(ids)
+    ON CONFLICT (sal_id) DO UPDATE SET
+      (service_id, location_id, geom, term_ids, free, delivery_modes, features, days, minimum_age, maximum_age,
+       audiences, group_size, self_referral, open_to_referrals)
+      = (EXCLUDED.service_id, EXCLUDED.location_id, EXCLUDED.geom, EXCLUDED.term_ids, EXCLUDED.free,
+         EXCLUDED.delivery_modes, EXCLUDED.features, EXCLUDED.days, EXCLUDED.minimum_age, EXCLUDED.maximum_age,
+         EXCLUDED.audiences, EXCLUDED.group_size, EXCLUDED.self_referral, EXCLUDED.open_to_referrals);
   END IF;
 END
 $$;
@@ -119,20 +129,28 @@ CREATE TRIGGER search_entry_service_upd AFTER UPDATE ON service
 -- A deleted listing, venue or service_at_location takes its rows with it (the foreign key).
 CREATE TRIGGER search_entry_sal_ins AFTER INSERT ON service_at_location
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
+-- An update refreshes the listings of the rows as they were and as they are (a row may move to
+-- another listing or venue).
 CREATE TRIGGER search_entry_sal_upd AFTER UPDATE ON service_at_location
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
+CREATE TRIGGER search_entry_sal_upd_old AFTER UPDATE ON service_at_location
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
 CREATE TRIGGER search_entry_location_upd AFTER UPDATE ON location
   REFERENCING OLD TABLE AS prior NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('location_update');
 CREATE TRIGGER search_entry_access_ins AFTER INSERT ON accessibility
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('location_id');
 CREATE TRIGGER search_entry_access_upd AFTER UPDATE ON accessibility
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('location_id');
+CREATE TRIGGER search_entry_access_upd_old AFTER UPDATE ON accessibility
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('location_id');
 CREATE TRIGGER search_entry_access_del AFTER DELETE ON accessibility
   REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('location_id');
 CREATE TRIGGER search_entry_cost_ins AFTER INSERT ON cost_option
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
 CREATE TRIGGER search_entry_cost_upd AFTER UPDATE ON cost_option
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
+CREATE TRIGGER search_entry_cost_upd_old AFTER UPDATE ON cost_option
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
 CREATE TRIGGER search_entry_cost_del AFTER DELETE ON cost_option
   REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('service_id');
 CREATE TRIGGER search_entry_term_ins AFTER INSERT ON service_taxonomy_term
@@ -145,6 +163,8 @@ CREATE TRIGGER search_entry_schedule_ins AFTER INSERT ON schedule
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('schedule');
 CREATE TRIGGER search_entry_schedule_upd AFTER UPDATE ON schedule
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('schedule');
+CREATE TRIGGER search_entry_schedule_upd_old AFTER UPDATE ON schedule
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('schedule');
 CREATE TRIGGER search_entry_schedule_del AFTER DELETE ON schedule
   REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION search_entry_on_change('schedule');
 

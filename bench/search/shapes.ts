@@ -17,6 +17,9 @@ export const SHAPES: readonly Shape[] = [
   { key: 'text_only', label: 'text only', query: 'q=knitting' },
   { key: 'text_typo', label: 'text with a typo', query: 'q=knittng' },
   { key: 'postcode_access_age', label: 'postcode + accessibility + age (SE1)', query: 'postcode=SE1&accessibility=step_free,hearing_loop&age=75' },
+  // A common word near the densest place: far more matches than one walk reads, ranked by
+  // relevance among the nearest (recall@20 against the whole radius measures what that costs).
+  { key: 'postcode_text_broad', label: 'postcode + a common word (SE1)', query: 'postcode=SE1&q=club&radius_km=5' },
 ]
 
 /** The shape the aims are about. */

@@ -8,10 +8,9 @@ export const STALE_AFTER_DAYS = 180
 /**
  * How much of a place's neighbourhood one search reads (bench/README.md, search): at most
  * `walk` venues, nearest first, that pass the tests of the read model. When the walk stops
- * short of the radius, the answer is taken from those venues only if it can be told apart from
- * the whole one: at least `exactTotal` listings match among them (so every total below that is
- * exact), and a page sorted by distance is the true nearest (see `walkAnswers`). Otherwise the
- * search is run again over the whole radius.
+ * short of the radius, the answer comes from those venues only if at least `exactTotal`
+ * listings match among them (so every total below that is exact) and, sorted by distance, the
+ * page is the true nearest (see `walkAnswers`); otherwise the whole radius is read.
  */
 export interface SearchBounds {
   walk: number
@@ -357,19 +356,22 @@ function searchParams(input: PostgresSearchInput): unknown[] {
 }
 
 /**
- * Whether a walk that stopped short of the radius answers the request as the whole radius
- * would: enough listings matched among its venues to fill the page and to say "more than"
- * rather than guess a small total, and, by distance, every listing on the page is fresh (a
- * stale one ranks below every fresh one, which might lie beyond the walk) and nearer than
- * anything the walk left out.
+ * Whether a walk that stopped short of the radius can answer: enough listings matched among
+ * its venues to say "at least" rather than guess a small total. Then relevance and name order
+ * rank those listings, on every page alike, so paging never switches between two rankings. By
+ * distance the page must also be the true one: it is filled, every listing on it is fresh (a
+ * stale one ranks below every fresh one, which might lie beyond the walk), and it is nearer
+ * than anything the walk left out; otherwise (a later page, say) the whole radius is read, which
+ * ranks by distance the same way.
  */
 function walkAnswers(row: Row, input: PostgresSearchInput, bounds: SearchBounds): boolean {
   const { query: q } = input
-  if (row.total < Math.max(bounds.exactTotal, q.page * q.per_page)) return false
+  if (row.total < bounds.exactTotal) return false
   if (input.sort !== 'distance') return true
   const results = row.results ?? []
   const last = results[results.length - 1]
   return (
+    row.total >= q.page * q.per_page &&
     row.edge !== null &&
     results.every((r) => !r.stale) &&
     last !== undefined &&

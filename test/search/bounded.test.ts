@@ -133,26 +133,68 @@ t.test('the read model follows each write: the next search and match see it', as
   await clean()
 })
 
-t.test('on the demo directory the bounds never bind: each answer is the whole-radius one', async (t) => {
+/**
+ * Which active listings a search near a place should find, written plainly over the directory's
+ * own tables (never the read model): a venue within the radius with every asked-for feature, or
+ * a home, phone or online offer whose area covers the place; and each asked-for test of the
+ * listing itself. For the filters the demo shapes below use.
+ */
+async function plainlyFound(db: Queryable, place: Place, p: Record<string, string>): Promise<string[]> {
+  const list = (k: string) => (p[k] ? p[k].split(',') : null)
+  const { rows } = await db.query<{ id: string }>(
+    `WITH here AS (SELECT ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography AS g)
+     SELECT s.id FROM service s, here
+      WHERE s.status = 'active'
+        AND (EXISTS (SELECT 1 FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+                      WHERE sal.service_id = s.id AND ST_DWithin(l.geom, here.g, $3 * 1000)
+                        AND ($4::text[] IS NULL OR (SELECT count(*) FROM accessibility a WHERE a.location_id = l.id AND a.feature = ANY ($4)) = cardinality($4)))
+             OR (s.delivery_modes && ARRAY['home_visit', 'telephone', 'online_video', 'online_text']
+                 AND EXISTS (SELECT 1 FROM service_area sa WHERE sa.service_id = s.id AND ST_Covers(sa.geom, here.g))))
+        AND ($5::int IS NULL OR (coalesce(s.minimum_age, 0) <= $5 AND coalesce(s.maximum_age, 200) >= $5))
+        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM service_search ss WHERE ss.service_id = s.id AND ss.document @@ websearch_to_tsquery('english', $6)))
+        AND ($7::boolean IS NULL OR $7 = NOT EXISTS (SELECT 1 FROM cost_option c WHERE c.service_id = s.id AND c.amount > 0))
+        AND ($8::text[] IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy_term st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+                                            LEFT JOIN taxonomy_term pt ON pt.id = t.parent_id
+                                           WHERE st.service_id = s.id AND (t.code = ANY ($8) OR pt.code = ANY ($8))))
+        AND ($9::text[] IS NULL OR s.group_size = ANY ($9))
+        AND ($10::text[] IS NULL OR s.delivery_modes && $10)
+      ORDER BY s.id`,
+    [place.latitude, place.longitude, Number(p.radius_km ?? 5), list('accessibility'), p.age ? Number(p.age) : null, p.q ?? null,
+     p.free ? p.free === 'true' : null, list('taxonomy_term'), list('group_size'), list('delivery_mode')],
+  )
+  return rows.map((r) => r.id)
+}
+
+t.test('on the demo directory the bounds never bind: each answer is the whole-radius one, and finds what a plain query finds', async (t) => {
   const app = await buildTestApp(t)
   const shapes: Record<string, string>[] = [
     { postcode: 'CR0 1AA' },
     { postcode: 'CR0 1AA', radius_km: '50' },
     { postcode: 'CR7 7DD', q: 'knitting' },
-    { postcode: 'CR0 1AA', q: 'walking', free: 'true', day: 'TU' },
+    { postcode: 'CR0 1AA', q: 'walking', free: 'true' },
     { postcode: 'CR0 1AA', accessibility: 'step_free,hearing_loop', age: '75' },
-    { postcode: 'CR0 1AA', radius_km: '50', sort: 'name', per_page: '100', page: '2' },
+    { postcode: 'CR0 1AA', radius_km: '50', sort: 'name' },
     { postcode: 'CR0 1AA', radius_km: '50', sort: 'relevance', q: 'group' },
     { postcode: 'CR0', taxonomy_term: 'social-groups', group_size: 'small,one_to_one' },
     { lat: '51.38', lon: '-0.1', radius_km: '3', delivery_mode: 'venue,telephone' },
+    { postcode: 'CR0 1AA', radius_km: '50', delivery_mode: 'telephone,online_video' },
   ]
   for (const params of shapes) {
+    const label = String(new URLSearchParams(params))
     const bounded = await search(app.db, params, FIXED_NOW)
     const whole = await search(app.db, params, FIXED_NOW, null)
-    t.ok(bounded.total > 0, `${new URLSearchParams(params)}: finds something`)
-    t.same(bounded, whole, `${new URLSearchParams(params)}: the same answer as reading the whole radius`)
+    t.same(bounded, whole, `${label}: the same answer as reading the whole radius`)
     t.equal(bounded.total_exact, true)
     t.equal(bounded.facets_exact, true)
+    // Every page of it, against the plain query.
+    const everyId: string[] = []
+    for (let page = 1; page <= Math.ceil(bounded.total / 100); page++) {
+      everyId.push(...ids(await search(app.db, { ...params, per_page: '100', page: String(page) }, FIXED_NOW)))
+    }
+    const expected = await plainlyFound(app.db, bounded.place!, params)
+    t.ok(expected.length > 0, `${label}: the plain query finds ${expected.length}`)
+    t.equal(bounded.total, expected.length, `${label}: as many as the plain query`)
+    t.same([...everyId].sort(), expected, `${label}: the same listings, each once`)
   }
   const { rows } = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM search_entry')
   t.ok(rows[0]!.n > 0 && rows[0]!.n < 2_000, `the demo's ${rows[0]!.n} venue rows are fewer than one walk takes`)
@@ -193,9 +235,15 @@ t.test('a capped walk: the nearest page is exact, and totals and facets say when
   t.equal(free.total_exact, false)
 
   const page2 = await search(app.db, { ...at, per_page: '3', page: '2' }, FIXED_NOW, tiny)
-  t.same(names(page2), ['Grid 3', 'Grid 4', 'Grid 5'], 'a page beyond the walk reads the whole radius')
+  t.same(names(page2), ['Grid 3', 'Grid 4', 'Grid 5'], 'by distance, a page beyond the walk reads the whole radius')
   t.equal(page2.total, 9, '… and counts exactly')
   t.equal(page2.total_exact, true)
+
+  const byName = async (page: string) => search(app.db, { ...at, per_page: '3', page, sort: 'name' }, FIXED_NOW, tiny)
+  t.same(names(await byName('1')), ['Grid 0', 'Grid 1', 'Grid 2'], 'by name: ranked among the four walked')
+  t.same(names(await byName('2')), ['Grid 3'], '… and so is every later page, never a different ranking')
+  t.same(names(await byName('3')), [], '… to the end of the walk')
+  t.same([(await byName('2')).total, (await byName('2')).total_exact], [4, false])
 
   const few = await search(app.db, { ...at, per_page: '3' }, FIXED_NOW, { walk: 4, exactTotal: 5 })
   t.equal(few.total, 9, 'fewer matches in the walk than the exact-total promise: counted over the whole radius')
@@ -217,7 +265,8 @@ t.test('a capped walk: the nearest page is exact, and totals and facets say when
 })
 
 t.test('property: by distance, the first page is the exact nearest, whatever the bounds', async (t) => {
-  const app = await buildTestApp(t, { demo: 'empty' })
+  let now = FIXED_NOW
+  const app = await buildTestApp(t, { demo: 'empty', deps: { now: () => now } })
   const builder = await DirectoryBuilder.start(app)
   const FEATURES = ['step_free', 'hearing_loop', 'parking'] as const
   const DAYS = ['MO', 'TU', 'WE'] as const
@@ -229,37 +278,53 @@ t.test('property: by distance, the first page is the exact nearest, whatever the
     priced: fc.boolean(),
     features: fc.subarray([...FEATURES]),
     day: fc.constantFrom(...DAYS),
+    opens: fc.constantFrom('10:00', '11:00'),
     term: fc.constantFrom(...TERMS),
     size: fc.constantFrom('small', 'large'),
+    minimumAge: fc.constantFrom(null, 18, 65),
     knitting: fc.boolean(),
+    // Also by telephone within 1 km of its first venue: found through its area beyond that.
+    telephone: fc.boolean(),
+    // Made 200 days before the searches, and not confirmed since.
+    stale: fc.boolean(),
   })
+  // A filter in one query of four, so that queries often match more than a tiny walk takes.
+  const sometimes = <T,>(arb: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: arb, weight: 1 })
   const queryArb = fc.record({
     lat: fc.integer({ min: 0, max: 30 }),
     lon: fc.integer({ min: 0, max: 30 }),
     radius: fc.constantFrom('1', '2', '5'),
-    free: fc.option(fc.constantFrom('true', 'false'), { nil: undefined }),
-    accessibility: fc.option(fc.constantFrom(...FEATURES), { nil: undefined }),
-    day: fc.option(fc.constantFrom(...DAYS), { nil: undefined }),
-    taxonomy_term: fc.option(fc.constantFrom(...TERMS), { nil: undefined }),
-    group_size: fc.option(fc.constantFrom('small', 'large'), { nil: undefined }),
-    q: fc.option(fc.constantFrom('knitting', 'club'), { nil: undefined }),
+    free: sometimes(fc.constantFrom('true', 'false')),
+    accessibility: sometimes(fc.constantFrom(...FEATURES)),
+    day: sometimes(fc.constantFrom(...DAYS)),
+    time_from: sometimes(fc.constantFrom('10:30')),
+    age: sometimes(fc.constantFrom('30', '70')),
+    taxonomy_term: sometimes(fc.constantFrom(...TERMS)),
+    group_size: sometimes(fc.constantFrom('small', 'large')),
+    q: sometimes(fc.constantFrom('knitting', 'club')),
     sort: fc.constantFrom('distance', 'distance', 'relevance', 'name'),
     per_page: fc.integer({ min: 1, max: 4 }),
     page: fc.integer({ min: 1, max: 2 }),
-    walk: fc.integer({ min: 1, max: 10 }),
-    exactTotal: fc.integer({ min: 1, max: 4 }),
+    walk: fc.integer({ min: 1, max: 6 }),
+    exactTotal: fc.integer({ min: 1, max: 2 }),
   })
   let directories = 0
   let capped = 0
   await fc.assert(
     fc.asyncProperty(fc.array(listingArb, { minLength: 8, maxLength: 20 }), fc.array(queryArb, { minLength: 25, maxLength: 25 }), async (made, queries) => {
       directories += 1
+      const base = FIXED_NOW.getTime() + directories * 1000 * 86_400_000
+      now = new Date(base)
+      await builder.signInAgain()
       const org: Org = await builder.organization({ name: `Random Trust ${directories}`, description: 'Made up.' })
-      for (const [i, l] of made.entries()) {
+      const add = async (i: number) => {
+        const l = made[i]!
         await builder.service(org, {
           name: `Place ${directories}.${i}${l.knitting ? ' knitting circle' : ' club'}`,
-          delivery_modes: ['venue'],
+          delivery_modes: l.telephone ? ['venue', 'telephone'] : ['venue'],
+          service_areas: l.telephone ? [{ kind: 'radius', km: 1, location_index: 0 }] : [],
           group_size: l.size,
+          minimum_age: l.minimumAge,
           taxonomy_terms: [l.term],
           cost_options: l.priced ? [{ option: 'Per session', amount: 1 }] : [],
           locations: Array.from({ length: l.venues }, (_, v) => ({
@@ -269,26 +334,35 @@ t.test('property: by distance, the first page is the exact nearest, whatever the
             address: { address_1: `${i} Random Road`, city: 'Croydon', postal_code: 'CR0 1AA' },
             accessibility: l.features.map((feature) => ({ feature, details: null })),
           })),
-          schedules: [weekly([l.day], '10:00', '11:00', 0)],
+          schedules: [weekly([l.day], l.opens, l.opens.replace(':00', ':45'), 0)],
         })
       }
+      for (const i of made.keys()) if (made[i]!.stale) await add(i)
+      now = new Date(base + 200 * 86_400_000)
+      await builder.signInAgain(org)
+      for (const i of made.keys()) if (!made[i]!.stale) await add(i)
       for (const q of queries) {
         const params: Record<string, string> = {
           lat: String(51.34 + 0.001 * q.lat), lon: String(-0.15 + 0.0016 * q.lon), radius_km: q.radius,
           sort: q.sort, per_page: String(q.per_page), page: String(q.page),
         }
-        for (const k of ['free', 'accessibility', 'day', 'taxonomy_term', 'group_size', 'q'] as const) if (q[k] !== undefined) params[k] = q[k]!
+        for (const k of ['free', 'accessibility', 'day', 'time_from', 'age', 'taxonomy_term', 'group_size', 'q'] as const) if (q[k] !== undefined) params[k] = q[k]!
         const bounds = { walk: q.walk, exactTotal: q.exactTotal }
-        const bounded = await search(app.db, params, FIXED_NOW, bounds)
-        const whole = await search(app.db, params, FIXED_NOW, null)
+        const bounded = await search(app.db, params, now, bounds)
+        const whole = await search(app.db, params, now, null)
         const label = `${new URLSearchParams(params)} walk=${q.walk} exact=${q.exactTotal}`
-        if (!bounded.total_exact) capped += 1
         if (q.sort === 'distance') t.same(ids(bounded), ids(whole), `${label}: the true nearest`)
         if (bounded.total_exact) {
           t.same(bounded, whole, `${label}: exact, so the whole answer`)
-        } else {
-          t.ok(bounded.total >= q.exactTotal && bounded.total >= q.page * q.per_page && bounded.total <= whole.total, `${label}: a lower bound of at least what was promised`)
-          t.equal(bounded.facets_exact, false)
+          continue
+        }
+        capped += 1
+        t.ok(bounded.total >= q.exactTotal && bounded.total <= whole.total, `${label}: a lower bound of at least what was promised`)
+        t.equal(bounded.facets_exact, false)
+        if (q.sort !== 'distance') {
+          // Ranked among the nearest: every page from the same ranking.
+          const all = await search(app.db, { ...params, page: '1', per_page: String(q.page * q.per_page) }, now, bounds)
+          t.same(ids(bounded), ids(all).slice((q.page - 1) * q.per_page), `${label}: pages of one ranking`)
         }
       }
     }),
