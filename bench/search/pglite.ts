@@ -74,7 +74,7 @@ try {
   for (const shape of SHAPES) {
     const q = parseShapeQuery(shape.query)
     const first = await searchDirectory(db, q, now)
-    row('search', shape.label, `${first.total} match${first.total_exact ? '' : ' or more'}`, summarize(await timeRuns(budget, () => searchDirectory(db, q, now))))
+    row('search', shape.label, `${first.total}${first.total_exact ? '' : ' or more'} listings`, summarize(await timeRuns(budget, () => searchDirectory(db, q, now))))
   }
   for (const p of PROFILES) {
     const profile = MatchProfileSchema.parse(p.profile)
