@@ -5,9 +5,11 @@
 -- prices, features and activity types.
 --
 -- The rows are derived: refresh_search_entries rebuilds a listing's rows from the directory's
--- tables, and the triggers below call it in the same statement as every write to what they hold,
--- so a write is seen by the next search. A listing that is not active, or a venue with no point,
--- has no row. Home, phone and online offers are found through service_area as before.
+-- tables. The triggers below note each listing a statement changes what they hold of, and the
+-- listings a transaction noted are rebuilt once as it commits (a listing written through the
+-- API or a feed changes several tables, in one statement each), so a write is seen by the next
+-- search. A listing that is not active, or a venue with no point, has no row. Home, phone and
+-- online offers are found through service_area as before.
 CREATE TABLE search_entry (
   sal_id            uuid PRIMARY KEY REFERENCES service_at_location (id) ON DELETE CASCADE,
   service_id        uuid NOT NULL,
@@ -78,15 +80,41 @@ BEGIN
 END
 $$;
 
+-- The listings the current transaction has changed, until it commits: always empty outside a
+-- transaction that is writing (each transaction sees only its own rows, and removes them).
+CREATE TABLE search_entry_pending (
+  service_id  uuid PRIMARY KEY
+);
+
+CREATE FUNCTION note_search_entries(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF cardinality(ids) > 0 THEN
+    INSERT INTO search_entry_pending (service_id) SELECT DISTINCT unnest(ids) ON CONFLICT DO NOTHING;
+  END IF;
+END
+$$;
+
+-- At commit (a deferred trigger, fired once for each listing noted): the first firing rebuilds
+-- every noted listing and empties the list; the others find it empty.
+CREATE FUNCTION search_entry_flush() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM refresh_search_entries(ARRAY(SELECT service_id FROM search_entry_pending ORDER BY service_id));
+  DELETE FROM search_entry_pending;
+  RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER search_entry_flush AFTER INSERT ON search_entry_pending
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION search_entry_flush();
+
 -- One trigger function for every table the rows are made of; its argument says how the
 -- statement's rows lead to listings. Each branch is planned only when it runs, against its own
 -- table's transition rows.
 CREATE FUNCTION search_entry_on_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_ARGV[0] = 'service' THEN
-    PERFORM refresh_search_entries(ARRAY(SELECT id FROM changed));
+    PERFORM note_search_entries(ARRAY(SELECT id FROM changed));
   ELSIF TG_ARGV[0] = 'service_update' THEN
-    PERFORM refresh_search_entries(ARRAY(
+    PERFORM note_search_entries(ARRAY(
       SELECT c.id FROM changed c JOIN prior b ON b.id = c.id
        WHERE (c.status, c.delivery_modes, c.minimum_age, c.maximum_age, c.audiences, c.group_size, c.self_referral,
               c.referral_capacity)
@@ -94,24 +122,24 @@ BEGIN
              (b.status, b.delivery_modes, b.minimum_age, b.maximum_age, b.audiences, b.group_size, b.self_referral,
               b.referral_capacity)));
   ELSIF TG_ARGV[0] = 'service_id' THEN
-    PERFORM refresh_search_entries(ARRAY(SELECT DISTINCT service_id FROM changed));
+    PERFORM note_search_entries(ARRAY(SELECT DISTINCT service_id FROM changed));
   ELSIF TG_ARGV[0] = 'location_update' THEN
-    PERFORM refresh_search_entries(ARRAY(
+    PERFORM note_search_entries(ARRAY(
       SELECT DISTINCT sal.service_id FROM service_at_location sal
        WHERE sal.location_id = ANY (ARRAY(
          SELECT c.id FROM changed c JOIN prior b ON b.id = c.id
           WHERE (c.latitude, c.longitude) IS DISTINCT FROM (b.latitude, b.longitude)))));
   ELSIF TG_ARGV[0] = 'location_id' THEN
-    PERFORM refresh_search_entries(ARRAY(
+    PERFORM note_search_entries(ARRAY(
       SELECT DISTINCT sal.service_id FROM service_at_location sal
        WHERE sal.location_id = ANY (ARRAY(SELECT location_id FROM changed))));
   ELSIF TG_ARGV[0] = 'schedule' THEN
-    PERFORM refresh_search_entries(ARRAY(
+    PERFORM note_search_entries(ARRAY(
       SELECT service_id FROM changed WHERE service_id IS NOT NULL
       UNION
       SELECT sal.service_id FROM service_at_location sal WHERE sal.id = ANY (ARRAY(SELECT service_at_location_id FROM changed))));
   ELSIF TG_ARGV[0] = 'taxonomy_term_update' THEN
-    PERFORM refresh_search_entries(ARRAY(
+    PERFORM note_search_entries(ARRAY(
       SELECT DISTINCT st.service_id FROM service_taxonomy_term st
        WHERE st.taxonomy_term_id = ANY (ARRAY(
          SELECT c.id FROM changed c JOIN prior b ON b.id = c.id WHERE c.parent_id IS DISTINCT FROM b.parent_id))));
