@@ -103,7 +103,12 @@ t.test(`demo caseload (${engine}): seeded at start-up over the demo directory, t
       ORDER BY 1`,
   )
   const holding: string[] = []
-  for (const { name } of tables) if ((await count(db, `"${name}" x WHERE x::text ~ $1`, [pattern])) > 0) holding.push(name)
+  // Ids are left out: a random uuid now and then holds seven digits in a row that equal one of
+  // 300 case numbers, which says nothing about where case numbers went.
+  const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+  for (const { name } of tables) {
+    if ((await count(db, `"${name}" x WHERE regexp_replace(x::text, '${UUID}', '', 'g') ~ $1`, [pattern])) > 0) holding.push(name)
+  }
   t.same(holding, [], `no case number in any of ${tables.length} tables (those with geometry hold boundaries and places only)`)
   t.ok(tables.some((x) => x.name === 'episode') && tables.some((x) => x.name === 'audit_log'))
 
